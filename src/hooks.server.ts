@@ -1,0 +1,52 @@
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { settings } from '$lib/server/config';
+import { connect, disconnect } from '$lib/server/db';
+import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
+import { clearSessionCookie, db, sessionLimits } from '$lib/server/context';
+
+export const init: ServerInit = async () => {
+	await connect(settings());
+	// adapter-node emits this after the server stops accepting and in-flight requests finish.
+	process.once('sveltekit:shutdown', () => {
+		void disconnect();
+	});
+};
+
+export const handle: Handle = async ({ event, resolve }) => {
+	event.locals.requestId = crypto.randomUUID();
+	event.locals.user = null;
+	event.locals.session = null;
+
+	const token = event.cookies.get(SESSION_COOKIE);
+	if (token) {
+		const { session, user } = await validateSessionToken(db(), token, sessionLimits());
+		if (session) {
+			event.locals.session = session;
+			event.locals.user = user;
+		} else {
+			clearSessionCookie(event.cookies, event.url);
+		}
+	}
+
+	const response = await resolve(event);
+	const h = response.headers;
+	h.set('X-Content-Type-Options', 'nosniff');
+	h.set('Referrer-Policy', 'same-origin');
+	h.set('X-Frame-Options', 'DENY');
+	h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
+	h.set('X-Request-Id', event.locals.requestId);
+	if (event.url.protocol === 'https:') h.set('Strict-Transport-Security', 'max-age=31536000');
+	if (event.locals.user && !h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
+	return response;
+};
+
+export const handleError: HandleServerError = ({ error, event, status }) => {
+	const requestId = event.locals.requestId ?? crypto.randomUUID();
+	if (status !== 404) {
+		console.error(`[${requestId}] ${event.request.method} ${event.url.pathname}`, error);
+	}
+	return {
+		message: status === 404 ? 'Not found' : 'Something went wrong on our side. Please try again.',
+		requestId
+	};
+};

@@ -1,0 +1,20 @@
+/** The menu per role. Showing a link grants nothing: each page checks the role itself. */
+export type RoleName = 'admin' | 'clinician' | 'researcher';
+
+export interface NavLink {
+	href: string;
+	label: string;
+	roles: readonly RoleName[];
+}
+
+export const NAV: readonly NavLink[] = [
+	{ href: '/patients', label: 'Patients', roles: ['clinician', 'admin'] },
+	{ href: '/cohort', label: 'Cohort trends', roles: ['clinician', 'researcher', 'admin'] },
+	{ href: '/export', label: 'Export', roles: ['clinician', 'researcher', 'admin'] },
+	{ href: '/admin/users', label: 'Users', roles: ['admin'] },
+	{ href: '/admin/audit', label: 'Audit log', roles: ['admin'] }
+];
+
+export function navFor(role: RoleName): NavLink[] {
+	return NAV.filter((link) => link.roles.includes(role));
+}

@@ -1,0 +1,41 @@
+/**
+ * Settings come from the environment (see README "Settings"). Read lazily so that tests and the
+ * command-line tools can set them before first use.
+ */
+import path from 'node:path';
+
+function intSetting(name: string, fallback: number, min: number): number {
+	const raw = process.env[name];
+	if (raw === undefined || raw === '') return fallback;
+	const value = Number(raw);
+	if (!Number.isInteger(value) || value < min) {
+		throw new Error(`${name} must be a whole number of at least ${min} (got "${raw}")`);
+	}
+	return value;
+}
+
+export interface Settings {
+	databaseUrl: string | undefined;
+	dataDir: string;
+	sessionIdleMinutes: number;
+	sessionMaxHours: number;
+	/** undefined: decide per request (Secure unless plain http on localhost). */
+	cookieSecure: boolean | undefined;
+	throttleWindowMinutes: number;
+	throttleAccountMax: number;
+	throttleAddressMax: number;
+}
+
+export function settings(): Settings {
+	const secure = process.env.COOKIE_SECURE;
+	return {
+		databaseUrl: process.env.DATABASE_URL || undefined,
+		dataDir: path.resolve(process.env.DATA_DIR || 'data'),
+		sessionIdleMinutes: intSetting('SESSION_IDLE_MINUTES', 60, 1),
+		sessionMaxHours: intSetting('SESSION_MAX_HOURS', 12, 1),
+		cookieSecure: secure === undefined || secure === '' ? undefined : secure === 'true',
+		throttleWindowMinutes: intSetting('LOGIN_THROTTLE_WINDOW_MINUTES', 15, 1),
+		throttleAccountMax: intSetting('LOGIN_THROTTLE_ACCOUNT_MAX', 5, 1),
+		throttleAddressMax: intSetting('LOGIN_THROTTLE_ADDRESS_MAX', 30, 1)
+	};
+}

@@ -1,0 +1,89 @@
+import { sql } from 'drizzle-orm';
+import {
+	bigint,
+	boolean,
+	check,
+	index,
+	pgTable,
+	smallint,
+	text,
+	timestamp,
+	uniqueIndex,
+	uuid
+} from 'drizzle-orm/pg-core';
+
+export const ROLES = ['admin', 'clinician', 'researcher'] as const;
+export type Role = (typeof ROLES)[number];
+
+const timestamps = {
+	createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+	updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+};
+
+export const users = pgTable(
+	'users',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		email: text('email').notNull(),
+		name: text('name').notNull(),
+		role: text('role', { enum: ROLES }).notNull(),
+		passwordHash: text('password_hash').notNull(),
+		active: boolean('active').notNull().default(true),
+		...timestamps
+	},
+	(t) => [
+		uniqueIndex('users_email_key').on(t.email),
+		check('users_email_lower', sql`${t.email} = lower(${t.email}) and position('@' in ${t.email}) > 1`),
+		check('users_name_present', sql`length(trim(${t.name})) between 1 and 200`),
+		check('users_role_known', sql`${t.role} in ('admin', 'clinician', 'researcher')`),
+		check('users_hash_argon2id', sql`${t.passwordHash} like '$argon2id$%'`)
+	]
+);
+
+/** Lucia's design: the id is the SHA-256 (hex) of the token; the token itself is never stored. */
+export const sessions = pgTable(
+	'sessions',
+	{
+		id: text('id').primaryKey(),
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull()
+	},
+	(t) => [
+		index('sessions_user_idx').on(t.userId),
+		check('sessions_id_sha256', sql`${t.id} ~ '^[0-9a-f]{64}$'`),
+		check('sessions_expiry_after_creation', sql`${t.expiresAt} > ${t.createdAt}`)
+	]
+);
+
+/** Sign-in attempts, kept in the database so throttling holds across app processes. */
+export const loginAttempts = pgTable(
+	'login_attempts',
+	{
+		id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+		account: text('account').notNull(),
+		address: text('address').notNull(),
+		success: boolean('success').notNull(),
+		at: timestamp('at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [
+		index('login_attempts_account_idx').on(t.account, t.at),
+		index('login_attempts_address_idx').on(t.address, t.at)
+	]
+);
+
+/**
+ * One row, written in the same transaction as the first administrator. Its primary key makes
+ * the one-time set-up race-safe: a second concurrent set-up fails on the unique key.
+ */
+export const instanceSetup = pgTable(
+	'instance_setup',
+	{
+		id: smallint('id').primaryKey(),
+		completedAt: timestamp('completed_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [check('instance_setup_singleton', sql`${t.id} = 1`)]
+);

@@ -1,0 +1,238 @@
+/**
+ * Accounts: the first administrator, admin management of users, own password changes, sign-in.
+ * Every write runs in one transaction with its audit row. Expected failures are returned as values.
+ */
+import { and, asc, count, eq, ne } from 'drizzle-orm';
+import type { Db } from '../db';
+import { instanceSetup, users, type Role } from '../db/schema';
+import { appendAudit } from '../audit';
+import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from '../auth/password';
+import { invalidateUserSessions } from '../auth/session';
+import { isThrottled, recordAttempt, type ThrottleLimits } from '../auth/throttle';
+
+export interface Actor {
+	id: string | null;
+	requestId?: string | null;
+}
+
+export type Result<T = void> =
+	| ({ ok: true } & (T extends void ? unknown : { value: T }))
+	| { ok: false; field: string; message: string };
+
+export interface UserRow {
+	id: string;
+	email: string;
+	name: string;
+	role: Role;
+	active: boolean;
+	createdAt: Date;
+}
+
+const publicColumns = {
+	id: users.id,
+	email: users.email,
+	name: users.name,
+	role: users.role,
+	active: users.active,
+	createdAt: users.createdAt
+};
+
+function snapshot(u: Pick<UserRow, 'email' | 'name' | 'role' | 'active'>) {
+	return { email: u.email, name: u.name, role: u.role, active: u.active };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+	const e = err as { code?: string; cause?: { code?: string } };
+	return e?.code === '23505' || e?.cause?.code === '23505';
+}
+
+export async function hasAnyUser(db: Db): Promise<boolean> {
+	const [row] = await db.select({ n: count() }).from(users);
+	return (row?.n ?? 0) > 0;
+}
+
+export interface NewUser {
+	email: string;
+	name: string;
+	role: Role;
+	password: string;
+}
+
+async function insertUser(tx: Db, actor: Actor, input: NewUser, action: string): Promise<string> {
+	const passwordHash = await hashPassword(input.password);
+	const [created] = await tx
+		.insert(users)
+		.values({ email: input.email, name: input.name, role: input.role, passwordHash })
+		.returning(publicColumns);
+	if (!created) throw new Error('insert returned no row');
+	await appendAudit(tx, {
+		actorId: actor.id ?? created.id,
+		action,
+		entity: 'user',
+		entityId: created.id,
+		after: snapshot(created),
+		requestId: actor.requestId
+	});
+	return created.id;
+}
+
+/** One-time set-up; the instance_setup primary key makes two concurrent set-ups impossible. */
+export async function createFirstAdmin(
+	db: Db,
+	input: Omit<NewUser, 'role'>,
+	requestId?: string
+): Promise<Result<string>> {
+	const problem = passwordProblem(input.password, input.email);
+	if (problem) return { ok: false, field: 'password', message: problem };
+	try {
+		const id = await db.transaction(async (tx) => {
+			await tx.insert(instanceSetup).values({ id: 1 });
+			if (await hasAnyUser(tx)) throw new SetupClosed();
+			return insertUser(tx, { id: null, requestId }, { ...input, role: 'admin' }, 'setup');
+		});
+		return { ok: true, value: id };
+	} catch (err) {
+		if (err instanceof SetupClosed || isUniqueViolation(err)) {
+			return { ok: false, field: 'form', message: 'This instance is already set up. Sign in instead.' };
+		}
+		throw err;
+	}
+}
+
+class SetupClosed extends Error {}
+
+export async function createUser(db: Db, actor: Actor, input: NewUser): Promise<Result<string>> {
+	const problem = passwordProblem(input.password, input.email);
+	if (problem) return { ok: false, field: 'password', message: problem };
+	try {
+		const id = await db.transaction((tx) => insertUser(tx, actor, input, 'create'));
+		return { ok: true, value: id };
+	} catch (err) {
+		if (isUniqueViolation(err)) {
+			return { ok: false, field: 'email', message: 'An account with this email already exists.' };
+		}
+		throw err;
+	}
+}
+
+export function listUsers(db: Db): Promise<UserRow[]> {
+	return db.select(publicColumns).from(users).orderBy(asc(users.name), asc(users.email));
+}
+
+export async function getUser(db: Db, id: string): Promise<UserRow | undefined> {
+	if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+	const [row] = await db.select(publicColumns).from(users).where(eq(users.id, id));
+	return row;
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+	const [row] = await db.select(publicColumns).from(users).where(eq(users.email, email));
+	return row;
+}
+
+async function otherActiveAdmins(tx: Db, exceptId: string): Promise<number> {
+	const [row] = await tx
+		.select({ n: count() })
+		.from(users)
+		.where(and(eq(users.role, 'admin'), eq(users.active, true), ne(users.id, exceptId)));
+	return row?.n ?? 0;
+}
+
+type UserChange = Partial<Pick<UserRow, 'role' | 'active'>>;
+
+/** Role change or (de)activation: ends the user's sessions at once, in the same transaction. */
+export async function updateUserAccess(
+	db: Db,
+	actor: Actor,
+	userId: string,
+	change: UserChange,
+	reason?: string
+): Promise<Result> {
+	return db.transaction(async (tx): Promise<Result> => {
+		const [before] = await tx.select(publicColumns).from(users).where(eq(users.id, userId)).for('update');
+		if (!before) return { ok: false, field: 'form', message: 'No such user.' };
+		const after = { ...before, ...change };
+		const losesAdmin = before.role === 'admin' && before.active && (after.role !== 'admin' || !after.active);
+		if (losesAdmin && (await otherActiveAdmins(tx, userId)) === 0) {
+			return { ok: false, field: 'form', message: 'This is the last active administrator; keep at least one.' };
+		}
+		if (after.role === before.role && after.active === before.active) return { ok: true };
+		await tx.update(users).set({ ...change, updatedAt: new Date() }).where(eq(users.id, userId));
+		await invalidateUserSessions(tx, userId);
+		const action = change.active === false ? 'deactivate' : change.active === true ? 'reactivate' : 'change_role';
+		await appendAudit(tx, {
+			actorId: actor.id,
+			action,
+			entity: 'user',
+			entityId: userId,
+			before: snapshot(before),
+			after: snapshot(after),
+			reason: reason ?? null,
+			requestId: actor.requestId
+		});
+		return { ok: true };
+	});
+}
+
+/**
+ * Sets a new password. `keepSessionId` keeps the caller's own session (own password change);
+ * every other session of the user ends.
+ */
+export async function setPassword(
+	db: Db,
+	actor: Actor,
+	userId: string,
+	password: string,
+	keepSessionId?: string
+): Promise<Result> {
+	const target = await getUser(db, userId);
+	if (!target) return { ok: false, field: 'form', message: 'No such user.' };
+	const problem = passwordProblem(password, target.email);
+	if (problem) return { ok: false, field: 'password', message: problem };
+	const passwordHash = await hashPassword(password);
+	await db.transaction(async (tx) => {
+		await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
+		await invalidateUserSessions(tx, userId, keepSessionId);
+		await appendAudit(tx, {
+			actorId: actor.id,
+			action: actor.id === userId ? 'change_password' : 'reset_password',
+			entity: 'user',
+			entityId: userId,
+			requestId: actor.requestId
+		});
+	});
+	return { ok: true };
+}
+
+export async function checkPassword(db: Db, userId: string, password: string): Promise<boolean> {
+	const [row] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, userId));
+	return row ? verifyPassword(row.hash, password) : false;
+}
+
+export type SignInResult =
+	| { ok: true; user: UserRow }
+	| { ok: false; reason: 'invalid' | 'throttled' };
+
+/**
+ * Checks the throttle first, then the password. An unknown email costs the same hash work as a
+ * known one and yields the same answer, so the result never tells whether an account exists.
+ */
+export async function authenticate(
+	db: Db,
+	email: string,
+	password: string,
+	address: string,
+	limits: ThrottleLimits
+): Promise<SignInResult> {
+	if (await isThrottled(db, email, address, limits)) return { ok: false, reason: 'throttled' };
+	const [row] = await db
+		.select({ ...publicColumns, passwordHash: users.passwordHash })
+		.from(users)
+		.where(eq(users.email, email));
+	const valid = await verifyPassword(row?.passwordHash ?? (await dummyPasswordHash()), password);
+	const success = Boolean(row && row.active && valid);
+	await recordAttempt(db, email, address, success);
+	if (!row || !success) return { ok: false, reason: 'invalid' };
+	const { passwordHash: _unused, ...user } = row;
+	return { ok: true, user };
+}

@@ -1,0 +1,76 @@
+import * as v from 'valibot';
+
+export const ROLE_OPTIONS = ['admin', 'clinician', 'researcher'] as const;
+
+// Kept in step with src/lib/server/auth/password.ts (ASVS 5.0: minimum 12, no composition rules).
+const MIN = 12;
+const MAX = 256;
+
+export const EmailSchema = v.pipe(
+	v.string(),
+	v.trim(),
+	v.toLowerCase(),
+	v.nonEmpty('Enter an email address.'),
+	v.maxLength(254, 'Email addresses are at most 254 characters.'),
+	v.email('Enter a valid email address, like name@clinic.org.')
+);
+
+export const NameSchema = v.pipe(
+	v.string(),
+	v.trim(),
+	v.nonEmpty('Enter a name.'),
+	v.maxLength(200, 'Use at most 200 characters.')
+);
+
+export const NewPasswordSchema = v.pipe(
+	v.string(),
+	v.minLength(MIN, `Use at least ${MIN} characters.`),
+	v.maxLength(MAX, `Use at most ${MAX} characters.`)
+);
+
+export const RoleSchema = v.picklist(ROLE_OPTIONS, 'Choose a role.');
+
+export const NewUserSchema = v.object({
+	email: EmailSchema,
+	name: NameSchema,
+	role: RoleSchema,
+	password: NewPasswordSchema
+});
+
+export const FirstAdminSchema = v.pipe(
+	v.object({
+		email: EmailSchema,
+		name: NameSchema,
+		password: NewPasswordSchema,
+		confirm: v.string()
+	}),
+	v.forward(
+		v.partialCheck(
+			[['password'], ['confirm']],
+			(input) => input.password === input.confirm,
+			'The two passwords differ.'
+		),
+		['confirm']
+	)
+);
+
+export const ChangePasswordSchema = v.pipe(
+	v.object({
+		current: v.pipe(v.string(), v.nonEmpty('Enter your current password.')),
+		password: NewPasswordSchema,
+		confirm: v.string()
+	}),
+	v.forward(
+		v.partialCheck(
+			[['password'], ['confirm']],
+			(input) => input.password === input.confirm,
+			'The two passwords differ.'
+		),
+		['confirm']
+	)
+);
+
+export const LoginSchema = v.object({
+	email: v.pipe(v.string(), v.trim(), v.toLowerCase(), v.nonEmpty('Enter your email address.')),
+	password: v.pipe(v.string(), v.nonEmpty('Enter your password.'))
+});

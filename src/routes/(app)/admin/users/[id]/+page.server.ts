@@ -1,0 +1,44 @@
+import { error } from '@sveltejs/kit';
+import * as v from 'valibot';
+import { invalid } from '$lib/server/form';
+import { requireRole } from '$lib/server/auth/guard';
+import { db } from '$lib/server/context';
+import { getUser, setPassword, updateUserAccess } from '$lib/server/users';
+import { NewPasswordSchema, RoleSchema } from '$lib/validation/account';
+import type { Actions, PageServerLoad, RequestEvent } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+	requireRole(event, 'admin');
+	const user = await getUser(db(), event.params.id);
+	if (!user) error(404, { message: 'No such user' });
+	return {
+		target: { id: user.id, name: user.name, email: user.email, role: user.role, active: user.active },
+		created: event.url.searchParams.has('created')
+	};
+};
+
+async function changeAccess(event: RequestEvent, change: { role?: 'admin' | 'clinician' | 'researcher'; active?: boolean }) {
+	const admin = requireRole(event, 'admin');
+	const result = await updateUserAccess(db(), { id: admin.id, requestId: event.locals.requestId }, event.params.id, change);
+	if (!result.ok) return invalid({}, { [result.field]: result.message });
+	return { done: change.active === false ? 'deactivated' : change.active ? 'reactivated' : 'role' };
+}
+
+export const actions: Actions = {
+	role: async (event) => {
+		requireRole(event, 'admin');
+		const parsed = v.safeParse(RoleSchema, (await event.request.formData()).get('role'));
+		if (!parsed.success) return invalid({}, { role: 'Choose a role.' });
+		return changeAccess(event, { role: parsed.output });
+	},
+	deactivate: (event) => changeAccess(event, { active: false }),
+	reactivate: (event) => changeAccess(event, { active: true }),
+	password: async (event) => {
+		const admin = requireRole(event, 'admin');
+		const parsed = v.safeParse(NewPasswordSchema, (await event.request.formData()).get('password'));
+		if (!parsed.success) return invalid({}, { password: parsed.issues[0].message });
+		const result = await setPassword(db(), { id: admin.id, requestId: event.locals.requestId }, event.params.id, parsed.output);
+		if (!result.ok) return invalid({}, { [result.field]: result.message });
+		return { done: 'password' };
+	}
+};
