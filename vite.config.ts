@@ -22,6 +22,7 @@ export default defineConfig({
 					globalSetup: ['tests/integration/global-setup.ts'],
 					// One database per worker is shared by its files; files run one after another.
 					fileParallelism: false,
+					isolate: false,
 					testTimeout: 30_000,
 					hookTimeout: 120_000
 				}

@@ -1,0 +1,81 @@
+import { expect, PASSWORD, test } from './fixtures';
+
+test('an admin creates a clinician, who can sign in but cannot reach the admin pages', async ({
+	makeUser,
+	signedIn,
+	browser,
+	baseURL
+}) => {
+	const admin = await makeUser('admin');
+	const page = await signedIn(admin);
+	await page.goto('/admin/users');
+	const email = `new-clinician-${Date.now()}@clinic.test`;
+
+	await page.getByLabel('Name').fill('Cleo Clinician');
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Role').selectOption('clinician');
+	await page.getByLabel('Initial password').fill('too short');
+	await page.getByRole('button', { name: 'Create user' }).click();
+	await expect(page.getByText('Use at least 12 characters.')).toBeVisible();
+	await expect(page.getByLabel('Name')).toHaveValue('Cleo Clinician');
+
+	await page.getByLabel('Initial password').fill(PASSWORD);
+	await page.getByRole('button', { name: 'Create user' }).click();
+	await expect(page.getByText('Account created.')).toBeVisible();
+	await expect(page.getByRole('heading', { name: 'Cleo Clinician' })).toBeVisible();
+
+	const other = await (await browser.newContext({ baseURL })).newPage();
+	await other.goto('/login');
+	await other.getByLabel('Email').fill(email);
+	await other.getByLabel('Password').fill(PASSWORD);
+	await other.getByRole('button', { name: 'Sign in' }).click();
+	await expect(other.getByRole('heading', { name: 'Welcome, Cleo Clinician' })).toBeVisible();
+
+	const response = await other.goto('/admin/users');
+	expect(response?.status()).toBe(403);
+	await expect(other.getByRole('heading', { name: 'Not allowed' })).toBeVisible();
+	// The form action checks the role too, not only the page.
+	const post = await other.request.post('/admin/users?/create', {
+		form: { name: 'X', email: 'x@clinic.test', role: 'admin', password: PASSWORD },
+		headers: { origin: baseURL! }
+	});
+	expect(post.status()).toBe(403);
+	await other.context().close();
+});
+
+test('a researcher cannot open patient pages', async ({ makeUser, signedIn }) => {
+	const page = await signedIn(await makeUser('researcher'));
+	const response = await page.goto('/patients');
+	expect(response?.status()).toBe(403);
+	expect((await page.request.get('/api/me')).status()).toBe(200);
+});
+
+test("deactivating a user ends their open session at once", async ({ makeUser, signedIn }) => {
+	const admin = await makeUser('admin');
+	const clinician = await makeUser('clinician');
+	const theirs = await signedIn(clinician);
+	await theirs.goto('/patients');
+	await expect(theirs.getByRole('heading', { name: 'Patients' })).toBeVisible();
+
+	const mine = await signedIn(admin);
+	await mine.goto(`/admin/users/${clinician.id}`);
+	await mine.getByRole('button', { name: 'Deactivate' }).click();
+	await expect(mine.getByText('Account deactivated; its sessions have ended.')).toBeVisible();
+
+	await theirs.reload();
+	await expect(theirs).toHaveURL(/\/login\?next=%2Fpatients$/);
+});
+
+test('changing a role ends the user’s sessions', async ({ makeUser, signedIn }) => {
+	const admin = await makeUser('admin');
+	const researcher = await makeUser('researcher');
+	const theirs = await signedIn(researcher);
+	await theirs.goto('/cohort');
+	const mine = await signedIn(admin);
+	await mine.goto(`/admin/users/${researcher.id}`);
+	await mine.getByLabel('Role').selectOption('clinician');
+	await mine.getByRole('button', { name: 'Save role' }).click();
+	await expect(mine.getByText('Role saved')).toBeVisible();
+	await theirs.reload();
+	await expect(theirs).toHaveURL(/\/login/);
+});

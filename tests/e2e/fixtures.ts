@@ -1,0 +1,75 @@
+/**
+ * Fixtures for the PostgreSQL end-to-end specs: users are made with the app's own domain code
+ * against the server's database, and a signed-in page gets a real session cookie.
+ */
+import { test as base, expect, type Browser, type Page } from '@playwright/test';
+import { openDatabase, type Database } from '../../src/lib/server/db';
+import { createUser } from '../../src/lib/server/users';
+import { createSession, generateSessionToken, SESSION_COOKIE } from '../../src/lib/server/auth/session';
+import type { Role } from '../../src/lib/server/db/schema';
+import { e2eDatabaseUrl } from './database-url.js';
+
+export const PASSWORD = 'a long enough passphrase';
+
+export interface TestUser {
+	id: string;
+	email: string;
+	name: string;
+	role: Role;
+}
+
+interface Fixtures {
+	makeUser: (role: Role) => Promise<TestUser>;
+	signedIn: (user: TestUser) => Promise<Page>;
+}
+
+export const test = base.extend<Fixtures, { database: Database }>({
+	database: [
+		async ({}, use) => {
+			const database = await openDatabase({ url: e2eDatabaseUrl(), max: 2 });
+			await use(database);
+			await database.close();
+		},
+		{ scope: 'worker' }
+	],
+	makeUser: async ({ database }, use, testInfo) => {
+		let n = 0;
+		await use(async (role) => {
+			n++;
+			const tag = `${testInfo.workerIndex}-${testInfo.testId}-${n}`.replace(/[^a-z0-9-]/gi, '');
+			const email = `${role}-${tag}@clinic.test`;
+			const name = `${role[0]!.toUpperCase()}${role.slice(1)} ${tag.slice(-6)}`;
+			const result = await createUser(database.db, { id: null }, { email, name, role, password: PASSWORD });
+			if (!result.ok) throw new Error(result.message);
+			return { id: result.value, email, name, role };
+		});
+	},
+	signedIn: async ({ database, browser, baseURL }, use) => {
+		const pages: Page[] = [];
+		await use(async (user) => {
+			const page = await newSignedInPage(browser, baseURL!, database, user.id);
+			pages.push(page);
+			return page;
+		});
+		for (const page of pages) await page.context().close();
+	}
+});
+
+async function newSignedInPage(browser: Browser, baseURL: string, database: Database, userId: string) {
+	const token = generateSessionToken();
+	const session = await createSession(database.db, token, userId, { idleMinutes: 60, maxHours: 12 });
+	const context = await browser.newContext({ baseURL });
+	await context.addCookies([
+		{
+			name: SESSION_COOKIE,
+			value: token,
+			url: baseURL,
+			httpOnly: true,
+			sameSite: 'Lax',
+			expires: Math.floor(session.expiresAt.getTime() / 1000)
+		}
+	]);
+	return context.newPage();
+}
+
+export { expect };

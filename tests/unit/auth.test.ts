@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { passwordProblem, hashPassword, verifyPassword } from '../../src/lib/server/auth/password';
+import { generateSessionToken, sessionIdFromToken } from '../../src/lib/server/auth/session';
+import { loginRedirect, safeNext } from '../../src/lib/server/auth/guard';
+import { navFor } from '../../src/lib/nav';
+
+describe('password policy', () => {
+	it('asks for at least 12 characters and nothing else', () => {
+		expect(passwordProblem('elevenchars')).toBe('Use at least 12 characters.');
+		expect(passwordProblem('twelve chars')).toBeNull();
+		expect(passwordProblem('all lowercase no digits')).toBeNull();
+	});
+	it('counts characters, not bytes', () => {
+		expect(passwordProblem('é'.repeat(5) + 'ü'.repeat(6))).not.toBeNull();
+		expect(passwordProblem('é'.repeat(6) + 'ü'.repeat(6))).toBeNull();
+	});
+	it('refuses the commonest passwords and repeated characters', () => {
+		expect(passwordProblem('Password1234')).toMatch(/common/);
+		expect(passwordProblem('aaaaaaaaaaaaaaa')).toMatch(/common/);
+	});
+	it('refuses the email address as password', () => {
+		expect(passwordProblem('someone@clinic.org', 'someone@clinic.org')).toMatch(/email/);
+	});
+	it('hashes with argon2id and verifies only the right password', async () => {
+		const hash = await hashPassword('a long enough passphrase');
+		expect(hash.startsWith('$argon2id$')).toBe(true);
+		expect(hash).toContain('m=19456,t=2,p=1');
+		expect(await verifyPassword(hash, 'a long enough passphrase')).toBe(true);
+		expect(await verifyPassword(hash, 'a long enough passphrasE')).toBe(false);
+		expect(await verifyPassword('garbage', 'anything')).toBe(false);
+	});
+});
+
+describe('session tokens', () => {
+	it('carry at least 18 random bytes and differ every time', () => {
+		const tokens = new Set(Array.from({ length: 200 }, generateSessionToken));
+		expect(tokens.size).toBe(200);
+		for (const token of tokens) {
+			expect(token).toMatch(/^[a-z2-7]+$/);
+			// base32: 5 bits per character
+			expect(token.length * 5).toBeGreaterThanOrEqual(18 * 8);
+		}
+	});
+	it('are stored as their SHA-256', () => {
+		// SHA-256("abc"), FIPS 180-2 appendix B.1
+		expect(sessionIdFromToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+	});
+});
+
+describe('redirects after sign-in', () => {
+	it('accept only paths on this site', () => {
+		expect(safeNext('/patients?page=2')).toBe('/patients?page=2');
+		expect(safeNext('https://evil.example')).toBe('/');
+		expect(safeNext('//evil.example')).toBe('/');
+		expect(safeNext('/\\evil.example')).toBe('/');
+		expect(safeNext(null)).toBe('/');
+	});
+	it('remember where the user was going', () => {
+		expect(loginRedirect(new URL('http://x/admin/users?q=a'))).toBe('/login?next=%2Fadmin%2Fusers%3Fq%3Da');
+		expect(loginRedirect(new URL('http://x/'))).toBe('/login');
+	});
+});
+
+describe('navigation per role', () => {
+	it('shows researchers no patient or admin pages', () => {
+		const hrefs = navFor('researcher').map((l) => l.href);
+		expect(hrefs).toEqual(['/cohort', '/export']);
+	});
+	it('shows admins the admin pages', () => {
+		expect(navFor('admin').map((l) => l.href)).toContain('/admin/users');
+		expect(navFor('clinician').map((l) => l.href)).not.toContain('/admin/users');
+	});
+});
