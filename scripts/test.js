@@ -44,8 +44,15 @@ function vitest(title, project, report, env) {
 	}
 }
 
-run('Type-check (svelte-check)', bin('svelte-kit'), ['sync']) &&
-	run('Type-check (svelte-check)', bin('svelte-check'), ['--tsconfig', './tsconfig.json', '--fail-on-warnings']);
+// A stage that is not a test suite (type-check, build) counts as one failure when it fails.
+if (
+	!(
+		run('Generate SvelteKit types', bin('svelte-kit'), ['sync']) &&
+		run('Type-check (svelte-check)', bin('svelte-check'), ['--tsconfig', './tsconfig.json', '--fail-on-warnings'])
+	)
+) {
+	totals.failed++;
+}
 
 vitest('Unit tests', 'unit', 'unit.json');
 vitest('Integration tests on PGlite', 'integration', 'integration-pglite.json', { TEST_DRIVER: 'pglite' });
@@ -55,7 +62,9 @@ if (process.env.TEST_DATABASE_URL) {
 	console.log('\n(TEST_DATABASE_URL is not set: integration and end-to-end tests on PostgreSQL are left out.)');
 }
 
-if (run('Production build', bin('vite'), ['build', '--logLevel', 'warn'])) {
+if (!run('Production build', bin('vite'), ['build', '--logLevel', 'warn'])) {
+	totals.failed++;
+} else {
 	const file = path.join(out, 'e2e.json');
 	run('End-to-end tests (Playwright, Chromium)', bin('playwright'), ['test'], { PLAYWRIGHT_JSON_OUTPUT_NAME: file });
 	if (fs.existsSync(file)) {

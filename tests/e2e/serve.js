@@ -22,7 +22,7 @@ if (mode === 'pglite') {
 } else if (mode === 'postgres') {
 	const url = e2eDatabaseUrl();
 	const name = new URL(url).pathname.slice(1);
-	const admin = postgres(process.env.TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
+	const admin = postgres(process.env.TEST_DATABASE_URL ?? url, { max: 1, onnotice: () => {} });
 	await admin.unsafe(`drop database if exists "${name}" with (force)`);
 	await admin.unsafe(`create database "${name}"`);
 	await admin.end();
