@@ -12,6 +12,7 @@ export const NAV: readonly NavLink[] = [
 	{ href: '/cohort', label: 'Cohort trends', roles: ['clinician', 'researcher', 'admin'] },
 	{ href: '/export', label: 'Export', roles: ['clinician', 'researcher', 'admin'] },
 	{ href: '/admin/users', label: 'Users', roles: ['admin'] },
+	{ href: '/admin/conditions', label: 'Conditions', roles: ['admin'] },
 	{ href: '/admin/audit', label: 'Audit log', roles: ['admin'] }
 ];
 

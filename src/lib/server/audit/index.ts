@@ -3,7 +3,7 @@
  * hash = SHA-256(previous hash + canonical JSON of this row) — so an edited or removed row breaks
  * the chain at that point, which `verifyAuditChain` reports.
  */
-import { asc, desc, eq, gt, sql } from 'drizzle-orm';
+import { asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import type { Db } from '../db';
@@ -152,4 +152,30 @@ export async function latestAudit(db: Db, limit = 100): Promise<AuditView[]> {
 		.orderBy(desc(auditLog.id))
 		.limit(limit);
 	return rows;
+}
+
+export interface HistoryEntry extends AuditView {
+	before: unknown;
+	after: unknown;
+}
+
+/** Every audit row about the given records, oldest first (for a record's history on screen). */
+export async function auditHistory(db: Db, entityIds: string[]): Promise<HistoryEntry[]> {
+	if (entityIds.length === 0) return [];
+	return db
+		.select({
+			id: auditLog.id,
+			at: auditLog.at,
+			actor: users.name,
+			action: auditLog.action,
+			entity: auditLog.entity,
+			entityId: auditLog.entityId,
+			reason: auditLog.reason,
+			before: auditLog.before,
+			after: auditLog.after
+		})
+		.from(auditLog)
+		.leftJoin(users, eq(users.id, auditLog.actorId))
+		.where(inArray(auditLog.entityId, entityIds))
+		.orderBy(asc(auditLog.id));
 }

@@ -1,0 +1,303 @@
+/**
+ * Visits and their questionnaire responses. Scores are always computed here from the item
+ * answers by the instrument registry; whatever score a client sends is never read. Saving a visit
+ * with several instruments is one transaction: all of it or nothing.
+ */
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db';
+import { patients, responses, responseScores, visits } from '../db/schema';
+import { appendAudit } from '../audit';
+import { isCheckViolation, isUniqueViolation } from '../errors';
+import type { Actor } from '../users';
+import type { WriteResult } from '../patients';
+import type { VisitInput } from '../../validation/clinical';
+import { getInstrument, scoreResponse } from '../../instruments';
+
+export type Answers = Record<string, number | null>;
+export interface ResponseInput {
+	instrumentId: string;
+	answers: Answers;
+}
+export type ItemError = { item?: string; message: string };
+export type VisitResult<T = void> =
+	| WriteResult<T>
+	| { ok: false; field: 'instruments'; message: string; instrumentErrors: Record<string, ItemError[]> };
+
+type VisitRow = typeof visits.$inferSelect;
+
+function visitSnapshot(v: Pick<VisitRow, 'visitDate' | 'kind' | 'acupunctureSessions' | 'flare' | 'note' | 'voided' | 'voidReason'>) {
+	return {
+		visitDate: v.visitDate,
+		kind: v.kind,
+		acupunctureSessions: v.acupunctureSessions,
+		flare: v.flare,
+		note: v.note,
+		voided: v.voided,
+		voidReason: v.voidReason
+	};
+}
+
+interface Scored {
+	instrumentId: string;
+	version: string;
+	scoringVersion: string;
+	answers: Answers;
+	scores: Record<string, number | null>;
+}
+
+/** Scores every response; any error anywhere means nothing may be stored. */
+export function scoreAll(inputs: ResponseInput[]): { scored: Scored[]; errors: Record<string, ItemError[]> } {
+	const scored: Scored[] = [];
+	const errors: Record<string, ItemError[]> = {};
+	const seen = new Set<string>();
+	for (const input of inputs) {
+		if (seen.has(input.instrumentId)) {
+			errors[input.instrumentId] = [{ message: 'This instrument is entered twice; one response per visit.' }];
+			continue;
+		}
+		seen.add(input.instrumentId);
+		const def = getInstrument(input.instrumentId);
+		const result = scoreResponse(input.instrumentId, input.answers);
+		if (!def || !result.ok) {
+			errors[input.instrumentId] = result.ok ? [{ message: 'Unknown instrument.' }] : result.errors;
+			continue;
+		}
+		// Keep only answered items, in the definition's order (missing stays missing, never 0).
+		const answers: Answers = {};
+		for (const item of def.items) answers[item.key] = input.answers[item.key] ?? null;
+		scored.push({ instrumentId: def.id, version: def.version, scoringVersion: def.scoringVersion, answers, scores: result.scores });
+	}
+	return { scored, errors };
+}
+
+async function insertResponse(tx: Db, actor: Actor, visitId: string, s: Scored): Promise<void> {
+	const [row] = await tx
+		.insert(responses)
+		.values({
+			visitId,
+			instrumentId: s.instrumentId,
+			instrumentVersion: s.version,
+			scoringVersion: s.scoringVersion,
+			answers: s.answers,
+			enteredBy: actor.id
+		})
+		.returning({ id: responses.id });
+	if (!row) throw new Error('insert returned no row');
+	await writeScores(tx, row.id, s);
+	await appendAudit(tx, {
+		actorId: actor.id,
+		action: 'create',
+		entity: 'response',
+		entityId: row.id,
+		after: { visitId, instrumentId: s.instrumentId, version: s.version, answers: s.answers, scores: s.scores },
+		requestId: actor.requestId
+	});
+}
+
+async function writeScores(tx: Db, responseId: string, s: Scored): Promise<void> {
+	const rows = Object.entries(s.scores).map(([scale, value]) => ({ responseId, instrumentId: s.instrumentId, scale, value }));
+	if (rows.length === 0) return;
+	await tx
+		.insert(responseScores)
+		.values(rows)
+		.onConflictDoUpdate({ target: [responseScores.responseId, responseScores.scale], set: { value: sql`excluded.value` } });
+}
+
+function instrumentFailure(errors: Record<string, ItemError[]>): VisitResult<never> {
+	return {
+		ok: false,
+		field: 'instruments',
+		message: 'Some answers need correcting; nothing was saved.',
+		instrumentErrors: errors
+	};
+}
+
+async function dateProblem(db: Db, patientId: string, visitDate: string): Promise<string | null> {
+	const [p] = await db.select({ enrolledOn: patients.enrolledOn, archived: patients.archived }).from(patients).where(eq(patients.id, patientId));
+	if (!p) return 'No such patient.';
+	if (visitDate < p.enrolledOn) return `The visit cannot be before enrolment (${p.enrolledOn}).`;
+	return null;
+}
+
+export async function recordVisit(
+	db: Db,
+	actor: Actor,
+	patientId: string,
+	visit: VisitInput,
+	inputs: ResponseInput[]
+): Promise<VisitResult<string>> {
+	const problem = await dateProblem(db, patientId, visit.visitDate);
+	if (problem) return { ok: false, field: 'visitDate', message: problem };
+	const { scored, errors } = scoreAll(inputs);
+	if (Object.keys(errors).length > 0) return instrumentFailure(errors);
+	try {
+		const id = await db.transaction(async (tx) => {
+			const [row] = await tx
+				.insert(visits)
+				.values({ ...visit, patientId, createdBy: actor.id })
+				.returning();
+			if (!row) throw new Error('insert returned no row');
+			await appendAudit(tx, {
+				actorId: actor.id,
+				action: 'create',
+				entity: 'visit',
+				entityId: row.id,
+				after: { patientId, ...visitSnapshot(row) },
+				requestId: actor.requestId
+			});
+			for (const s of scored) await insertResponse(tx, actor, row.id, s);
+			return row.id;
+		});
+		return { ok: true, value: id };
+	} catch (err) {
+		if (isCheckViolation(err)) return { ok: false, field: 'visitDate', message: 'The visit date is outside the allowed range.' };
+		throw err;
+	}
+}
+
+function conflict(current: Record<string, unknown>): WriteResult {
+	return {
+		ok: false,
+		field: 'conflict',
+		message: 'Someone else saved this after you opened it. Nothing was overwritten; their version is shown.',
+		current
+	};
+}
+
+/** Edits the visit's own fields (with a reason) or voids it; optimistic locking on `version`. */
+export async function updateVisit(
+	db: Db,
+	actor: Actor,
+	visitId: string,
+	expectedVersion: number,
+	change: Partial<VisitInput> & { voided?: boolean; voidReason?: string | null },
+	reason: string
+): Promise<WriteResult> {
+	return db.transaction(async (tx): Promise<WriteResult> => {
+		const [before] = await tx.select().from(visits).where(eq(visits.id, visitId)).for('update');
+		if (!before) return { ok: false, field: 'form', message: 'No such visit.' };
+		if (before.version !== expectedVersion) return conflict({ ...visitSnapshot(before), version: before.version });
+		if (change.visitDate) {
+			const problem = await dateProblem(tx, before.patientId, change.visitDate);
+			if (problem) return { ok: false, field: 'visitDate', message: problem };
+		}
+		const after = { ...before, ...change };
+		await tx
+			.update(visits)
+			.set({ ...change, version: before.version + 1, updatedAt: new Date() })
+			.where(eq(visits.id, visitId));
+		await appendAudit(tx, {
+			actorId: actor.id,
+			action: change.voided ? 'void' : 'update',
+			entity: 'visit',
+			entityId: visitId,
+			before: visitSnapshot(before),
+			after: visitSnapshot(after),
+			reason,
+			requestId: actor.requestId
+		});
+		return { ok: true };
+	});
+}
+
+export function voidVisit(db: Db, actor: Actor, visitId: string, expectedVersion: number, reason: string) {
+	return updateVisit(db, actor, visitId, expectedVersion, { voided: true, voidReason: reason }, reason);
+}
+
+/**
+ * Adds an instrument to a visit (`expectedVersion` null) or edits its answers (a reason and the
+ * version read are required); the old answers and scores stay in the audit row.
+ */
+export async function saveResponse(
+	db: Db,
+	actor: Actor,
+	visitId: string,
+	input: ResponseInput,
+	edit: { expectedVersion: number; reason: string } | null
+): Promise<VisitResult> {
+	const { scored, errors } = scoreAll([input]);
+	const s = scored[0];
+	if (!s) return instrumentFailure(errors);
+	try {
+		return await db.transaction(async (tx): Promise<VisitResult> => {
+			const [visit] = await tx.select({ voided: visits.voided }).from(visits).where(eq(visits.id, visitId));
+			if (!visit) return { ok: false, field: 'form', message: 'No such visit.' };
+			if (visit.voided) return { ok: false, field: 'form', message: 'This visit is voided; it cannot be changed.' };
+			if (!edit) {
+				await insertResponse(tx, actor, visitId, s);
+				return { ok: true };
+			}
+			const [before] = await tx
+				.select()
+				.from(responses)
+				.where(and(eq(responses.visitId, visitId), eq(responses.instrumentId, s.instrumentId)))
+				.for('update');
+			if (!before) return { ok: false, field: 'form', message: 'No such response.' };
+			const oldScores = await scoresOf(tx, [before.id]);
+			if (before.version !== edit.expectedVersion) {
+				return conflict({ answers: before.answers, scores: oldScores.get(before.id) ?? {}, version: before.version });
+			}
+			await tx
+				.update(responses)
+				.set({ answers: s.answers, instrumentVersion: s.version, scoringVersion: s.scoringVersion, version: before.version + 1, updatedAt: new Date(), enteredBy: actor.id })
+				.where(eq(responses.id, before.id));
+			await writeScores(tx, before.id, s);
+			await appendAudit(tx, {
+				actorId: actor.id,
+				action: 'update',
+				entity: 'response',
+				entityId: before.id,
+				before: { instrumentId: before.instrumentId, answers: before.answers, scores: oldScores.get(before.id) ?? {} },
+				after: { instrumentId: s.instrumentId, answers: s.answers, scores: s.scores },
+				reason: edit.reason,
+				requestId: actor.requestId
+			});
+			return { ok: true };
+		});
+	} catch (err) {
+		if (isUniqueViolation(err)) {
+			return instrumentFailure({ [input.instrumentId]: [{ message: 'This visit already has this instrument; edit it instead.' }] });
+		}
+		throw err;
+	}
+}
+
+async function scoresOf(db: Db, responseIds: string[]) {
+	const map = new Map<string, Record<string, number | null>>();
+	if (responseIds.length === 0) return map;
+	const rows = await db.select().from(responseScores).where(inArray(responseScores.responseId, responseIds));
+	for (const r of rows) {
+		const entry = map.get(r.responseId) ?? {};
+		entry[r.scale] = r.value;
+		map.set(r.responseId, entry);
+	}
+	return map;
+}
+
+export interface VisitView extends VisitRow {
+	responses: { id: string; instrumentId: string; version: number; answers: Answers; scores: Record<string, number | null> }[];
+}
+
+/** A patient's visits in time order, each with its responses and scores. */
+export async function patientVisits(db: Db, patientId: string): Promise<VisitView[]> {
+	const rows = await db.select().from(visits).where(eq(visits.patientId, patientId)).orderBy(asc(visits.visitDate), asc(visits.createdAt), asc(visits.id));
+	if (rows.length === 0) return [];
+	const resp = await db
+		.select()
+		.from(responses)
+		.where(inArray(responses.visitId, rows.map((r) => r.id)))
+		.orderBy(asc(responses.instrumentId));
+	const scores = await scoresOf(db, resp.map((r) => r.id));
+	return rows.map((v) => ({
+		...v,
+		responses: resp
+			.filter((r) => r.visitId === v.id)
+			.map((r) => ({ id: r.id, instrumentId: r.instrumentId, version: r.version, answers: r.answers as Answers, scores: scores.get(r.id) ?? {} }))
+	}));
+}
+
+export async function getVisit(db: Db, visitId: string) {
+	if (!/^[0-9a-f-]{36}$/i.test(visitId)) return undefined;
+	const [row] = await db.select().from(visits).where(eq(visits.id, visitId));
+	return row;
+}

@@ -1,0 +1,118 @@
+/** Patient and visit form rules, shared by the browser and the server. */
+import * as v from 'valibot';
+
+export const SEX_OPTIONS = [
+	['female', 'Female'],
+	['male', 'Male'],
+	['other', 'Other'],
+	['unknown', 'Not recorded']
+] as const;
+export const VISIT_KIND_OPTIONS = [
+	['baseline', 'Baseline'],
+	['treatment', 'Treatment'],
+	['follow_up', 'Follow-up']
+] as const;
+export const FLARE_OPTIONS = [
+	['unknown', 'Unknown'],
+	['no', 'No'],
+	['yes', 'Yes']
+] as const;
+
+/** Today as YYYY-MM-DD in the server's (or browser's) local calendar. */
+export function today(now = new Date()): string {
+	const y = now.getFullYear();
+	const m = String(now.getMonth() + 1).padStart(2, '0');
+	const d = String(now.getDate()).padStart(2, '0');
+	return `${y}-${m}-${d}`;
+}
+
+function isRealDate(s: string): boolean {
+	const [y, m, d] = s.split('-').map(Number) as [number, number, number];
+	const date = new Date(Date.UTC(y, m - 1, d));
+	return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+const DateSchema = (label: string) =>
+	v.pipe(
+		v.string(),
+		v.trim(),
+		v.nonEmpty(`Enter the ${label}.`),
+		v.regex(/^\d{4}-\d{2}-\d{2}$/, `Enter the ${label} as YYYY-MM-DD.`),
+		v.check(isRealDate, `The ${label} is not a real calendar date.`),
+		v.check((s) => s >= '1900-01-01', `The ${label} cannot be before 1900.`),
+		v.check((s) => s <= today(), `The ${label} cannot be in the future.`)
+	);
+
+export const PatientSchema = v.pipe(
+	v.object({
+		clinicRef: v.pipe(
+			v.string(),
+			v.trim(),
+			v.nonEmpty('Enter the clinic reference.'),
+			v.maxLength(40, 'Use at most 40 characters.')
+		),
+		name: v.pipe(v.string(), v.trim(), v.nonEmpty('Enter the name.'), v.maxLength(200, 'Use at most 200 characters.')),
+		dateOfBirth: DateSchema('date of birth'),
+		sex: v.picklist(['female', 'male', 'other', 'unknown'], 'Choose one.'),
+		conditionCode: v.pipe(v.string(), v.nonEmpty('Choose the condition.')),
+		enrolledOn: DateSchema('enrolment date')
+	}),
+	v.forward(
+		v.partialCheck(
+			[['dateOfBirth'], ['enrolledOn']],
+			(p) => p.enrolledOn >= p.dateOfBirth,
+			'Enrolment cannot be before birth.'
+		),
+		['enrolledOn']
+	)
+);
+export const PATIENT_FIELDS = ['clinicRef', 'name', 'dateOfBirth', 'sex', 'conditionCode', 'enrolledOn'] as const;
+export const VISIT_FIELDS = ['visitDate', 'kind', 'acupunctureSessions', 'flare', 'note'] as const;
+
+export type PatientInput = v.InferOutput<typeof PatientSchema>;
+
+export const VisitSchema = v.object({
+	visitDate: DateSchema('visit date'),
+	kind: v.picklist(['baseline', 'treatment', 'follow_up'], 'Choose the kind of visit.'),
+	acupunctureSessions: v.pipe(
+		v.string(),
+		v.trim(),
+		v.nonEmpty('Enter the number of sessions (0 if none).'),
+		v.regex(/^\d+$/, 'Enter a whole number of sessions.'),
+		v.transform(Number),
+		v.maxValue(200, 'At most 200 sessions between visits.')
+	),
+	flare: v.picklist(['yes', 'no', 'unknown'], 'Choose yes, no or unknown.'),
+	note: v.pipe(
+		v.string(),
+		v.trim(),
+		v.maxLength(4000, 'Keep the note under 4000 characters.'),
+		v.transform((s) => (s === '' ? null : s))
+	)
+});
+export type VisitInput = v.InferOutput<typeof VisitSchema>;
+
+export const ReasonSchema = v.pipe(
+	v.string(),
+	v.trim(),
+	v.nonEmpty('Give a reason for the change.'),
+	v.maxLength(500, 'Keep the reason under 500 characters.')
+);
+
+export const ConditionSchema = v.pipe(
+	v.object({
+		label: v.pipe(v.string(), v.trim(), v.nonEmpty('Enter the condition’s name.'), v.maxLength(120, 'Use at most 120 characters.'))
+	}),
+	v.transform(({ label }) => ({
+		label,
+		code: label
+			.normalize('NFD')
+			.replace(/[\u0300-\u036f]/g, '')
+			.toLowerCase()
+			.replace(/[^a-z0-9]+/g, '_')
+			.replace(/^_+|_+$/g, '')
+			.replace(/^(?=\d)/, 'c_')
+			.slice(0, 40)
+	})),
+	v.check((c) => c.code.length > 0, 'Use letters or digits in the name.')
+);

@@ -1,0 +1,66 @@
+import { error, redirect } from '@sveltejs/kit';
+import * as v from 'valibot';
+import { requireRole } from '$lib/server/auth/guard';
+import { auditHistory } from '$lib/server/audit';
+import { db } from '$lib/server/context';
+import { invalid } from '$lib/server/form';
+import { getPatient, listConditions, setPatientArchived } from '$lib/server/patients';
+import { patientVisits } from '$lib/server/visits';
+import { ReasonSchema } from '$lib/validation/clinical';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async (event) => {
+	requireRole(event, 'clinician', 'admin');
+	const patient = await getPatient(db(), event.params.id);
+	if (!patient) error(404, { message: 'No such patient' });
+	const [visits, conditions] = await Promise.all([patientVisits(db(), patient.id), listConditions(db(), true)]);
+	const ids = [patient.id, ...visits.flatMap((v) => [v.id, ...v.responses.map((r) => r.id)])];
+	const history = await auditHistory(db(), ids);
+	return {
+		patient: {
+			id: patient.id,
+			clinicRef: patient.clinicRef,
+			name: patient.name,
+			dateOfBirth: patient.dateOfBirth,
+			sex: patient.sex,
+			condition: conditions.find((c) => c.code === patient.conditionCode)?.label ?? patient.conditionCode,
+			enrolledOn: patient.enrolledOn,
+			archived: patient.archived,
+			version: patient.version
+		},
+		visits: visits.map((v) => ({
+			id: v.id,
+			visitDate: v.visitDate,
+			kind: v.kind,
+			acupunctureSessions: v.acupunctureSessions,
+			flare: v.flare,
+			note: v.note,
+			voided: v.voided,
+			voidReason: v.voidReason,
+			responses: v.responses.map((r) => ({ instrumentId: r.instrumentId, scores: r.scores }))
+		})),
+		history: history.map((h) => ({ ...h, at: h.at.toISOString() }))
+	};
+};
+
+async function archive(event: Parameters<Actions[string]>[0], archived: boolean) {
+	const user = requireRole(event, 'clinician', 'admin');
+	const data = await event.request.formData();
+	const reason = v.safeParse(ReasonSchema, data.get('reason') ?? '');
+	if (!reason.success) return invalid({}, { reason: reason.issues[0].message });
+	const result = await setPatientArchived(
+		db(),
+		{ id: user.id, requestId: event.locals.requestId },
+		event.params.id ?? '',
+		Number(data.get('version')),
+		archived,
+		reason.output
+	);
+	if (!result.ok) return invalid({}, { [result.field === 'conflict' ? 'form' : result.field]: result.message });
+	redirect(303, `/patients/${event.params.id}`);
+}
+
+export const actions: Actions = {
+	archive: (event) => archive(event, true),
+	unarchive: (event) => archive(event, false)
+};
