@@ -15,6 +15,15 @@ async function addInstrument(page: Page, shortName: string) {
 	await expect(page.getByRole('button', { name: `Add ${shortName}`, exact: true })).toHaveCount(0);
 }
 
+/** Visit fields by keyboard (the date defaults to today), then the three instruments. */
+async function startBaselineVisit(page: Page) {
+	await page.getByLabel('Kind of visit').focus();
+	await page.keyboard.type('Baseline');
+	await page.keyboard.press('Tab');
+	await page.keyboard.type('0');
+	for (const name of ['FSS-9', 'Pain NRS', 'RAND-36']) await addInstrument(page, name);
+}
+
 // RAND-36 precodes: every item answered with a valid code.
 const RAND36 = [2, 3, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1, 2, 2, 3, 5, 5, 3, 2, 5, 4, 2, 4, 5, 4, 2, 4, 2];
 
@@ -36,15 +45,7 @@ test('a clinician registers a patient and records a baseline visit with the keyb
 	await page.getByRole('link', { name: 'Record a visit' }).click();
 	await expect(page.getByRole('heading', { name: 'Record a visit' })).toBeVisible();
 
-	// Visit fields: the date defaults to today; choose the kind and type the sessions.
-	await page.getByLabel('Kind of visit').focus();
-	await page.keyboard.type('Baseline');
-	await page.keyboard.press('Tab');
-	await page.keyboard.type('0');
-
-	await addInstrument(page, 'FSS-9');
-	await addInstrument(page, 'Pain NRS');
-	await addInstrument(page, 'RAND-36');
+	await startBaselineVisit(page);
 
 	const fss = page.locator('fieldset[data-instrument="fss9"]');
 	await fss.locator('input').first().focus();
@@ -69,13 +70,7 @@ test('a clinician registers a patient and records a baseline visit with the keyb
 	await expect(page.getByText('No visits yet.')).toBeVisible();
 	await page.getByRole('link', { name: 'Record a visit' }).click();
 
-	await page.getByLabel('Kind of visit').focus();
-	await page.keyboard.type('Baseline');
-	await page.keyboard.press('Tab');
-	await page.keyboard.type('0');
-	await addInstrument(page, 'FSS-9');
-	await addInstrument(page, 'Pain NRS');
-	await addInstrument(page, 'RAND-36');
+	await startBaselineVisit(page);
 	await fss.locator('input').first().focus();
 	await typeAcross(page, [4, 5, 3, 4, 6, 5, 4, 5, 6]);
 	// Live score as typed: mean of 42 / 9.

@@ -6,6 +6,7 @@ import { and, asc, count, eq, ne } from 'drizzle-orm';
 import type { Db } from '../db';
 import { instanceSetup, users, type Role } from '../db/schema';
 import { appendAudit } from '../audit';
+import { isUniqueViolation } from '../errors';
 import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from '../auth/password';
 import { invalidateUserSessions } from '../auth/session';
 import { isThrottled, recordAttempt, type ThrottleLimits } from '../auth/throttle';
@@ -39,11 +40,6 @@ const publicColumns = {
 
 function snapshot(u: Pick<UserRow, 'email' | 'name' | 'role' | 'active'>) {
 	return { email: u.email, name: u.name, role: u.role, active: u.active };
-}
-
-function isUniqueViolation(err: unknown): boolean {
-	const e = err as { code?: string; cause?: { code?: string } };
-	return e?.code === '23505' || e?.cause?.code === '23505';
 }
 
 export async function hasAnyUser(db: Db): Promise<boolean> {
