@@ -24,6 +24,8 @@ export interface Settings {
 	throttleWindowMinutes: number;
 	throttleAccountMax: number;
 	throttleAddressMax: number;
+	/** Smallest group shown in cohort statistics and exports (never below 3). */
+	minCell: number;
 }
 
 export function settings(): Settings {
@@ -36,6 +38,7 @@ export function settings(): Settings {
 		cookieSecure: secure === undefined || secure === '' ? undefined : secure === 'true',
 		throttleWindowMinutes: intSetting('LOGIN_THROTTLE_WINDOW_MINUTES', 15, 1),
 		throttleAccountMax: intSetting('LOGIN_THROTTLE_ACCOUNT_MAX', 5, 1),
-		throttleAddressMax: intSetting('LOGIN_THROTTLE_ADDRESS_MAX', 30, 1)
+		throttleAddressMax: intSetting('LOGIN_THROTTLE_ADDRESS_MAX', 30, 1),
+		minCell: intSetting('MIN_CELL_SIZE', 5, 3)
 	};
 }

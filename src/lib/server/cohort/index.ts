@@ -1,0 +1,175 @@
+/**
+ * Cohort trends: per condition and time point, n, mean, SD, 95 % CI, median and quartiles of a
+ * scale's score or its change from baseline, plus responder rates — aggregated in SQL.
+ *
+ * Definitions (shown on the cohort page):
+ * - baseline: a patient's first non-voided visit with a scorable value of the scale; their visits
+ *   with that scale are numbered 1, 2, 3… in date order (ties: entry order);
+ * - weeks since baseline: floor(days / (7 × bucket)) × bucket; within a bucket the last value counts;
+ * - change = value − baseline;
+ * - responder: latest value improved on baseline by at least the MCID, in the scale's direction;
+ *   patients with only a baseline are not counted;
+ * - any point or responder row with fewer than k patients is withheld.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db';
+import { getInstrument } from '../../instruments';
+import { meanCi, wilson } from '../../stats';
+
+export interface TrendQuery {
+	instrument: string;
+	scale: string;
+	axis: 'visit' | 'week';
+	bucket: number;
+	measure: 'score' | 'change';
+	conditions: string[];
+	enrolledFrom?: string;
+	enrolledTo?: string;
+}
+
+export interface TrendPoint {
+	x: number;
+	n: number;
+	mean: number;
+	sd: number | null;
+	ci_low: number | null;
+	ci_high: number | null;
+	median: number;
+	q1: number;
+	q3: number;
+}
+
+export type ResponderRow =
+	| { condition: string; n: number; responders: number; rate: number; ci_low: number; ci_high: number }
+	| { condition: string; suppressed: true };
+
+export interface Trend {
+	k: number;
+	mcid: { value: number; population: string } | null;
+	higherIsBetter: boolean;
+	/** `withheld`: the x values whose n < k (labelled "n < k" on screen; left out of the API). */
+	series: { condition: string; points: TrendPoint[]; withheld: number[] }[];
+	responders: ResponderRow[];
+}
+
+type Row = Record<string, unknown>;
+/** postgres.js returns an array, PGlite `{ rows }`: one shape for both. */
+function rowsOf(result: unknown): Row[] {
+	return Array.isArray(result) ? (result as Row[]) : ((result as { rows: Row[] }).rows ?? []);
+}
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/** The scale's values per patient, numbered from baseline, one per time point. */
+function perPatientPoints(q: TrendQuery): SQL {
+	const filters: SQL[] = [sql`rs.instrument_id = ${q.instrument}`, sql`rs.scale = ${q.scale}`, sql`rs.value is not null`];
+	if (q.conditions.length > 0) filters.push(sql`p.condition_code in (${sql.join(q.conditions.map((c) => sql`${c}`), sql`, `)})`);
+	if (q.enrolledFrom) filters.push(sql`p.enrolled_on >= ${q.enrolledFrom}::date`);
+	if (q.enrolledTo) filters.push(sql`p.enrolled_on <= ${q.enrolledTo}::date`);
+	const x =
+		q.axis === 'visit'
+			? sql`visit_number`
+			: sql`(floor((visit_date - baseline_date) / (7.0 * ${q.bucket})) * ${q.bucket})::int`;
+	return sql`
+		with scored as (
+			select p.id as patient_id, p.condition_code, v.visit_date, v.created_at, v.id as visit_id, rs.value
+			from response_scores rs
+			join responses r on r.id = rs.response_id
+			join visits v on v.id = r.visit_id and not v.voided
+			join patients p on p.id = v.patient_id
+			where ${sql.join(filters, sql` and `)}
+		), numbered as (
+			select *,
+				row_number() over w as visit_number,
+				first_value(value) over w as baseline,
+				first_value(visit_date) over w as baseline_date
+			from scored
+			window w as (partition by patient_id order by visit_date, created_at, visit_id)
+		), located as (
+			select *, ${x} as x from numbered
+		), placed as (
+			select distinct on (patient_id, x)
+				condition_code, patient_id, x, visit_number, value, value - baseline as change, baseline
+			from located
+			order by patient_id, x, visit_date desc, created_at desc, visit_id desc
+		)`;
+}
+
+export async function cohortTrend(db: Db, q: TrendQuery, k: number): Promise<Trend> {
+	const def = getInstrument(q.instrument);
+	const scale = def?.scales.find((s) => s.key === q.scale);
+	if (!def || !scale) throw new Error(`unknown instrument scale ${q.instrument}/${q.scale}`);
+	const measure = q.measure === 'change' ? sql`change` : sql`value`;
+	const base = perPatientPoints(q);
+
+	const pointRows = rowsOf(
+		await db.execute(sql`${base}
+			select condition_code, x,
+				count(*)::int as n,
+				avg(${measure})::float8 as mean,
+				stddev_samp(${measure})::float8 as sd,
+				percentile_cont(0.5) within group (order by ${measure})::float8 as median,
+				percentile_cont(0.25) within group (order by ${measure})::float8 as q1,
+				percentile_cont(0.75) within group (order by ${measure})::float8 as q3
+			from placed group by condition_code, x order by condition_code, x`)
+	);
+
+	const mcid = def.mcid.find((m) => m.scale === q.scale) ?? null;
+	const direction = scale.higherIsBetter ? sql`1` : sql`-1`;
+	const responderRows = mcid
+		? rowsOf(
+				await db.execute(sql`${base}, latest as (
+					select distinct on (patient_id) condition_code, patient_id, visit_number, change
+					from placed order by patient_id, visit_number desc
+				)
+				select condition_code,
+					count(*)::int as n,
+					count(*) filter (where ${direction} * change >= ${mcid.value} - 1e-9)::int as responders
+				from latest where visit_number > 1
+				group by condition_code order by condition_code`)
+			)
+		: [];
+
+	const byCondition = new Map<string, TrendPoint[]>();
+	const withheld = new Map<string, number[]>();
+	for (const code of q.conditions) byCondition.set(code, []);
+	for (const r of pointRows) {
+		const code = String(r.condition_code);
+		const n = Number(r.n);
+		if (!byCondition.has(code)) byCondition.set(code, []);
+		if (n < k) {
+			withheld.set(code, [...(withheld.get(code) ?? []), Number(r.x)]);
+			continue;
+		}
+		const mean = Number(r.mean);
+		const sd = num(r.sd);
+		const ci = meanCi(mean, sd, n);
+		byCondition.get(code)!.push({
+			x: Number(r.x),
+			n,
+			mean,
+			sd,
+			ci_low: ci?.low ?? null,
+			ci_high: ci?.high ?? null,
+			median: Number(r.median),
+			q1: Number(r.q1),
+			q3: Number(r.q3)
+		});
+	}
+
+	const responders: ResponderRow[] = responderRows.map((r) => {
+		const n = Number(r.n);
+		const x = Number(r.responders);
+		const condition = String(r.condition_code);
+		if (n < k) return { condition, suppressed: true };
+		const ci = wilson(x, n)!;
+		return { condition, n, responders: x, rate: x / n, ci_low: ci.low, ci_high: ci.high };
+	});
+
+	return {
+		k,
+		mcid: mcid ? { value: mcid.value, population: mcid.population } : null,
+		higherIsBetter: scale.higherIsBetter,
+		series: [...byCondition].map(([condition, points]) => ({ condition, points, withheld: withheld.get(condition) ?? [] })),
+		responders
+	};
+}
