@@ -79,3 +79,24 @@ test('changing a role ends the user’s sessions', async ({ makeUser, signedIn }
 	await theirs.reload();
 	await expect(theirs).toHaveURL(/\/login/);
 });
+
+test('the audit log lists changes with before and after, filters them, and verifies the chain', async ({ makeUser, signedIn }) => {
+	const admin = await makeUser('admin');
+	const clinician = await makeUser('clinician');
+	const page = await signedIn(admin);
+	await page.goto(`/admin/users/${clinician.id}`);
+	await page.getByLabel('Role').selectOption('researcher');
+	await page.getByRole('button', { name: 'Save role' }).click();
+	await expect(page.getByText('Role saved')).toBeVisible();
+
+	await page.goto('/admin/audit');
+	await page.getByRole('combobox', { name: 'User', exact: true }).selectOption(admin.id);
+	await page.getByRole('combobox', { name: 'Action', exact: true }).selectOption('change_role');
+	await page.getByRole('button', { name: 'Filter' }).click();
+	const rows = page.locator('table.audit tbody tr');
+	await expect(rows).toHaveCount(1);
+	await expect(rows.first().locator('dd.changed')).toHaveText(['clinician', 'researcher']);
+
+	await page.getByRole('button', { name: 'Verify chain' }).click();
+	await expect(page.getByText(/Chain intact: \d+ entries checked\./)).toBeVisible();
+});

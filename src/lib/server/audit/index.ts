@@ -3,7 +3,7 @@
  * hash = SHA-256(previous hash + canonical JSON of this row) — so an edited or removed row breaks
  * the chain at that point, which `verifyAuditChain` reports.
  */
-import { asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import type { Db } from '../db';
@@ -135,9 +135,28 @@ export interface AuditView {
 	reason: string | null;
 }
 
-/** The newest rows first, with the actor's email (full filters come with the audit issue). */
-export async function latestAudit(db: Db, limit = 100): Promise<AuditView[]> {
-	const rows = await db
+export interface AuditFilter {
+	actorId?: string;
+	entity?: string;
+	action?: string;
+	/** Inclusive UTC dates, YYYY-MM-DD. */
+	from?: string;
+	to?: string;
+	/** Rows with an id below this (keyset paging, newest first). */
+	before?: number;
+}
+
+/** Audit rows newest first, with the actor's email and the before/after values. */
+export async function searchAudit(db: Db, filter: AuditFilter, limit = 50): Promise<(AuditView & { before: unknown; after: unknown })[]> {
+	const where = [
+		filter.actorId ? eq(auditLog.actorId, filter.actorId) : undefined,
+		filter.entity ? eq(auditLog.entity, filter.entity) : undefined,
+		filter.action ? eq(auditLog.action, filter.action) : undefined,
+		filter.from ? sql`${auditLog.at} >= ${filter.from}::date` : undefined,
+		filter.to ? sql`${auditLog.at} < ${filter.to}::date + 1` : undefined,
+		filter.before ? sql`${auditLog.id} < ${filter.before}` : undefined
+	].filter((x) => x !== undefined);
+	return db
 		.select({
 			id: auditLog.id,
 			at: auditLog.at,
@@ -145,13 +164,15 @@ export async function latestAudit(db: Db, limit = 100): Promise<AuditView[]> {
 			action: auditLog.action,
 			entity: auditLog.entity,
 			entityId: auditLog.entityId,
-			reason: auditLog.reason
+			reason: auditLog.reason,
+			before: auditLog.before,
+			after: auditLog.after
 		})
 		.from(auditLog)
 		.leftJoin(users, eq(users.id, auditLog.actorId))
+		.where(where.length > 0 ? and(...where) : undefined)
 		.orderBy(desc(auditLog.id))
 		.limit(limit);
-	return rows;
 }
 
 export interface HistoryEntry extends AuditView {

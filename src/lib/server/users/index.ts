@@ -62,7 +62,8 @@ async function insertUser(tx: Db, actor: Actor, input: NewUser, action: string):
 		.returning(publicColumns);
 	if (!created) throw new Error('insert returned no row');
 	await appendAudit(tx, {
-		actorId: actor.id ?? created.id,
+		// The first administrator creates themself; a null actor is the command-line tool.
+		actorId: action === 'setup' ? created.id : actor.id,
 		action,
 		entity: 'user',
 		entityId: created.id,
