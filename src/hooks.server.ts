@@ -1,11 +1,14 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { settings } from '$lib/server/config';
 import { connect, disconnect } from '$lib/server/db';
+import { loadExportSecret, setExportSecret } from '$lib/server/export/secret';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { clearSessionCookie, db, sessionLimits } from '$lib/server/context';
 
 export const init: ServerInit = async () => {
-	await connect(settings());
+	const s = settings();
+	setExportSecret(loadExportSecret(s));
+	await connect(s);
 	// adapter-node emits this after the server stops accepting and in-flight requests finish.
 	process.once('sveltekit:shutdown', () => {
 		void disconnect();

@@ -27,6 +27,7 @@ if (mode === 'pglite') {
 	await admin.unsafe(`create database "${name}"`);
 	await admin.end();
 	process.env.DATABASE_URL = url;
+	process.env.EXPORT_SECRET ||= 'e2e-export-secret-0123456789abcdef0123456789';
 } else {
 	console.error('usage: node tests/e2e/serve.js pglite|postgres <port>');
 	process.exit(2);

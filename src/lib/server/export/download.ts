@@ -1,0 +1,61 @@
+/** Streams an export as a Response, hashing the bytes sent and auditing the export at the end. */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Db } from '../db';
+import { appendAudit } from '../audit';
+import { exportLines, type ExportOptions, type ExportPlan } from '.';
+
+const CHUNK = 64 * 1024;
+
+export function exportResponse(db: Db, o: ExportOptions, plan: ExportPlan, secret: string, actor: { id: string; requestId?: string }): Response {
+	const lines = exportLines(db, o, plan, secret);
+	const hash = createHash('sha256');
+	const encoder = new TextEncoder();
+	let rows = -1; // the header is not a data row
+	const stream = new ReadableStream<Uint8Array>({
+		async pull(controller) {
+			let text = '';
+			while (text.length < CHUNK) {
+				const next = await lines.next();
+				if (next.done) break;
+				text += next.value;
+				rows++;
+			}
+			if (text) {
+				const bytes = encoder.encode(text);
+				hash.update(bytes);
+				controller.enqueue(bytes);
+			}
+			if (text.length < CHUNK) {
+				await db.transaction((tx) =>
+					appendAudit(tx, {
+						actorId: actor.id,
+						action: 'export',
+						entity: 'export',
+						entityId: randomUUID(),
+						after: {
+							filters: { instruments: o.instruments, conditions: o.conditions, enrolledFrom: o.enrolledFrom ?? null, enrolledTo: o.enrolledTo ?? null },
+							options: { includeItems: o.includeItems, pseudonyms: o.pseudonyms, k: o.k },
+							rows,
+							patients: plan.patients,
+							suppressedPatients: plan.suppressedPatients,
+							generalisedPatients: plan.generalisedPatients,
+							sha256: hash.digest('hex')
+						},
+						requestId: actor.requestId
+					})
+				);
+				controller.close();
+			}
+		},
+		async cancel() {
+			await lines.return(undefined);
+		}
+	});
+	return new Response(stream, {
+		headers: {
+			'Content-Type': 'text/csv; charset=utf-8',
+			'Content-Disposition': 'attachment; filename="outcome-tracker-export.csv"',
+			'Cache-Control': 'no-store'
+		}
+	});
+}

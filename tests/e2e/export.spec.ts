@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { desc, eq } from 'drizzle-orm';
+import { auditLog } from '../../src/lib/server/db/schema';
+import { addCondition, createPatient } from '../../src/lib/server/patients';
+import { recordVisit } from '../../src/lib/server/visits';
+import { expect, test } from './fixtures';
+
+test('a researcher previews and downloads an anonymised export, which is audited with its hash', async ({ database, makeUser, signedIn }) => {
+	const clinician = await makeUser('clinician');
+	const actor = { id: clinician.id };
+	const tag = `${Date.now()}`;
+	const condition = await addCondition(database.db, actor, { code: `x_${tag}`, label: `Export condition ${tag}` });
+	if (!condition.ok) throw new Error(condition.message);
+	for (let i = 0; i < 6; i++) {
+		const p = await createPatient(database.db, actor, {
+			clinicRef: `EX-${tag}-${i}`, name: `Hidden Person ${i}`, dateOfBirth: '1980-03-03', sex: 'female', conditionCode: condition.value, enrolledOn: '2025-01-01'
+		});
+		if (!p.ok) throw new Error(p.message);
+		for (const [date, pain] of [['2025-01-06', 7], ['2025-01-27', 4]] as const) {
+			await recordVisit(database.db, actor, p.value, { visitDate: date, kind: 'treatment', acupunctureSessions: 1, flare: 'no', note: 'private note' }, [{ instrumentId: 'pain_nrs', answers: { pain } }]);
+		}
+	}
+	const researcher = await makeUser('researcher');
+	const page = await signedIn(researcher);
+	await page.goto('/export');
+	await page.getByLabel('Pain NRS', { exact: true }).check();
+	await page.getByLabel(`Export condition ${tag}`).check();
+	await page.getByLabel('Include item answers').check();
+	await page.getByRole('button', { name: 'Preview' }).click();
+	await expect(page.getByTestId('rows')).toHaveText('12');
+	await expect(page.getByTestId('patients')).toHaveText('6');
+
+	const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
+	const bytes = fs.readFileSync((await download.path())!);
+	const text = bytes.toString('utf8');
+	const lines = text.trim().split('\r\n');
+	expect(lines[0]).toBe('pseudonym,condition,sex,age_band,visit_number,days_since_baseline,visit_kind,acupuncture_sessions,flare,instrument,instrument_version,scale,score,pain_nrs__pain');
+	expect(lines).toHaveLength(13);
+	expect(lines[1]).toMatch(new RegExp(`^[0-9a-f]{64},x_${tag},female,40-44,1,0,treatment,1,no,pain_nrs,0-10,score,7,7$`));
+	expect(text).not.toMatch(/Hidden Person|EX-|1980-|2025-|private note/);
+
+	const [row] = await database.db.select().from(auditLog).where(eq(auditLog.action, 'export')).orderBy(desc(auditLog.id)).limit(1);
+	expect(row).toMatchObject({ actorId: researcher.id, entity: 'export' });
+	expect(row!.after).toMatchObject({ rows: 12, patients: 6, sha256: createHash('sha256').update(bytes).digest('hex') });
+
+	const [codebook] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /codebook/ }).click()]);
+	expect(fs.readFileSync((await codebook.path())!, 'utf8')).toContain('| pseudonym |');
+});

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/lib/server/db';
+import { createPatient } from '../../src/lib/server/patients';
+import { recordVisit, voidVisit } from '../../src/lib/server/visits';
+import { exportLines, planExport, type ExportOptions } from '../../src/lib/server/export';
+import { driverName, resetDatabase, testDatabase } from './db';
+import { makeUser } from './helpers';
+
+let db: Db;
+const SECRET = 'integration-secret-0123456789abcdef0123';
+const base: ExportOptions = { instruments: ['pain_nrs'], conditions: [], includeItems: false, pseudonyms: 'stable', k: 3 };
+
+async function csv(o: ExportOptions, batch = 2) {
+	const plan = await planExport(db, o);
+	let text = '';
+	for await (const line of exportLines(db, o, plan, SECRET, batch)) text += line;
+	return { plan, lines: text.trim().split('\r\n').map((l) => l.split(',')) };
+}
+
+beforeAll(async () => {
+	db = (await testDatabase()).db;
+	await resetDatabase(db);
+	const actor = await makeUser(db, 'clinician');
+	// Four MS women aged 41, 42, 47 and 48 at baseline: two per 5-year band, so both bands widen to 40-49.
+	// One MS man aged 70: alone even with age and sex suppressed, so he is left out.
+	const people: [string, string, string][] = [['1983-06-01', 'female', 'multiple_sclerosis'], ['1982-06-01', 'female', 'multiple_sclerosis'], ['1977-06-01', 'female', 'multiple_sclerosis'], ['1976-06-01', 'female', 'multiple_sclerosis'], ['1955-01-01', 'male', 'multiple_sclerosis']];
+	for (const [i, [dob, sex, condition]] of people.entries()) {
+		const p = await createPatient(db, actor, { clinicRef: `X-${i}`, name: `Secret Name ${i}`, dateOfBirth: dob, sex: sex as 'female', conditionCode: condition, enrolledOn: '2025-01-01' });
+		if (!p.ok) throw new Error(p.message);
+		const visit = (date: string, pain: number) => recordVisit(db, actor, p.value, { visitDate: date, kind: 'treatment', acupunctureSessions: 1, flare: 'no', note: '=HYPERLINK("x")' }, [{ instrumentId: 'pain_nrs', answers: { pain } }]);
+		await visit('2025-01-10', 6);
+		const v = await visit('2025-01-17', 9);
+		if (v.ok && i === 0) await voidVisit(db, actor, v.value, 1, 'wrong');
+		await visit('2025-01-31', 4);
+	}
+});
+afterAll(() => resetDatabase(db));
+
+describe(`anonymised export (${driverName})`, () => {
+	it('writes the documented columns and nothing identifying', async () => {
+		const { lines, plan } = await csv(base);
+		expect(lines[0]).toEqual(['pseudonym', 'condition', 'sex', 'age_band', 'visit_number', 'days_since_baseline', 'visit_kind', 'acupuncture_sessions', 'flare', 'instrument', 'instrument_version', 'scale', 'score']);
+		const body = lines.slice(1).map((l) => l.join(','));
+		expect(body.join('\n')).not.toMatch(/Secret Name|X-\d|19\d\d-|2025-|HYPERLINK/);
+		// 4 exported patients × 3 visits, one voided → 11 rows; the man is left out.
+		expect(body).toHaveLength(11);
+		expect(plan).toMatchObject({ patients: 4, rows: 11, suppressedPatients: 1, generalisedPatients: 4, smallestGroup: 4 });
+	});
+
+	it('numbers visits and days from each patient’s baseline, leaving voided visits out', async () => {
+		const { lines } = await csv(base);
+		const rows = lines.slice(1);
+		const byPatient = new Map<string, string[][]>();
+		for (const r of rows) byPatient.set(r[0]!, [...(byPatient.get(r[0]!) ?? []), r]);
+		const shapes = [...byPatient.values()].map((rs) => rs.map((r) => `${r[4]}/${r[5]}/${r[12]}`).join(' '));
+		expect(shapes.filter((s) => s === '1/0/6 2/7/9 3/21/4')).toHaveLength(3);
+		expect(shapes).toContain('1/0/6 2/21/4');
+	});
+
+	it('generalises quasi-identifiers until every group holds k patients', async () => {
+		const { lines, plan } = await csv(base);
+		const combos = new Map<string, Set<string>>();
+		for (const r of lines.slice(1)) combos.set(`${r[1]}|${r[2]}|${r[3]}`, (combos.get(`${r[1]}|${r[2]}|${r[3]}`) ?? new Set()).add(r[0]!));
+		for (const [combo, ids] of combos) expect(ids.size, combo).toBeGreaterThanOrEqual(3);
+		expect([...combos.keys()]).toEqual(['multiple_sclerosis|female|40-49']);
+		expect(plan.generalisedPatients).toBe(4);
+	});
+
+	it('keeps stable pseudonyms across exports and makes unlinkable ones differ', async () => {
+		const a = new Set((await csv(base)).lines.slice(1).map((r) => r[0]));
+		const b = new Set((await csv(base)).lines.slice(1).map((r) => r[0]));
+		const c = new Set((await csv({ ...base, pseudonyms: 'unlinkable' })).lines.slice(1).map((r) => r[0]));
+		expect([...a]).toEqual([...b]);
+		expect([...c].some((p) => a.has(p))).toBe(false);
+	});
+
+	it('adds one column per item when asked, and leaves out patients who cannot reach k', async () => {
+		const { lines } = await csv({ ...base, includeItems: true });
+		expect(lines[0]!.at(-1)).toBe('pain_nrs__pain');
+		expect(lines[1]!.at(-1)).toBe(lines[1]![12]);
+		const strict = await csv({ ...base, k: 6 });
+		expect(strict.plan).toMatchObject({ patients: 0, suppressedPatients: 5 });
+		expect(strict.lines).toHaveLength(1);
+	});
+});
