@@ -3,6 +3,7 @@ import { settings } from '$lib/server/config';
 import { connect, disconnect } from '$lib/server/db';
 import { loadExportSecret, setExportSecret } from '$lib/server/export/secret';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
+import { validateApiToken } from '$lib/server/auth/tokens';
 import { clearSessionCookie, db, sessionLimits } from '$lib/server/context';
 
 export const init: ServerInit = async () => {
@@ -20,8 +21,12 @@ export const handle: Handle = async ({ event, resolve }) => {
 	event.locals.user = null;
 	event.locals.session = null;
 
+	// Scripts: a personal API token, accepted on /api/ only (never for pages or form actions).
+	const bearer = event.request.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
 	const token = event.cookies.get(SESSION_COOKIE);
-	if (token) {
+	if (bearer && event.url.pathname.startsWith('/api/')) {
+		event.locals.user = await validateApiToken(db(), bearer);
+	} else if (token) {
 		const { session, user } = await validateSessionToken(db(), token, sessionLimits());
 		if (session) {
 			event.locals.session = session;

@@ -6,7 +6,7 @@ import { addCondition, createPatient } from '../../src/lib/server/patients';
 import { recordVisit } from '../../src/lib/server/visits';
 import { expect, test } from './fixtures';
 
-test('a researcher previews and downloads an anonymised export, which is audited with its hash', async ({ database, makeUser, signedIn }) => {
+test('a researcher previews and downloads an anonymised export, which is audited with its hash', async ({ database, makeUser, signedIn, playwright, baseURL }) => {
 	const clinician = await makeUser('clinician');
 	const actor = { id: clinician.id };
 	const tag = `${Date.now()}`;
@@ -43,6 +43,24 @@ test('a researcher previews and downloads an anonymised export, which is audited
 	const [row] = await database.db.select().from(auditLog).where(eq(auditLog.action, 'export')).orderBy(desc(auditLog.id)).limit(1);
 	expect(row).toMatchObject({ actorId: researcher.id, entity: 'export' });
 	expect(row!.after).toMatchObject({ rows: 12, patients: 6, sha256: createHash('sha256').update(bytes).digest('hex') });
+
+	// The same export from a script with a personal API token: identical bytes, audited again.
+	await page.goto('/account');
+	await page.getByLabel('New token name').fill('R analysis');
+	await page.getByRole('button', { name: 'Create token' }).click();
+	const token = (await page.getByTestId('new-token').textContent())!.trim();
+	const query = new URL(download.url()).search;
+	const script = await playwright.request.newContext({ baseURL: baseURL! });
+	const viaApi = await script.get(`/api/export.csv${query}`, { headers: { Authorization: `Bearer ${token}` } });
+	expect(viaApi.status()).toBe(200);
+	expect(Buffer.from(await viaApi.body()).equals(bytes)).toBe(true);
+	expect((await script.get(`/api/export.csv${query}`)).status()).toBe(401);
+	expect((await script.get('/export', { headers: { Authorization: `Bearer ${token}` }, maxRedirects: 0 })).status()).toBe(303);
+	await page.getByRole('button', { name: 'Revoke R analysis' }).click();
+	await expect(page.getByRole('cell', { name: 'revoked' })).toBeVisible();
+	expect((await script.get(`/api/export.csv${query}`, { headers: { Authorization: `Bearer ${token}` } })).status()).toBe(401);
+	await script.dispose();
+	await page.goto(`/export${query}`);
 
 	const [codebook] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /codebook/ }).click()]);
 	expect(fs.readFileSync((await codebook.path())!, 'utf8')).toContain('| pseudonym |');

@@ -2,11 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/lib/server/db';
 import { createPatient } from '../../src/lib/server/patients';
 import { recordVisit, voidVisit } from '../../src/lib/server/visits';
+import { createHash } from 'node:crypto';
+import { desc, eq } from 'drizzle-orm';
+import { auditLog } from '../../src/lib/server/db/schema';
 import { exportLines, planExport, type ExportOptions } from '../../src/lib/server/export';
+import { exportResponse } from '../../src/lib/server/export/download';
 import { driverName, resetDatabase, testDatabase } from './db';
 import { makeUser } from './helpers';
 
 let db: Db;
+let actorId: string;
 const SECRET = 'integration-secret-0123456789abcdef0123';
 const base: ExportOptions = { instruments: ['pain_nrs'], conditions: [], includeItems: false, pseudonyms: 'stable', k: 3 };
 
@@ -21,6 +26,7 @@ beforeAll(async () => {
 	db = (await testDatabase()).db;
 	await resetDatabase(db);
 	const actor = await makeUser(db, 'clinician');
+	actorId = actor.id;
 	// Four MS women aged 41, 42, 47 and 48 at baseline: two per 5-year band, so both bands widen to 40-49.
 	// One MS man aged 70: alone even with age and sex suppressed, so he is left out.
 	const people: [string, string, string][] = [['1983-06-01', 'female', 'multiple_sclerosis'], ['1982-06-01', 'female', 'multiple_sclerosis'], ['1977-06-01', 'female', 'multiple_sclerosis'], ['1976-06-01', 'female', 'multiple_sclerosis'], ['1955-01-01', 'male', 'multiple_sclerosis']];
@@ -81,5 +87,15 @@ describe(`anonymised export (${driverName})`, () => {
 		const strict = await csv({ ...base, k: 6 });
 		expect(strict.plan).toMatchObject({ patients: 0, suppressedPatients: 5 });
 		expect(strict.lines).toHaveLength(1);
+	});
+
+	it('audits the export with the SHA-256 of exactly the bytes sent', async () => {
+		const plan = await planExport(db, base);
+		const response = exportResponse(db, base, plan, SECRET, { id: actorId, requestId: 'req-export' });
+		const bytes = Buffer.from(await response.arrayBuffer());
+		const [row] = await db.select().from(auditLog).where(eq(auditLog.action, 'export')).orderBy(desc(auditLog.id)).limit(1);
+		expect(row).toMatchObject({ actorId, entity: 'export', requestId: 'req-export' });
+		expect(row!.after).toMatchObject({ rows: 11, patients: 4, sha256: createHash('sha256').update(bytes).digest('hex'), filters: { instruments: ['pain_nrs'] } });
+		expect(bytes.toString('utf8').split('\r\n').length - 2).toBe(11);
 	});
 });

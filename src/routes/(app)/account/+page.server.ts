@@ -3,13 +3,19 @@ import { invalid } from '$lib/server/form';
 import { requireUser } from '$lib/server/auth/guard';
 import { db } from '$lib/server/context';
 import { checkPassword, setPassword } from '$lib/server/users';
+import { createApiToken, listApiTokens, revokeApiToken } from '$lib/server/auth/tokens';
 import { ChangePasswordSchema } from '$lib/validation/account';
 import { fieldErrors, formValues } from '$lib/validation/form';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = (event) => {
+export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
-	return { email: user.email, role: user.role };
+	const tokens = await listApiTokens(db(), user.id);
+	return {
+		email: user.email,
+		role: user.role,
+		tokens: tokens.map((t) => ({ id: t.id, name: t.name, createdAt: t.createdAt.toISOString().slice(0, 10), lastUsedAt: t.lastUsedAt?.toISOString().slice(0, 16).replace('T', ' ') ?? null, revoked: t.revokedAt !== null }))
+	};
 };
 
 export const actions: Actions = {
@@ -30,5 +36,20 @@ export const actions: Actions = {
 		);
 		if (!result.ok) return invalid({}, { [result.field]: result.message });
 		return { saved: true };
+	},
+	token: async (event) => {
+		const user = requireUser(event);
+		const name = String((await event.request.formData()).get('name') ?? '').trim();
+		if (name.length < 1 || name.length > 100) return invalid({ name }, { name: 'Name the token (1–100 characters), e.g. “R analysis”.' });
+		const created = await createApiToken(db(), { id: user.id, requestId: event.locals.requestId }, name);
+		return { token: created.token, tokenName: name };
+	},
+	revoke: async (event) => {
+		const user = requireUser(event);
+		const id = String((await event.request.formData()).get('id') ?? '');
+		if (!(await revokeApiToken(db(), { id: user.id, requestId: event.locals.requestId }, id))) {
+			return invalid({}, { tokens: 'No such active token.' });
+		}
+		return { revoked: true };
 	}
 };

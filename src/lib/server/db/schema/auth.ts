@@ -87,3 +87,25 @@ export const instanceSetup = pgTable(
 	},
 	(t) => [check('instance_setup_singleton', sql`${t.id} = 1`)]
 );
+
+/** Personal API tokens for scripts: shown once, stored as SHA-256; revoked, never deleted. */
+export const apiTokens = pgTable(
+	'api_tokens',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		userId: uuid('user_id')
+			.notNull()
+			.references(() => users.id),
+		name: text('name').notNull(),
+		tokenHash: text('token_hash').notNull(),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+		revokedAt: timestamp('revoked_at', { withTimezone: true })
+	},
+	(t) => [
+		uniqueIndex('api_tokens_hash_key').on(t.tokenHash),
+		index('api_tokens_user_idx').on(t.userId),
+		check('api_tokens_hash_sha256', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`),
+		check('api_tokens_name_present', sql`length(trim(${t.name})) between 1 and 100`)
+	]
+);
