@@ -135,6 +135,18 @@ export interface AuditView {
 	reason: string | null;
 }
 
+// An audit row as shown on screen (the actor column is added per view).
+const changeColumns = {
+	id: auditLog.id,
+	at: auditLog.at,
+	action: auditLog.action,
+	entity: auditLog.entity,
+	entityId: auditLog.entityId,
+	reason: auditLog.reason,
+	before: auditLog.before,
+	after: auditLog.after
+};
+
 export interface AuditFilter {
 	actorId?: string;
 	entity?: string;
@@ -157,17 +169,7 @@ export async function searchAudit(db: Db, filter: AuditFilter, limit = 50): Prom
 		filter.before ? sql`${auditLog.id} < ${filter.before}` : undefined
 	].filter((x) => x !== undefined);
 	return db
-		.select({
-			id: auditLog.id,
-			at: auditLog.at,
-			actor: users.email,
-			action: auditLog.action,
-			entity: auditLog.entity,
-			entityId: auditLog.entityId,
-			reason: auditLog.reason,
-			before: auditLog.before,
-			after: auditLog.after
-		})
+		.select({ ...changeColumns, actor: users.email })
 		.from(auditLog)
 		.leftJoin(users, eq(users.id, auditLog.actorId))
 		.where(where.length > 0 ? and(...where) : undefined)
@@ -184,17 +186,7 @@ export interface HistoryEntry extends AuditView {
 export async function auditHistory(db: Db, entityIds: string[]): Promise<HistoryEntry[]> {
 	if (entityIds.length === 0) return [];
 	return db
-		.select({
-			id: auditLog.id,
-			at: auditLog.at,
-			actor: users.name,
-			action: auditLog.action,
-			entity: auditLog.entity,
-			entityId: auditLog.entityId,
-			reason: auditLog.reason,
-			before: auditLog.before,
-			after: auditLog.after
-		})
+		.select({ ...changeColumns, actor: users.name })
 		.from(auditLog)
 		.leftJoin(users, eq(users.id, auditLog.actorId))
 		.where(inArray(auditLog.entityId, entityIds))
