@@ -1,7 +1,7 @@
 /**
- * The key for stable pseudonyms lives outside the database: EXPORT_SECRET, or for the embedded
- * database a random key created once in DATA_DIR/export-secret. With PostgreSQL (a deployment)
- * the app refuses to start without EXPORT_SECRET, so a database dump alone cannot re-identify.
+ * The key for stable pseudonyms lives outside the database: EXPORT_SECRET, or a random key created
+ * once in DATA_DIR/export-secret. In production (NODE_ENV=production) the app refuses to start
+ * without EXPORT_SECRET, so the key is managed on purpose and a database dump cannot re-identify.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,8 +14,8 @@ export function loadExportSecret(s: Settings): string {
 		if (fromEnv.length < 32) throw new Error('EXPORT_SECRET must be at least 32 characters');
 		return fromEnv;
 	}
-	if (s.databaseUrl) {
-		throw new Error('EXPORT_SECRET is not set: with DATABASE_URL it is required (at least 32 random characters, kept outside the database)');
+	if (process.env.NODE_ENV === 'production') {
+		throw new Error('EXPORT_SECRET is not set: in production it is required (at least 32 random characters, kept outside the database)');
 	}
 	const file = path.join(s.dataDir, 'export-secret');
 	if (!fs.existsSync(file)) {
