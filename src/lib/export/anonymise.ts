@@ -13,7 +13,6 @@ export interface QuasiIdentifiers {
 }
 
 export const LEVELS = ['age5', 'age10', 'age20', 'age*', 'sex*', 'condition*'] as const;
-export type Level = (typeof LEVELS)[number];
 
 export function ageBand(age: number, width: number): string {
 	const low = Math.floor(age / width) * width;

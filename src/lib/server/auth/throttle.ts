@@ -2,7 +2,7 @@
  * Failed sign-ins are counted per account and per client address over a sliding window, in the
  * database so that every app process sees the same counts. A success resets the account count.
  */
-import { and, count, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, count, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { loginAttempts } from '../db/schema';
 
@@ -58,9 +58,4 @@ export async function recordAttempt(
 	now = new Date()
 ): Promise<void> {
 	await db.insert(loginAttempts).values({ account, address, success, at: now });
-}
-
-/** Old attempts carry no information for throttling; keep a day for review. */
-export async function pruneAttempts(db: Db, now = new Date()): Promise<void> {
-	await db.delete(loginAttempts).where(lt(loginAttempts.at, new Date(now.getTime() - 86_400_000)));
 }

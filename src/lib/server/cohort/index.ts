@@ -12,7 +12,8 @@
  * - any point or responder row with fewer than k patients is withheld.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db';
+import { executeRows, type Db } from '../db';
+import { patientSelection } from '../patients';
 import { getInstrument } from '../../instruments';
 import { meanCi, wilson } from '../../stats';
 
@@ -52,19 +53,11 @@ export interface Trend {
 	responders: ResponderRow[];
 }
 
-type Row = Record<string, unknown>;
-/** postgres.js returns an array, PGlite `{ rows }`: one shape for both. */
-function rowsOf(result: unknown): Row[] {
-	return Array.isArray(result) ? (result as Row[]) : ((result as { rows: Row[] }).rows ?? []);
-}
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /** The scale's values per patient, numbered from baseline, one per time point. */
 function perPatientPoints(q: TrendQuery): SQL {
-	const filters: SQL[] = [sql`rs.instrument_id = ${q.instrument}`, sql`rs.scale = ${q.scale}`, sql`rs.value is not null`];
-	if (q.conditions.length > 0) filters.push(sql`p.condition_code in (${sql.join(q.conditions.map((c) => sql`${c}`), sql`, `)})`);
-	if (q.enrolledFrom) filters.push(sql`p.enrolled_on >= ${q.enrolledFrom}::date`);
-	if (q.enrolledTo) filters.push(sql`p.enrolled_on <= ${q.enrolledTo}::date`);
+	const filters: SQL[] = [sql`rs.instrument_id = ${q.instrument}`, sql`rs.scale = ${q.scale}`, sql`rs.value is not null`, ...patientSelection(q)];
 	const x =
 		q.axis === 'visit'
 			? sql`visit_number`
@@ -101,8 +94,9 @@ export async function cohortTrend(db: Db, q: TrendQuery, k: number): Promise<Tre
 	const measure = q.measure === 'change' ? sql`change` : sql`value`;
 	const base = perPatientPoints(q);
 
-	const pointRows = rowsOf(
-		await db.execute(sql`${base}
+	const pointRows = await executeRows(
+		db,
+		sql`${base}
 			select condition_code, x,
 				count(*)::int as n,
 				avg(${measure})::float8 as mean,
@@ -110,14 +104,15 @@ export async function cohortTrend(db: Db, q: TrendQuery, k: number): Promise<Tre
 				percentile_cont(0.5) within group (order by ${measure})::float8 as median,
 				percentile_cont(0.25) within group (order by ${measure})::float8 as q1,
 				percentile_cont(0.75) within group (order by ${measure})::float8 as q3
-			from placed group by condition_code, x order by condition_code, x`)
+			from placed group by condition_code, x order by condition_code, x`
 	);
 
 	const mcid = def.mcid.find((m) => m.scale === q.scale) ?? null;
 	const direction = scale.higherIsBetter ? sql`1` : sql`-1`;
 	const responderRows = mcid
-		? rowsOf(
-				await db.execute(sql`${base}, latest as (
+		? await executeRows(
+				db,
+				sql`${base}, latest as (
 					select distinct on (patient_id) condition_code, patient_id, visit_number, change
 					from placed order by patient_id, visit_number desc
 				)
@@ -125,7 +120,7 @@ export async function cohortTrend(db: Db, q: TrendQuery, k: number): Promise<Tre
 					count(*)::int as n,
 					count(*) filter (where ${direction} * change >= ${mcid.value} - 1e-9)::int as responders
 				from latest where visit_number > 1
-				group by condition_code order by condition_code`)
+				group by condition_code order by condition_code`
 			)
 		: [];
 

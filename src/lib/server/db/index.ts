@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
 
@@ -12,6 +12,15 @@ export type Schema = typeof schema;
 /** A database or a transaction: every query and command takes one of these first. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+/**
+ * Rows of a raw `db.execute(sql…)`: postgres.js returns an array, PGlite `{ rows }`. Raw SQL goes
+ * through this so shared code never depends on the driver's result shape.
+ */
+export async function executeRows(db: Db, query: SQL): Promise<Record<string, unknown>[]> {
+	const result: unknown = await db.execute(query);
+	return Array.isArray(result) ? (result as Record<string, unknown>[]) : ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
+}
 
 export interface Database {
 	db: Db;

@@ -2,7 +2,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../db';
 import { appendAudit } from '../audit';
-import { exportLines, type ExportOptions, type ExportPlan } from '.';
+import { exportLines, planExport, type ExportOptions, type ExportPlan } from '.';
+import { readOptions } from './options';
 
 const CHUNK = 64 * 1024;
 
@@ -58,4 +59,15 @@ export function exportResponse(db: Db, o: ExportOptions, plan: ExportPlan, secre
 			'Cache-Control': 'no-store'
 		}
 	});
+}
+
+/**
+ * The one export request handler, for the page's download and GET /api/export.csv alike, so
+ * both always apply the same options, de-identification and audit. The caller has checked the role.
+ */
+export async function exportRequest(db: Db, url: URL, secret: string, actor: { id: string; requestId?: string }): Promise<Response> {
+	const read = readOptions(url);
+	if (!read.ok) return Response.json({ message: read.errors.join(' ') }, { status: 400 });
+	const plan = await planExport(db, read.options);
+	return exportResponse(db, read.options, plan, secret, actor);
 }

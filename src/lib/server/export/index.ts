@@ -5,7 +5,8 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db';
+import { executeRows, type Db } from '../db';
+import { patientSelection } from '../patients';
 import { generaliseToK, generalised, type QuasiIdentifiers } from '../../export/anonymise';
 import { csvLine } from '../../export/csv';
 import { getInstrument } from '../../instruments';
@@ -20,15 +21,9 @@ export interface ExportOptions {
 	k: number;
 }
 
-type Row = Record<string, unknown>;
-const rowsOf = (r: unknown): Row[] => (Array.isArray(r) ? (r as Row[]) : ((r as { rows: Row[] }).rows ?? []));
 
 function patientFilter(o: ExportOptions): SQL {
-	const parts: SQL[] = [sql`true`];
-	if (o.conditions.length) parts.push(sql`p.condition_code in (${sql.join(o.conditions.map((c) => sql`${c}`), sql`, `)})`);
-	if (o.enrolledFrom) parts.push(sql`p.enrolled_on >= ${o.enrolledFrom}::date`);
-	if (o.enrolledTo) parts.push(sql`p.enrolled_on <= ${o.enrolledTo}::date`);
-	return sql.join(parts, sql` and `);
+	return sql.join([sql`true`, ...patientSelection(o)], sql` and `);
 }
 const instrumentFilter = (o: ExportOptions) => sql`r.instrument_id in (${sql.join(o.instruments.map((i) => sql`${i}`), sql`, `)})`;
 
@@ -55,8 +50,9 @@ export interface ExportPlan {
  * patient's baseline (first non-voided visit with a selected instrument).
  */
 export async function planExport(db: Db, o: ExportOptions): Promise<ExportPlan> {
-	const rows = rowsOf(
-		await db.execute(sql`
+	const rows = await executeRows(
+		db,
+		sql`
 			select p.id, p.condition_code, p.sex,
 				extract(year from age(min(v.visit_date), p.date_of_birth))::int as age,
 				count(rs.*)::int as rows
@@ -65,7 +61,7 @@ export async function planExport(db: Db, o: ExportOptions): Promise<ExportPlan> 
 			join responses r on r.visit_id = v.id and ${instrumentFilter(o)}
 			join response_scores rs on rs.response_id = r.id
 			where ${patientFilter(o)}
-			group by p.id, p.condition_code, p.sex, p.date_of_birth`)
+			group by p.id, p.condition_code, p.sex, p.date_of_birth`
 	);
 	const quasi = new Map<string, QuasiIdentifiers>(rows.map((r) => [String(r.id), { condition: String(r.condition_code), sex: String(r.sex), age: Number(r.age) }]));
 	const g = generaliseToK(quasi, o.k);
@@ -95,8 +91,9 @@ export async function* exportLines(db: Db, o: ExportOptions, plan: ExportPlan, s
 	const ids = [...plan.levels.keys()].sort();
 	for (let i = 0; i < ids.length; i += batch) {
 		const slice = ids.slice(i, i + batch);
-		const rows = rowsOf(
-			await db.execute(sql`
+		const rows = await executeRows(
+			db,
+			sql`
 				with pv as (
 					select v.*, row_number() over w as visit_number, v.visit_date - first_value(v.visit_date) over w as days
 					from visits v
@@ -109,7 +106,7 @@ export async function* exportLines(db: Db, o: ExportOptions, plan: ExportPlan, s
 				from pv
 				join responses r on r.visit_id = pv.id and ${instrumentFilter(o)}
 				join response_scores rs on rs.response_id = r.id
-				order by pv.patient_id, pv.visit_number, r.instrument_id, rs.scale`)
+				order by pv.patient_id, pv.visit_number, r.instrument_id, rs.scale`
 		);
 		for (const r of rows) {
 			const patientId = String(r.patient_id);

@@ -2,7 +2,7 @@
  * Patients: create, edit (with a reason and optimistic locking), archive. Never deleted. Every
  * write is one transaction with its audit row.
  */
-import { and, asc, count, eq, ilike, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db';
 import { conditions, patients, visits } from '../db/schema';
 import { appendAudit } from '../audit';
@@ -214,4 +214,16 @@ export async function addCondition(db: Db, actor: Actor, input: { code: string; 
 		if (isUniqueViolation(err)) return { ok: false, field: 'label', message: 'This condition is already in the list.' };
 		throw err;
 	}
+}
+
+/**
+ * Raw-SQL conditions on patients aliased `p`: condition codes (none = all) and an enrolment range.
+ * Shared by cohort statistics and exports so both select the same patients for the same filters.
+ */
+export function patientSelection(f: { conditions: string[]; enrolledFrom?: string; enrolledTo?: string }): SQL[] {
+	const parts: SQL[] = [];
+	if (f.conditions.length > 0) parts.push(sql`p.condition_code in (${sql.join(f.conditions.map((c) => sql`${c}`), sql`, `)})`);
+	if (f.enrolledFrom) parts.push(sql`p.enrolled_on >= ${f.enrolledFrom}::date`);
+	if (f.enrolledTo) parts.push(sql`p.enrolled_on <= ${f.enrolledTo}::date`);
+	return parts;
 }

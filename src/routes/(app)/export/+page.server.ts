@@ -3,7 +3,7 @@ import { settings } from '$lib/server/config';
 import { db } from '$lib/server/context';
 import { planExport } from '$lib/server/export';
 import { listConditions } from '$lib/server/patients';
-import { readOptions } from './options';
+import { readOptions } from '$lib/server/export/options';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

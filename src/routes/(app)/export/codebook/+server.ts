@@ -3,7 +3,7 @@ import { requireRole } from '$lib/server/auth/guard';
 import { db } from '$lib/server/context';
 import { codebook } from '$lib/server/export/codebook';
 import { listConditions } from '$lib/server/patients';
-import { readOptions } from '../options';
+import { readOptions } from '$lib/server/export/options';
 import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = async (event) => {

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
-import { settings } from '$lib/server/config';
-import type { ExportOptions } from '$lib/server/export';
-import { ExportOptionsSchema, exportInput } from '$lib/validation/export';
+import { settings } from '../config';
+import type { ExportOptions } from '.';
+import { ExportOptionsSchema, exportInput } from '../../validation/export';
 
 /** Parsed options with k raised to the site minimum; or the messages for the user. */
 export function readOptions(url: URL): { ok: true; options: ExportOptions } | { ok: false; errors: string[] } {
