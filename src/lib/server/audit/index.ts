@@ -64,28 +64,42 @@ const AUDIT_LOCK_KEY = 7_201_355;
 
 /** Appends one row. Call it with the transaction that made the change it records. */
 export async function appendAudit(tx: Db, entry: AuditEntry): Promise<void> {
+	await appendAuditMany(tx, [entry]);
+}
+
+/**
+ * Appends rows in order, chained, with one lock and multi-row inserts (bulk writes such as an
+ * import). Call it with the transaction that made the changes.
+ */
+export async function appendAuditMany(tx: Db, entries: AuditEntry[]): Promise<void> {
+	if (entries.length === 0) return;
 	await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
 	const [last] = await tx
 		.select({ hash: auditLog.hash })
 		.from(auditLog)
 		.orderBy(desc(auditLog.id))
 		.limit(1);
-	const prevHash = last?.hash ?? null;
-	// Whole milliseconds: the column keeps three decimals, so the hashed time survives storage.
-	const at = new Date();
-	const row: HashedContent = {
-		at,
-		actorId: entry.actorId,
-		action: entry.action,
-		entity: entry.entity,
-		entityId: entry.entityId,
-		// Round-trip through JSON so the hash covers exactly what jsonb will hold.
-		before: entry.before === undefined ? null : JSON.parse(JSON.stringify(entry.before)),
-		after: entry.after === undefined ? null : JSON.parse(JSON.stringify(entry.after)),
-		reason: entry.reason ?? null,
-		requestId: entry.requestId ?? null
-	};
-	await tx.insert(auditLog).values({ ...row, prevHash, hash: auditHash(prevHash, row) });
+	let prevHash = last?.hash ?? null;
+	const rows: (typeof auditLog.$inferInsert)[] = [];
+	for (const entry of entries) {
+		// Whole milliseconds: the column keeps three decimals, so the hashed time survives storage.
+		const row: HashedContent = {
+			at: new Date(),
+			actorId: entry.actorId,
+			action: entry.action,
+			entity: entry.entity,
+			entityId: entry.entityId,
+			// Round-trip through JSON so the hash covers exactly what jsonb will hold.
+			before: entry.before === undefined ? null : JSON.parse(JSON.stringify(entry.before)),
+			after: entry.after === undefined ? null : JSON.parse(JSON.stringify(entry.after)),
+			reason: entry.reason ?? null,
+			requestId: entry.requestId ?? null
+		};
+		const hash = auditHash(prevHash, row);
+		rows.push({ ...row, prevHash, hash });
+		prevHash = hash;
+	}
+	for (let i = 0; i < rows.length; i += 500) await tx.insert(auditLog).values(rows.slice(i, i + 500));
 }
 
 export type ChainReport = { intact: true; rows: number } | { intact: false; rows: number; firstBrokenId: number };

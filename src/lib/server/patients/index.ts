@@ -17,7 +17,7 @@ export type WriteResult<T = void> =
 	| { ok: false; field: string; message: string }
 	| { ok: false; field: 'conflict'; message: string; current: Record<string, unknown> };
 
-function snapshot(p: PatientRow | (PatientInput & { archived?: boolean })) {
+export function patientSnapshot(p: PatientRow | (PatientInput & { archived?: boolean })) {
 	return {
 		clinicRef: p.clinicRef,
 		name: p.name,
@@ -49,7 +49,7 @@ export async function createPatient(db: Db, actor: Actor, input: PatientInput): 
 				action: 'create',
 				entity: 'patient',
 				entityId: row.id,
-				after: snapshot(row),
+				after: patientSnapshot(row),
 				requestId: actor.requestId
 			});
 			return row.id;
@@ -92,7 +92,7 @@ export async function updatePatient(
 					ok: false,
 					field: 'conflict',
 					message: 'Someone else saved this patient after you opened it. Nothing was overwritten; their version is shown.',
-					current: { ...snapshot(before), version: before.version }
+					current: { ...patientSnapshot(before), version: before.version }
 				};
 			}
 			const values = { ...change, archived: change.archived ?? before.archived };
@@ -105,8 +105,8 @@ export async function updatePatient(
 				action,
 				entity: 'patient',
 				entityId: id,
-				before: snapshot(before),
-				after: snapshot({ ...before, ...values }),
+				before: patientSnapshot(before),
+				after: patientSnapshot({ ...before, ...values }),
 				reason,
 				requestId: actor.requestId
 			});

@@ -25,7 +25,7 @@ export type VisitResult<T = void> =
 
 type VisitRow = typeof visits.$inferSelect;
 
-function visitSnapshot(v: Pick<VisitRow, 'visitDate' | 'kind' | 'acupunctureSessions' | 'flare' | 'note' | 'voided' | 'voidReason'>) {
+export function visitSnapshot(v: Pick<VisitRow, 'visitDate' | 'kind' | 'acupunctureSessions' | 'flare' | 'note' | 'voided' | 'voidReason'>) {
 	return {
 		visitDate: v.visitDate,
 		kind: v.kind,
@@ -37,7 +37,7 @@ function visitSnapshot(v: Pick<VisitRow, 'visitDate' | 'kind' | 'acupunctureSess
 	};
 }
 
-interface Scored {
+export interface Scored {
 	instrumentId: string;
 	version: string;
 	scoringVersion: string;

@@ -1,0 +1,635 @@
+/**
+ * CSV import of patients, visits and item answers. Upload stores the bytes (in the database, so
+ * any app process can continue the import) and hashes them; the dry run streams the stored file
+ * through manual entry's validation and scoring and records every rejected row; the commit runs
+ * the very same pass inside one transaction and writes as it goes, with the usual audit rows,
+ * so that one bad row stores nothing. Memory stays flat: the file is read a chunk at a time and
+ * rows are handled in batches; only one small entry per patient and per visit date is kept.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import * as v from 'valibot';
+import type { Db } from '../db';
+import { conditions, importChunks, importColumnMemory, importIssues, imports, patients, responses, responseScores, users, visits } from '../db/schema';
+import { appendAudit, appendAuditMany, type AuditEntry } from '../audit';
+import { isUniqueViolation } from '../errors';
+import type { Actor } from '../users';
+import { patientSnapshot } from '../patients';
+import { scoreAll, visitSnapshot } from '../visits';
+import { CsvError, CsvParser, Utf8Check, sniffDelimiter, textDecoder, type Delimiter, type Encoding } from '../../import/csv';
+import { checkMapping, headerKey, proposeMapping, type DateFormat, type Mapping } from '../../import/fields';
+import { answerIssues, layoutOf, parseRow, type Layout, type ParsedRow, type RowContext, type RowIssue } from '../../import/rows';
+import { PatientSchema } from '../../validation/clinical';
+
+export type ImportRow = typeof imports.$inferSelect;
+
+/** Stored chunk size: small enough for smooth progress, large enough for few round trips. */
+const CHUNK_BYTES = 256 * 1024;
+/** Rows handled per batch (one lookup query per batch, multi-row inserts). */
+const BATCH_ROWS = 500;
+/** Rejected rows kept for the report; all are counted. */
+export const MAX_STORED_ISSUES = 50_000;
+export const MAX_FILE_BYTES = 200 * 1024 * 1024;
+
+export interface ImportSummary {
+	rows: number;
+	accepted: number;
+	rejected: number;
+	skipped: number;
+	issues: number;
+	patientsNew: number;
+	patientsExisting: number;
+	visits: number;
+	responses: number;
+}
+
+export type UploadResult =
+	| { ok: true; id: string }
+	| { ok: false; message: string; duplicateOf?: { id: string; committedAt: Date | null; by: string | null } };
+
+function toBuffer(bytes: Uint8Array): Buffer {
+	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Stores an uploaded file, detects its encoding and delimiter, reads its header, proposes a mapping. */
+export async function uploadImport(db: Db, actor: Actor, fileName: string, body: AsyncIterable<Uint8Array>): Promise<UploadResult> {
+	const name = fileName.trim().slice(0, 255) || 'upload.csv';
+	const [row] = await db.insert(imports).values({ fileName: name, createdBy: actor.id }).returning({ id: imports.id });
+	const id = row!.id;
+	const hash = createHash('sha256');
+	const utf8 = new Utf8Check();
+	let pending: Uint8Array[] = [];
+	let pendingBytes = 0;
+	let seq = 0;
+	let total = 0;
+	let head = new Uint8Array(0);
+	const flush = async () => {
+		if (pendingBytes === 0) return;
+		const data = Buffer.concat(pending.map(toBuffer), pendingBytes);
+		await db.insert(importChunks).values({ importId: id, seq: seq++, data });
+		pending = [];
+		pendingBytes = 0;
+	};
+	try {
+		for await (const chunk of body) {
+			total += chunk.byteLength;
+			if (total > MAX_FILE_BYTES) {
+				await discardStaged(db, id);
+				return { ok: false, message: `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB; split it into parts.` };
+			}
+			hash.update(chunk);
+			utf8.push(chunk);
+			if (head.byteLength < 65_536) head = Buffer.concat([head, chunk.subarray(0, 65_536 - head.byteLength)]);
+			pending.push(chunk);
+			pendingBytes += chunk.byteLength;
+			if (pendingBytes >= CHUNK_BYTES) await flush();
+		}
+		await flush();
+	} catch (err) {
+		await discardStaged(db, id);
+		throw err;
+	}
+	utf8.push(new Uint8Array(0), true);
+	const sha = hash.digest('hex');
+	const encoding: Encoding = utf8.valid ? 'utf-8' : 'windows-1252';
+
+	const previous = await committedWithSha(db, sha);
+	if (previous) {
+		await discardStaged(db, id);
+		return { ok: false, message: 'This exact file has already been imported; it was not imported again.', duplicateOf: previous };
+	}
+	const headText = textDecoder(encoding).decode(head, { stream: true });
+	const delimiter = sniffDelimiter(headText);
+	let headers: string[] | undefined;
+	try {
+		headers = new CsvParser(delimiter).push(headText)[0]?.fields;
+	} catch {
+		headers = undefined;
+	}
+	if (total === 0 || !headers || headers.every((h) => h.trim() === '')) {
+		await discardStaged(db, id);
+		return { ok: false, message: 'The file is empty or has no header row.' };
+	}
+	headers = headers.map((h, i) => h.trim() || `Column ${i + 1}`);
+	const memory = await rememberedMapping(db);
+	const mapping = proposeMapping(headers, memory);
+	await db.transaction(async (tx) => {
+		await tx
+			.update(imports)
+			.set({ fileSha256: sha, byteSize: total, encoding, delimiter, headers, mapping, status: 'uploaded' })
+			.where(eq(imports.id, id));
+		await appendAudit(tx, {
+			actorId: actor.id,
+			action: 'upload',
+			entity: 'import',
+			entityId: id,
+			after: { fileName: name, sha256: sha, bytes: total, encoding, delimiter, columns: headers.length },
+			requestId: actor.requestId
+		});
+	});
+	return { ok: true, id };
+}
+
+/** Removes a staged upload that never became an import (failed, refused or too large). */
+async function discardStaged(db: Db, id: string): Promise<void> {
+	await db.delete(importChunks).where(eq(importChunks.importId, id));
+	await db.delete(imports).where(and(eq(imports.id, id), eq(imports.status, 'uploading')));
+}
+
+async function committedWithSha(db: Db, sha: string) {
+	const [row] = await db
+		.select({ id: imports.id, committedAt: imports.committedAt, by: users.name })
+		.from(imports)
+		.leftJoin(users, eq(users.id, imports.committedBy))
+		.where(and(eq(imports.fileSha256, sha), eq(imports.status, 'committed')));
+	return row;
+}
+
+async function rememberedMapping(db: Db): Promise<Record<string, string | null>> {
+	const rows = await db.select().from(importColumnMemory);
+	return Object.fromEntries(rows.map((r) => [r.headerKey, r.field]));
+}
+
+export async function getImport(db: Db, id: string): Promise<ImportRow | undefined> {
+	if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+	const [row] = await db.select().from(imports).where(eq(imports.id, id));
+	return row;
+}
+
+export async function listImports(db: Db, limit = 20) {
+	return db
+		.select({
+			id: imports.id,
+			fileName: imports.fileName,
+			status: imports.status,
+			byteSize: imports.byteSize,
+			summary: imports.summary,
+			createdAt: imports.createdAt,
+			committedAt: imports.committedAt,
+			by: users.name
+		})
+		.from(imports)
+		.leftJoin(users, eq(users.id, imports.createdBy))
+		.where(inArray(imports.status, ['uploaded', 'validated', 'committed']))
+		.orderBy(desc(imports.createdAt))
+		.limit(limit);
+}
+
+export type MappingResult = { ok: true } | { ok: false; errors: Record<string, string> };
+
+/** Saves the mapping (and remembers it per header for the next file); the last dry run no longer counts. */
+export async function saveMapping(db: Db, actor: Actor, id: string, mapping: Mapping, dateFormat: DateFormat): Promise<MappingResult> {
+	const imp = await getImport(db, id);
+	if (!imp || !imp.headers || !['uploaded', 'validated'].includes(imp.status)) {
+		return { ok: false, errors: { form: 'This import can no longer be changed.' } };
+	}
+	const headers = imp.headers;
+	if (mapping.length !== headers.length) return { ok: false, errors: { form: 'The mapping does not match the file’s columns.' } };
+	const errors = checkMapping(headers, mapping);
+	if (Object.keys(errors).length > 0) {
+		return { ok: false, errors: Object.fromEntries(Object.entries(errors).map(([k, m]) => [k === 'form' ? 'form' : `col${k}`, m])) };
+	}
+	await db.transaction(async (tx) => {
+		await tx
+			.update(imports)
+			.set({ mapping, dateFormat, status: 'uploaded', summary: null, validatedAt: null })
+			.where(eq(imports.id, id));
+		await tx.delete(importIssues).where(eq(importIssues.importId, id));
+		const memory = headers.map((h, i) => ({ headerKey: headerKey(h), field: mapping[i] ?? null, updatedBy: actor.id, updatedAt: new Date() }));
+		const unique = [...new Map(memory.filter((m) => m.headerKey !== '').map((m) => [m.headerKey, m])).values()];
+		if (unique.length > 0) {
+			await tx
+				.insert(importColumnMemory)
+				.values(unique)
+				.onConflictDoUpdate({
+					target: importColumnMemory.headerKey,
+					set: { field: sql`excluded.field`, updatedBy: sql`excluded.updated_by`, updatedAt: sql`excluded.updated_at` }
+				});
+		}
+		await appendAudit(tx, {
+			actorId: actor.id,
+			action: 'map',
+			entity: 'import',
+			entityId: id,
+			after: { mapping: Object.fromEntries(headers.map((h, i) => [h, mapping[i] ?? null])), dateFormat },
+			requestId: actor.requestId
+		});
+	});
+	return { ok: true };
+}
+
+/** Drops an uncommitted import's stored file and report. */
+export async function discardImport(db: Db, actor: Actor, id: string): Promise<boolean> {
+	return db.transaction(async (tx) => {
+		const [row] = await tx
+			.update(imports)
+			.set({ status: 'discarded' })
+			.where(and(eq(imports.id, id), inArray(imports.status, ['uploaded', 'validated'])))
+			.returning({ id: imports.id, fileName: imports.fileName });
+		if (!row) return false;
+		await tx.delete(importChunks).where(eq(importChunks.importId, id));
+		await tx.delete(importIssues).where(eq(importIssues.importId, id));
+		await appendAudit(tx, { actorId: actor.id, action: 'discard', entity: 'import', entityId: id, after: { fileName: row.fileName }, requestId: actor.requestId });
+		return true;
+	});
+}
+
+export interface Progress {
+	rows: number;
+	bytes: number;
+	totalBytes: number;
+}
+
+async function* records(db: Db, imp: ImportRow, onBytes: (n: number) => void) {
+	const decoder = textDecoder(imp.encoding ?? 'utf-8');
+	const parser = new CsvParser((imp.delimiter ?? ',') as Delimiter);
+	for (let seq = 0; ; seq++) {
+		const [chunk] = await db
+			.select({ data: importChunks.data })
+			.from(importChunks)
+			.where(and(eq(importChunks.importId, imp.id), eq(importChunks.seq, seq)));
+		if (!chunk) break;
+		yield* parser.push(decoder.decode(chunk.data, { stream: true }));
+		onBytes(chunk.data.byteLength);
+	}
+	yield* parser.push(decoder.decode());
+	yield* parser.end();
+}
+
+interface PatientState {
+	id: string;
+	isNew: boolean;
+	dateOfBirth: string;
+	/** Explicit (new patient) or stored (existing) enrolment; null = earliest visit in the file. */
+	enrolledOn: string | null;
+	firstLine: number;
+	/** New patients: inserted yet (commit) / counted yet (dry run). */
+	created: boolean;
+}
+
+class RejectedDuringCommit extends Error {}
+
+const PATIENT_COLUMN: Record<string, string> = {
+	clinicRef: 'clinic_ref',
+	name: 'name',
+	dateOfBirth: 'date_of_birth',
+	sex: 'sex',
+	conditionCode: 'condition',
+	enrolledOn: 'enrolled_on'
+};
+
+/**
+ * The one pass behind both the dry run and the commit. With `write`, accepted rows are inserted
+ * (with their audit rows) batch by batch and the first rejected row aborts the whole pass.
+ */
+class ImportPass {
+	readonly summary: ImportSummary = { rows: 0, accepted: 0, rejected: 0, skipped: 0, issues: 0, patientsNew: 0, patientsExisting: 0, visits: 0, responses: 0 };
+	private patientsByRef = new Map<string, PatientState | null>();
+	private visitLines = new Map<string, number>();
+	private newPatientIds: string[] = [];
+	/** New patients whose enrolment was left blank: it becomes their earliest visit. */
+	private placeholderIds: string[] = [];
+	private pendingIssues: (RowIssue & { kind: 'error' | 'skipped' })[] = [];
+	private issueSeq = 0;
+
+	constructor(
+		private readonly db: Db,
+		private readonly actor: Actor,
+		private readonly imp: ImportRow,
+		private readonly ctx: RowContext,
+		private readonly layout: Layout,
+		private readonly write: boolean,
+		private readonly reason: string
+	) {}
+
+	private column(field: string): string {
+		const i = this.layout.column.get(field);
+		return i === undefined ? field : (this.ctx.headers[i] ?? field);
+	}
+
+	private async report(issues: RowIssue[], kind: 'error' | 'skipped'): Promise<void> {
+		if (kind === 'error' && this.write) throw new RejectedDuringCommit(`Line ${issues[0]?.line}: ${issues[0]?.message}`);
+		this.summary.issues += issues.length;
+		for (const i of issues) if (this.issueSeq + this.pendingIssues.length < MAX_STORED_ISSUES) this.pendingIssues.push({ ...i, kind });
+		if (this.pendingIssues.length >= 1000) await this.flushIssues();
+	}
+
+	async flushIssues(): Promise<void> {
+		if (this.write || this.pendingIssues.length === 0) return;
+		const rows = this.pendingIssues.map((i) => ({ importId: this.imp.id, seq: this.issueSeq++, line: i.line, column: i.column, kind: i.kind, message: i.message }));
+		this.pendingIssues = [];
+		for (let j = 0; j < rows.length; j += 1000) await this.db.insert(importIssues).values(rows.slice(j, j + 1000));
+	}
+
+	async batch(records: { line: number; fields: string[] }[]): Promise<void> {
+		const parsed: ParsedRow[] = [];
+		for (const record of records) {
+			this.summary.rows++;
+			const { row, issues } = parseRow(record, this.ctx, this.layout);
+			if (row) parsed.push(row);
+			else {
+				this.summary.rejected++;
+				await this.report(issues, 'error');
+			}
+		}
+		await this.lookUpPatients(parsed);
+		const existingVisits = await this.existingVisits(parsed);
+
+		const newPatients: (typeof patients.$inferInsert)[] = [];
+		const visitRows: (typeof visits.$inferInsert)[] = [];
+		const responseRows: (typeof responses.$inferInsert)[] = [];
+		const scoreRows: (typeof responseScores.$inferInsert)[] = [];
+		const audit: AuditEntry[] = [];
+
+		for (const row of parsed) {
+			const issues: RowIssue[] = [];
+			const issue = (field: string, message: string) => issues.push({ line: row.line, column: this.column(field), message });
+			let state = this.patientsByRef.get(row.refKey) ?? null;
+			const date = row.visit.visitDate;
+			if (!state) {
+				const p = row.patient;
+				const check = v.safeParse(PatientSchema, {
+					clinicRef: row.clinicRef,
+					name: p.name ?? '',
+					dateOfBirth: p.dateOfBirth ?? '',
+					sex: p.sex ?? '',
+					conditionCode: p.conditionCode ?? '',
+					enrolledOn: p.enrolledOn ?? date
+				});
+				if (!check.success) {
+					const seen = new Set<string>();
+					for (const i of check.issues) {
+						const key = v.getDotPath(i) ?? 'clinicRef';
+						if (seen.has(key)) continue;
+						seen.add(key);
+						const field = key === 'enrolledOn' && !row.patient.enrolledOn ? 'visit_date' : (PATIENT_COLUMN[key] ?? 'clinic_ref');
+						issue(field, `New patient: ${i.message}`);
+					}
+				} else {
+					state = { id: randomUUID(), isNew: true, dateOfBirth: check.output.dateOfBirth, enrolledOn: row.patient.enrolledOn ?? null, firstLine: row.line, created: false };
+					this.patientsByRef.set(row.refKey, state);
+				}
+			} else {
+				if (row.patient.dateOfBirth && row.patient.dateOfBirth !== state.dateOfBirth) {
+					issue('date_of_birth', state.isNew ? `Differs from line ${state.firstLine} for the same clinic reference.` : 'Differs from the stored patient with this clinic reference.');
+				}
+				if (state.isNew && row.patient.enrolledOn && row.patient.enrolledOn !== (state.enrolledOn ?? row.patient.enrolledOn)) {
+					issue('enrolled_on', `Differs from line ${state.firstLine} for the same clinic reference.`);
+				}
+			}
+			if (state) {
+				if (date < state.dateOfBirth) issue('visit_date', 'The visit cannot be before the date of birth.');
+				else if (state.enrolledOn && date < state.enrolledOn) issue('visit_date', `The visit cannot be before enrolment (${state.enrolledOn}).`);
+			}
+			const visitKey = `${row.refKey}|${date}`;
+			const earlier = this.visitLines.get(visitKey);
+			if (earlier !== undefined) issue('visit_date', `Same patient and visit date as line ${earlier}.`);
+			else this.visitLines.set(visitKey, row.line);
+
+			const { scored, errors } = scoreAll(row.responses);
+			for (const [instrumentId, list] of Object.entries(errors)) issues.push(...answerIssues(row.line, instrumentId, list, this.ctx, this.layout));
+
+			if (issues.length > 0 || !state) {
+				this.summary.rejected++;
+				await this.report(issues, 'error');
+				continue;
+			}
+			if (!state.isNew && existingVisits.has(`${state.id}|${date}`)) {
+				this.summary.skipped++;
+				await this.report([{ line: row.line, column: this.column('visit_date'), message: 'A visit on this date is already recorded for this patient; row skipped.' }], 'skipped');
+				continue;
+			}
+			this.summary.accepted++;
+			this.summary.visits++;
+			this.summary.responses += scored.length;
+			if (state.isNew && !state.created) {
+				state.created = true;
+				this.summary.patientsNew++;
+				this.newPatientIds.push(state.id);
+				if (state.enrolledOn === null) this.placeholderIds.push(state.id);
+				const p = row.patient;
+				// Enrolment left blank: the date of birth holds the place until the earliest visit is known.
+				newPatients.push({ id: state.id, clinicRef: row.clinicRef, name: p.name!, dateOfBirth: p.dateOfBirth!, sex: p.sex!, conditionCode: p.conditionCode!, enrolledOn: state.enrolledOn ?? p.dateOfBirth! });
+			}
+			if (!this.write) continue;
+			const visitId = randomUUID();
+			const visitRow = { id: visitId, patientId: state.id, ...row.visit, createdBy: this.actor.id };
+			visitRows.push(visitRow);
+			audit.push(this.entry('visit', visitId, { patientId: state.id, ...visitSnapshot({ ...visitRow, voided: false, voidReason: null }) }));
+			for (const s of scored) {
+				const responseId = randomUUID();
+				responseRows.push({ id: responseId, visitId, instrumentId: s.instrumentId, instrumentVersion: s.version, scoringVersion: s.scoringVersion, answers: s.answers, enteredBy: this.actor.id });
+				for (const [scale, value] of Object.entries(s.scores)) scoreRows.push({ responseId, instrumentId: s.instrumentId, scale, value });
+				audit.push(this.entry('response', responseId, { visitId, instrumentId: s.instrumentId, version: s.version, answers: s.answers, scores: s.scores }));
+			}
+		}
+		if (!this.write) return;
+		const db = this.db;
+		if (newPatients.length > 0) await db.insert(patients).values(newPatients);
+		for (let j = 0; j < visitRows.length; j += 1000) await db.insert(visits).values(visitRows.slice(j, j + 1000));
+		for (let j = 0; j < responseRows.length; j += 1000) await db.insert(responses).values(responseRows.slice(j, j + 1000));
+		for (let j = 0; j < scoreRows.length; j += 2000) await db.insert(responseScores).values(scoreRows.slice(j, j + 2000));
+		await appendAuditMany(db, audit);
+	}
+
+	private entry(entity: string, entityId: string, after: unknown): AuditEntry {
+		return { actorId: this.actor.id, action: 'create', entity, entityId, after, reason: this.reason, requestId: this.actor.requestId };
+	}
+
+	/** Stored patients for references not seen before in this file. */
+	private async lookUpPatients(rows: ParsedRow[]): Promise<void> {
+		const refs = [...new Set(rows.map((r) => r.refKey).filter((k) => !this.patientsByRef.has(k)))];
+		if (refs.length === 0) return;
+		const found = await this.db
+			.select({ id: patients.id, ref: sql<string>`lower(${patients.clinicRef})`, dateOfBirth: patients.dateOfBirth, enrolledOn: patients.enrolledOn })
+			.from(patients)
+			.where(inArray(sql`lower(${patients.clinicRef})`, refs));
+		for (const p of found) {
+			this.patientsByRef.set(p.ref, { id: p.id, isNew: false, dateOfBirth: p.dateOfBirth, enrolledOn: p.enrolledOn, firstLine: 0, created: true });
+			this.summary.patientsExisting++;
+		}
+	}
+
+	/** `patientId|date` of stored, not voided visits on the dates these rows bring. */
+	private async existingVisits(rows: ParsedRow[]): Promise<Set<string>> {
+		const ids = [...new Set(rows.map((r) => this.patientsByRef.get(r.refKey)).filter((s): s is PatientState => !!s && !s.isNew).map((s) => s.id))];
+		if (ids.length === 0) return new Set();
+		const dates = [...new Set(rows.map((r) => r.visit.visitDate))];
+		const found = await this.db
+			.select({ patientId: visits.patientId, visitDate: visits.visitDate })
+			.from(visits)
+			.where(and(inArray(visits.patientId, ids), inArray(visits.visitDate, dates), eq(visits.voided, false)));
+		return new Set(found.map((f) => `${f.patientId}|${f.visitDate}`));
+	}
+
+	/** After the last batch of a commit: blank enrolments become the earliest visit; patients' audit rows. */
+	async finishCommit(): Promise<void> {
+		for (let j = 0; j < this.placeholderIds.length; j += 1000) {
+			const ids = sql.join(this.placeholderIds.slice(j, j + 1000).map((id) => sql`${id}::uuid`), sql`, `);
+			await this.db.execute(sql`
+				update patients p set enrolled_on = m.first
+				from (select patient_id, min(visit_date) as first from visits where patient_id in (${ids}) group by patient_id) m
+				where p.id = m.patient_id`);
+		}
+		for (let j = 0; j < this.newPatientIds.length; j += 1000) {
+			const rows = await this.db.select().from(patients).where(inArray(patients.id, this.newPatientIds.slice(j, j + 1000))).orderBy(asc(patients.clinicRef));
+			await appendAuditMany(this.db, rows.map((r) => this.entry('patient', r.id, patientSnapshot(r))));
+		}
+	}
+}
+
+class Cancelled extends Error {}
+
+export type RunResult = { ok: true; summary: ImportSummary } | { ok: false; message: string; summary?: ImportSummary };
+
+function reasonFor(imp: ImportRow): string {
+	return `Import of “${imp.fileName}” (SHA-256 ${imp.fileSha256}), import ${imp.id}`;
+}
+
+async function conditionLookup(db: Db): Promise<Map<string, string>> {
+	const rows = await db.select({ code: conditions.code, label: conditions.label }).from(conditions);
+	const map = new Map<string, string>();
+	for (const r of rows) {
+		map.set(r.code, r.code);
+		map.set(r.label.toLowerCase(), r.code);
+	}
+	return map;
+}
+
+async function pass(db: Db, actor: Actor, imp: ImportRow, write: boolean, onProgress: (p: Progress) => void, signal?: AbortSignal): Promise<ImportPass> {
+	const ctx: RowContext = { headers: imp.headers!, mapping: imp.mapping!, dateFormat: imp.dateFormat, conditions: await conditionLookup(db) };
+	const layout = layoutOf(ctx.mapping);
+	const run = new ImportPass(db, actor, imp, ctx, layout, write, reasonFor(imp));
+	let bytes = 0;
+	let header = true;
+	let batch: { line: number; fields: string[] }[] = [];
+	const progress = () => onProgress({ rows: run.summary.rows, bytes, totalBytes: imp.byteSize });
+	for await (const record of records(db, imp, (n) => (bytes += n))) {
+		if (header) {
+			header = false;
+			continue;
+		}
+		batch.push(record);
+		if (batch.length >= BATCH_ROWS) {
+			if (signal?.aborted && !write) throw new Cancelled('The dry run was cancelled.');
+			await run.batch(batch);
+			batch = [];
+			progress();
+		}
+	}
+	await run.batch(batch);
+	await run.flushIssues();
+	bytes = imp.byteSize;
+	progress();
+	return run;
+}
+
+function usable(imp: ImportRow | undefined): string | null {
+	if (!imp) return 'No such import.';
+	if (imp.status === 'committed') return 'This import has already been committed.';
+	if (imp.status === 'discarded') return 'This import was discarded; upload the file again.';
+	if (imp.status === 'uploading' || !imp.headers) return 'The upload did not finish; upload the file again.';
+	if (!imp.mapping || Object.keys(checkMapping(imp.headers, imp.mapping)).length > 0) return 'Save a complete column mapping first.';
+	return null;
+}
+
+/** Validates every row without writing; stores the rejected rows and the counts. */
+export async function dryRun(db: Db, actor: Actor, id: string, onProgress: (p: Progress) => void = () => {}, signal?: AbortSignal): Promise<RunResult> {
+	const imp = await getImport(db, id);
+	const problem = usable(imp);
+	if (problem) return { ok: false, message: problem };
+	await db.delete(importIssues).where(eq(importIssues.importId, id));
+	let run: ImportPass;
+	try {
+		run = await pass(db, actor, imp!, false, onProgress, signal);
+	} catch (err) {
+		if (err instanceof Cancelled) return { ok: false, message: err.message };
+		if (err instanceof CsvError) {
+			await db.insert(importIssues).values({ importId: id, seq: 0, line: err.line, column: '', kind: 'error', message: err.message });
+			return { ok: false, message: `Line ${err.line}: ${err.message}` };
+		}
+		throw err;
+	}
+	await db.transaction(async (tx) => {
+		await tx.update(imports).set({ status: 'validated', summary: { ...run.summary }, validatedAt: new Date() }).where(eq(imports.id, id));
+		await appendAudit(tx, { actorId: actor.id, action: 'dry_run', entity: 'import', entityId: id, after: { ...run.summary }, requestId: actor.requestId });
+	});
+	return { ok: true, summary: run.summary };
+}
+
+/**
+ * Writes every row in one transaction, or nothing. Needs a dry run of the current mapping with no
+ * rejected rows; re-checks every row against the database as it is now.
+ */
+export async function commitImport(db: Db, actor: Actor, id: string, onProgress: (p: Progress) => void = () => {}): Promise<RunResult> {
+	const imp = await getImport(db, id);
+	const problem = usable(imp);
+	if (problem) return { ok: false, message: problem };
+	if (imp!.status !== 'validated' || !imp!.summary) return { ok: false, message: 'Run the dry run first.' };
+	if ((imp!.summary.rejected ?? 0) > 0) return { ok: false, message: 'The dry run rejected rows; correct the file and upload it again. Nothing was imported.' };
+	try {
+		const summary = await db.transaction(async (tx) => {
+			// First, so that a second commit of the same bytes waits here and then fails on the unique index.
+			const [claimed] = await tx
+				.update(imports)
+				.set({ status: 'committed', committedAt: new Date(), committedBy: actor.id })
+				.where(and(eq(imports.id, id), eq(imports.status, 'validated')))
+				.returning({ id: imports.id });
+			if (!claimed) throw new RejectedDuringCommit('This import changed while it was being committed; open it again.');
+			const run = await pass(tx, actor, imp!, true, onProgress);
+			await run.finishCommit();
+			await tx.update(imports).set({ summary: { ...run.summary } }).where(eq(imports.id, id));
+			await tx.delete(importChunks).where(eq(importChunks.importId, id));
+			await tx.delete(importIssues).where(eq(importIssues.importId, id));
+			await appendAudit(tx, {
+				actorId: actor.id,
+				action: 'commit',
+				entity: 'import',
+				entityId: id,
+				after: { fileName: imp!.fileName, sha256: imp!.fileSha256, ...run.summary },
+				reason: reasonFor(imp!),
+				requestId: actor.requestId
+			});
+			return run.summary;
+		});
+		return { ok: true, summary };
+	} catch (err) {
+		if (isUniqueViolation(err)) return { ok: false, message: 'This exact file has already been imported; nothing was imported again.' };
+		if (err instanceof RejectedDuringCommit || err instanceof CsvError) {
+			return { ok: false, message: `Nothing was imported: ${err.message} The data changed since the dry run; run it again.` };
+		}
+		throw err;
+	}
+}
+
+export interface IssueView {
+	line: number;
+	column: string;
+	kind: 'error' | 'skipped';
+	message: string;
+}
+
+export async function importIssuesPage(db: Db, id: string, limit = 200): Promise<IssueView[]> {
+	return db
+		.select({ line: importIssues.line, column: importIssues.column, kind: importIssues.kind, message: importIssues.message })
+		.from(importIssues)
+		.where(eq(importIssues.importId, id))
+		.orderBy(asc(importIssues.seq))
+		.limit(limit);
+}
+
+/** Every stored issue, a page at a time (for the CSV download). */
+export async function* allImportIssues(db: Db, id: string): AsyncGenerator<IssueView[]> {
+	let after = -1;
+	for (;;) {
+		const page = await db
+			.select({ seq: importIssues.seq, line: importIssues.line, column: importIssues.column, kind: importIssues.kind, message: importIssues.message })
+			.from(importIssues)
+			.where(and(eq(importIssues.importId, id), sql`${importIssues.seq} > ${after}`))
+			.orderBy(asc(importIssues.seq))
+			.limit(2000);
+		if (page.length === 0) return;
+		after = page[page.length - 1]!.seq;
+		yield page;
+	}
+}
