@@ -18,6 +18,8 @@ const PAGES: Record<string, Access> = {
 	'/export': ALL,
 	'/patients': CLINICAL,
 	'/patients/new': CLINICAL,
+	'/patients/import': CLINICAL,
+	'/patients/import/[importId]': CLINICAL,
 	'/patients/[id]': CLINICAL,
 	'/patients/[id]/edit': CLINICAL,
 	'/patients/[id]/visits/new': CLINICAL,

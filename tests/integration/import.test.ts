@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../../src/lib/server/db';
+import { executeRows, type Db } from '../../src/lib/server/db';
 import { auditLog, importChunks, imports, patients, responses, responseScores, visits } from '../../src/lib/server/db/schema';
 import { commitImport, dryRun, getImport, importIssuesPage, saveMapping, uploadImport, type Progress } from '../../src/lib/server/import';
 import { createPatient } from '../../src/lib/server/patients';
@@ -83,6 +83,7 @@ describe(`CSV import (${driverName})`, () => {
 		const nextImp = (await getImport(db, next.ok ? next.id : ''))!;
 		expect(nextImp.mapping).toEqual(['note', null, 'clinic_ref']);
 		expect(nextImp.delimiter).toBe(',');
+		expect(nextImp.dateFormat).toBe('dmy');
 
 		const dry = await dryRun(db, actor, imp.id);
 		expect(dry).toMatchObject({ ok: true, summary: { rows: 1, accepted: 1, rejected: 0 } });
@@ -150,7 +151,7 @@ describe(`CSV import (${driverName})`, () => {
 		expect([await count(patients), await count(visits), await count(responses)]).toEqual([0, 0, 0]);
 
 		// Forcing the commit past the dry run's verdict still stores nothing: the pass aborts and rolls back.
-		await db.update(imports).set({ summary: { rejected: 0 } }).where(eq(imports.id, badId));
+		await db.update(imports).set({ summary: { ...(await getImport(db, badId))!.summary!, rejected: 0 } }).where(eq(imports.id, badId));
 		const forced = await commitImport(db, actor, badId);
 		expect(forced).toMatchObject({ ok: false, message: expect.stringContaining('Line 7778') });
 		expect([await count(patients), await count(visits), await count(responses), await count(responseScores)]).toEqual([0, 0, 0, 0]);
@@ -178,7 +179,7 @@ describe(`CSV import (${driverName})`, () => {
 		// Blank enrolment became the earliest visit; scores are the registry's.
 		const [p7] = await db.select().from(patients).where(eq(patients.clinicRef, 'P-7'));
 		expect(p7!.enrolledOn).toBe('2024-05-01');
-		const [score] = await db.execute(sql`select rs.value from response_scores rs join responses r on r.id = rs.response_id join visits v on v.id = r.visit_id join patients p on p.id = v.patient_id where p.clinic_ref = 'P-7' and v.visit_date = '2024-05-03' and rs.instrument_id = 'fss9'`).then((r) => ('rows' in r ? r.rows : r) as { value: number }[]);
+		const [score] = await executeRows(db, sql`select rs.value from response_scores rs join responses r on r.id = rs.response_id join visits v on v.id = r.visit_id join patients p on p.id = v.patient_id where p.clinic_ref = 'P-7' and v.visit_date = '2024-05-03' and rs.instrument_id = 'fss9'`);
 		const expected = scoreResponse('fss9', Object.fromEntries(Array.from({ length: 9 }, (_, i) => [String(i + 1), (72 % 7) + 1])));
 		expect(expected.ok && Number(score!.value)).toBe(expected.ok ? expected.scores.mean : -1);
 		// The stored file is gone once committed.

@@ -112,3 +112,17 @@ export const DATE_FORMATS: [DateFormat, string][] = [
 	['dmy', 'DD/MM/YYYY'],
 	['mdy', 'MM/DD/YYYY']
 ];
+
+/** What a dry run found (or a commit wrote). */
+export interface ImportSummary {
+	rows: number;
+	accepted: number;
+	rejected: number;
+	skipped: number;
+	/** Stored report lines (rejected and skipped), counted even beyond the report's cap. */
+	issues: number;
+	patientsNew: number;
+	patientsExisting: number;
+	visits: number;
+	responses: number;
+}

@@ -17,31 +17,20 @@ import type { Actor } from '../users';
 import { patientSnapshot } from '../patients';
 import { scoreAll, visitSnapshot } from '../visits';
 import { CsvError, CsvParser, Utf8Check, sniffDelimiter, textDecoder, type Delimiter, type Encoding } from '../../import/csv';
-import { checkMapping, headerKey, proposeMapping, type DateFormat, type Mapping } from '../../import/fields';
+import { checkMapping, DATE_FORMATS, headerKey, proposeMapping, type DateFormat, type ImportSummary, type Mapping } from '../../import/fields';
+
+export type { ImportSummary };
 import { answerIssues, layoutOf, parseRow, type Layout, type ParsedRow, type RowContext, type RowIssue } from '../../import/rows';
 import { PatientSchema } from '../../validation/clinical';
 
 export type ImportRow = typeof imports.$inferSelect;
 
-/** Stored chunk size: small enough for smooth progress, large enough for few round trips. */
-const CHUNK_BYTES = 256 * 1024;
 /** Rows handled per batch (one lookup query per batch, multi-row inserts). */
 const BATCH_ROWS = 500;
 /** Rejected rows kept for the report; all are counted. */
 export const MAX_STORED_ISSUES = 50_000;
 export const MAX_FILE_BYTES = 200 * 1024 * 1024;
-
-export interface ImportSummary {
-	rows: number;
-	accepted: number;
-	rejected: number;
-	skipped: number;
-	issues: number;
-	patientsNew: number;
-	patientsExisting: number;
-	visits: number;
-	responses: number;
-}
+const DATE_FORMAT_MEMORY = '__date_format';
 
 export type UploadResult =
 	| { ok: true; id: string }
@@ -51,43 +40,59 @@ function toBuffer(bytes: Uint8Array): Buffer {
 	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Stores an uploaded file, detects its encoding and delimiter, reads its header, proposes a mapping. */
-export async function uploadImport(db: Db, actor: Actor, fileName: string, body: AsyncIterable<Uint8Array>): Promise<UploadResult> {
+/**
+ * Starts an upload. The browser then sends the file in parts of at most `PART_BYTES` (so no
+ * request body is large) and finishes it; `uploadImport` does all three for a stream.
+ */
+export async function beginUpload(db: Db, actor: Actor, fileName: string): Promise<string> {
 	const name = fileName.trim().slice(0, 255) || 'upload.csv';
 	const [row] = await db.insert(imports).values({ fileName: name, createdBy: actor.id }).returning({ id: imports.id });
-	const id = row!.id;
+	return row!.id;
+}
+
+export const PART_BYTES = 256 * 1024;
+
+/** Stores part `seq` (0, 1, 2, … in order; a repeated part is accepted once). */
+export async function appendUpload(db: Db, actor: Actor, id: string, seq: number, data: Uint8Array): Promise<{ ok: true } | { ok: false; message: string }> {
+	if (!Number.isInteger(seq) || seq < 0) return { ok: false, message: 'Bad part number.' };
+	if (data.byteLength === 0 || data.byteLength > PART_BYTES) return { ok: false, message: `A part must hold 1 to ${PART_BYTES} bytes.` };
+	return db.transaction(async (tx) => {
+		const [imp] = await tx.select().from(imports).where(eq(imports.id, id)).for('update');
+		if (!imp || imp.status !== 'uploading' || imp.createdBy !== actor.id) return { ok: false as const, message: 'No upload in progress with this id.' };
+		const [{ next }] = (await tx.select({ next: sql<number>`count(*)::int` }).from(importChunks).where(eq(importChunks.importId, id))) as [{ next: number }];
+		if (seq < next) return { ok: true as const };
+		if (seq > next) return { ok: false as const, message: `Part ${next} is expected next.` };
+		if (imp.byteSize + data.byteLength > MAX_FILE_BYTES) return { ok: false as const, message: `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB; split it into parts.` };
+		await tx.insert(importChunks).values({ importId: id, seq, data: toBuffer(data) });
+		await tx.update(imports).set({ byteSize: imp.byteSize + data.byteLength }).where(eq(imports.id, id));
+		return { ok: true as const };
+	});
+}
+
+async function* storedChunks(db: Db, id: string) {
+	for (let seq = 0; ; seq++) {
+		const [chunk] = await db
+			.select({ data: importChunks.data })
+			.from(importChunks)
+			.where(and(eq(importChunks.importId, id), eq(importChunks.seq, seq)));
+		if (!chunk) return;
+		yield chunk.data;
+	}
+}
+
+/** Hashes the stored file, detects encoding and delimiter, reads the header, proposes a mapping. */
+export async function finishUpload(db: Db, actor: Actor, id: string): Promise<UploadResult> {
+	const imp = await getImport(db, id);
+	if (!imp || imp.status !== 'uploading' || imp.createdBy !== actor.id) return { ok: false, message: 'No upload in progress with this id.' };
 	const hash = createHash('sha256');
 	const utf8 = new Utf8Check();
-	let pending: Uint8Array[] = [];
-	let pendingBytes = 0;
-	let seq = 0;
-	let total = 0;
 	let head = new Uint8Array(0);
-	const flush = async () => {
-		if (pendingBytes === 0) return;
-		const data = Buffer.concat(pending.map(toBuffer), pendingBytes);
-		await db.insert(importChunks).values({ importId: id, seq: seq++, data });
-		pending = [];
-		pendingBytes = 0;
-	};
-	try {
-		for await (const chunk of body) {
-			total += chunk.byteLength;
-			if (total > MAX_FILE_BYTES) {
-				await discardStaged(db, id);
-				return { ok: false, message: `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB; split it into parts.` };
-			}
-			hash.update(chunk);
-			utf8.push(chunk);
-			if (head.byteLength < 65_536) head = Buffer.concat([head, chunk.subarray(0, 65_536 - head.byteLength)]);
-			pending.push(chunk);
-			pendingBytes += chunk.byteLength;
-			if (pendingBytes >= CHUNK_BYTES) await flush();
-		}
-		await flush();
-	} catch (err) {
-		await discardStaged(db, id);
-		throw err;
+	let total = 0;
+	for await (const chunk of storedChunks(db, id)) {
+		total += chunk.byteLength;
+		hash.update(chunk);
+		utf8.push(chunk);
+		if (head.byteLength < 65_536) head = Buffer.concat([head, chunk.subarray(0, 65_536 - head.byteLength)]);
 	}
 	utf8.push(new Uint8Array(0), true);
 	const sha = hash.digest('hex');
@@ -113,21 +118,50 @@ export async function uploadImport(db: Db, actor: Actor, fileName: string, body:
 	headers = headers.map((h, i) => h.trim() || `Column ${i + 1}`);
 	const memory = await rememberedMapping(db);
 	const mapping = proposeMapping(headers, memory);
+	const dateFormat = DATE_FORMATS.find(([f]) => f === memory[DATE_FORMAT_MEMORY])?.[0] ?? 'iso';
 	await db.transaction(async (tx) => {
 		await tx
 			.update(imports)
-			.set({ fileSha256: sha, byteSize: total, encoding, delimiter, headers, mapping, status: 'uploaded' })
+			.set({ fileSha256: sha, byteSize: total, encoding, delimiter, headers, mapping, dateFormat, status: 'uploaded' })
 			.where(eq(imports.id, id));
 		await appendAudit(tx, {
 			actorId: actor.id,
 			action: 'upload',
 			entity: 'import',
 			entityId: id,
-			after: { fileName: name, sha256: sha, bytes: total, encoding, delimiter, columns: headers.length },
+			after: { fileName: imp.fileName, sha256: sha, bytes: total, encoding, delimiter, columns: headers.length },
 			requestId: actor.requestId
 		});
 	});
 	return { ok: true, id };
+}
+
+/** Begin, parts, finish: for a file that arrives as one stream (tests, scripts). */
+export async function uploadImport(db: Db, actor: Actor, fileName: string, body: AsyncIterable<Uint8Array>): Promise<UploadResult> {
+	const id = await beginUpload(db, actor, fileName);
+	let pending = new Uint8Array(0);
+	let seq = 0;
+	const send = async (part: Uint8Array) => {
+		const r = await appendUpload(db, actor, id, seq++, part);
+		if (!r.ok) {
+			await discardStaged(db, id);
+			return r;
+		}
+		return null;
+	};
+	for await (const chunk of body) {
+		pending = Buffer.concat([pending, chunk]);
+		while (pending.byteLength >= PART_BYTES) {
+			const failed = await send(pending.subarray(0, PART_BYTES));
+			if (failed) return failed;
+			pending = pending.subarray(PART_BYTES);
+		}
+	}
+	if (pending.byteLength > 0) {
+		const failed = await send(pending);
+		if (failed) return failed;
+	}
+	return finishUpload(db, actor, id);
 }
 
 /** Removes a staged upload that never became an import (failed, refused or too large). */
@@ -196,6 +230,8 @@ export async function saveMapping(db: Db, actor: Actor, id: string, mapping: Map
 			.where(eq(imports.id, id));
 		await tx.delete(importIssues).where(eq(importIssues.importId, id));
 		const memory = headers.map((h, i) => ({ headerKey: headerKey(h), field: mapping[i] ?? null, updatedBy: actor.id, updatedAt: new Date() }));
+		// The date format is remembered too, under a key no header can produce (headerKey trims underscores).
+		memory.push({ headerKey: DATE_FORMAT_MEMORY, field: dateFormat, updatedBy: actor.id, updatedAt: new Date() });
 		const unique = [...new Map(memory.filter((m) => m.headerKey !== '').map((m) => [m.headerKey, m])).values()];
 		if (unique.length > 0) {
 			await tx
@@ -243,14 +279,9 @@ export interface Progress {
 async function* records(db: Db, imp: ImportRow, onBytes: (n: number) => void) {
 	const decoder = textDecoder(imp.encoding ?? 'utf-8');
 	const parser = new CsvParser((imp.delimiter ?? ',') as Delimiter);
-	for (let seq = 0; ; seq++) {
-		const [chunk] = await db
-			.select({ data: importChunks.data })
-			.from(importChunks)
-			.where(and(eq(importChunks.importId, imp.id), eq(importChunks.seq, seq)));
-		if (!chunk) break;
-		yield* parser.push(decoder.decode(chunk.data, { stream: true }));
-		onBytes(chunk.data.byteLength);
+	for await (const chunk of storedChunks(db, imp.id)) {
+		yield* parser.push(decoder.decode(chunk, { stream: true }));
+		onBytes(chunk.byteLength);
 	}
 	yield* parser.push(decoder.decode());
 	yield* parser.end();
@@ -631,5 +662,20 @@ export async function* allImportIssues(db: Db, id: string): AsyncGenerator<Issue
 		if (page.length === 0) return;
 		after = page[page.length - 1]!.seq;
 		yield page;
+	}
+}
+
+/** The first records after the header, for the mapping page (read from the first stored chunk only). */
+export async function previewRows(db: Db, imp: ImportRow, count = 3): Promise<string[][]> {
+	const [chunk] = await db
+		.select({ data: importChunks.data })
+		.from(importChunks)
+		.where(and(eq(importChunks.importId, imp.id), eq(importChunks.seq, 0)));
+	if (!chunk) return [];
+	try {
+		const records = new CsvParser((imp.delimiter ?? ',') as Delimiter).push(textDecoder(imp.encoding ?? 'utf-8').decode(chunk.data, { stream: true }));
+		return records.slice(1, count + 1).map((r) => r.fields);
+	} catch {
+		return [];
 	}
 }

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { users } from './auth';
+import type { ImportSummary } from '../../../import/fields';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
 
@@ -24,7 +25,7 @@ export const imports = pgTable(
 		dateFormat: text('date_format', { enum: ['iso', 'dmy', 'mdy'] }).notNull().default('iso'),
 		status: text('status', { enum: IMPORT_STATUSES }).notNull().default('uploading'),
 		/** The last dry run's (or the commit's) counts. */
-		summary: jsonb('summary').$type<Record<string, number>>(),
+		summary: jsonb('summary').$type<ImportSummary>(),
 		createdBy: uuid('created_by').references(() => users.id),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		validatedAt: timestamp('validated_at', { withTimezone: true }),

@@ -1,0 +1,76 @@
+import { expect, test } from './fixtures';
+
+const HEADER = 'Patient;Name;Born;Sex;Diagnosis;Date;Type;Sessions;Pain;Notes';
+
+function csv(tag: string, pains: number[]): Buffer {
+	const rows = pains.map((pain, i) => `IMP-${tag};Imported Zoë;03/04/1971;F;SLE;${String(i + 2).padStart(2, '0')}/06/2025;${i === 0 ? 'Baseline' : 'treatment'};${i === 0 ? 0 : 2};${pain};"first; second"`);
+	// Windows-1252 bytes (a Latin-1 name would be é = 0xE9), semicolon-separated, CRLF.
+	return Buffer.from([HEADER, ...rows].join('\r\n'), 'latin1');
+}
+
+test('a clinician uploads a CSV, sees the rejected row, fixes the file and imports it; the history is on the patient’s chart', async ({ makeUser, signedIn }) => {
+	const clinician = await makeUser('clinician');
+	const page = await signedIn(clinician);
+	const tag = `${Date.now()}`;
+
+	await page.goto('/patients');
+	await page.getByRole('link', { name: 'Import from CSV' }).click();
+	await expect(page.getByRole('heading', { name: 'Import from CSV' })).toBeVisible();
+	const template = await page.request.get('/patients/import/template.csv');
+	expect(await template.text()).toMatch(/^clinic_ref,name,date_of_birth,sex,condition,enrolled_on,visit_date,visit_kind,acupuncture_sessions,flare,note,fss9__1/);
+	expect(await (await page.request.get('/patients/import/codebook')).text()).toContain('`pain_nrs__pain`');
+
+	// First file: the third visit's pain is 12, outside 0–10.
+	await page.setInputFiles('#file', { name: `history-${tag}.csv`, mimeType: 'text/csv', buffer: csv(tag, [7, 6, 12]) });
+	await page.getByRole('button', { name: 'Upload' }).click();
+	await expect(page.getByRole('heading', { name: `Import: history-${tag}.csv` })).toBeVisible();
+	await expect(page.getByText('Windows-1252, semicolon-separated, 10 columns')).toBeVisible();
+	// Proposed from the headers; "Patient" and "Pain" are mapped by hand.
+	await expect(page.getByRole('combobox', { name: 'Born' })).toHaveValue('date_of_birth');
+	await expect(page.getByRole('combobox', { name: 'Type' })).toHaveValue('visit_kind');
+	await page.getByRole('combobox', { name: 'Patient', exact: true }).selectOption('clinic_ref');
+	await page.getByRole('combobox', { name: 'Pain', exact: true }).selectOption('pain_nrs__pain');
+	await page.getByRole('combobox', { name: 'Dates in this file' }).selectOption('dmy');
+	await page.getByRole('button', { name: 'Save the mapping and run the dry run' }).click();
+
+	const summary = page.getByTestId('import-summary');
+	await expect(summary).toContainText('Rows read3');
+	await expect(summary).toContainText('Rejected1');
+	const issues = page.getByTestId('import-issues');
+	await expect(issues.locator('tbody tr')).toHaveCount(1);
+	await expect(issues).toContainText('4');
+	await expect(issues).toContainText('Pain');
+	await expect(page.getByText('1 row was rejected')).toBeVisible();
+	await expect(page.getByRole('button', { name: /^Import \d+ visits/ })).toHaveCount(0);
+	const report = await page.request.get(page.url() + '/issues.csv');
+	expect(await report.text()).toMatch(/^line,column,status,reason\r\n4,Pain,rejected,/);
+
+	// The corrected file: the mapping (and date format) is remembered, so the dry run starts from it.
+	await page.goto('/patients/import');
+	await page.setInputFiles('#file', { name: `history-${tag}-fixed.csv`, mimeType: 'text/csv', buffer: csv(tag, [7, 6, 4]) });
+	await page.getByRole('button', { name: 'Upload' }).click();
+	await expect(page.getByRole('combobox', { name: 'Pain', exact: true })).toHaveValue('pain_nrs__pain');
+	await expect(page.getByRole('combobox', { name: 'Patient', exact: true })).toHaveValue('clinic_ref');
+	await expect(page.getByRole('combobox', { name: 'Dates in this file' })).toHaveValue('dmy');
+	await page.getByRole('button', { name: 'Run the dry run with the saved mapping' }).click();
+	await expect(summary).toContainText('Rejected0');
+	await page.getByRole('button', { name: 'Import 3 visits for 1 patient' }).click();
+	await expect(page.getByTestId('import-status')).toHaveText('Imported');
+	await expect(summary).toContainText('Visits created3');
+
+	// The patient exists with the imported visits on the pain trajectory and in the history.
+	await page.goto(`/patients?q=IMP-${tag}`);
+	await page.getByRole('link', { name: `IMP-${tag}` }).click();
+	const trajectory = page.locator('figure[data-chart="pain_nrs-score"]');
+	await expect(trajectory.locator('tbody tr')).toHaveCount(3);
+	await expect(trajectory.locator('tbody')).toContainText('4');
+	await expect(page.getByRole('heading', { name: 'History' })).toBeVisible();
+	await expect(page.getByText('Imported Zoë').first()).toBeVisible();
+	await expect(page.getByText(`Import of “history-${tag}-fixed.csv” (SHA-256`).first()).toBeVisible();
+
+	// Uploading the committed file again is refused.
+	await page.goto('/patients/import');
+	await page.setInputFiles('#file', { name: 'again.csv', mimeType: 'text/csv', buffer: csv(tag, [7, 6, 4]) });
+	await page.getByRole('button', { name: 'Upload' }).click();
+	await expect(page.getByRole('alert')).toContainText('already been imported');
+});
