@@ -7,6 +7,7 @@ import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import type { Db } from '../db';
+import { bulkInsert } from '../db/bulk';
 import { auditLog, users } from '../db/schema';
 
 export interface AuditEntry {
@@ -99,7 +100,8 @@ export async function appendAuditMany(tx: Db, entries: AuditEntry[]): Promise<vo
 		rows.push({ ...row, prevHash, hash });
 		prevHash = hash;
 	}
-	for (let i = 0; i < rows.length; i += 500) await tx.insert(auditLog).values(rows.slice(i, i + 500));
+	if (rows.length <= 20) await tx.insert(auditLog).values(rows);
+	else await bulkInsert(tx, auditLog, rows);
 }
 
 export type ChainReport = { intact: true; rows: number } | { intact: false; rows: number; firstBrokenId: number };

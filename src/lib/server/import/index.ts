@@ -10,6 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import * as v from 'valibot';
 import type { Db } from '../db';
+import { bulkInsert } from '../db/bulk';
 import { conditions, importChunks, importColumnMemory, importIssues, imports, patients, responses, responseScores, users, visits } from '../db/schema';
 import { appendAudit, appendAuditMany, type AuditEntry } from '../audit';
 import { isUniqueViolation } from '../errors';
@@ -456,10 +457,10 @@ class ImportPass {
 		}
 		if (!this.write) return;
 		const db = this.db;
-		if (newPatients.length > 0) await db.insert(patients).values(newPatients);
-		for (let j = 0; j < visitRows.length; j += 1000) await db.insert(visits).values(visitRows.slice(j, j + 1000));
-		for (let j = 0; j < responseRows.length; j += 1000) await db.insert(responses).values(responseRows.slice(j, j + 1000));
-		for (let j = 0; j < scoreRows.length; j += 2000) await db.insert(responseScores).values(scoreRows.slice(j, j + 2000));
+		await bulkInsert(db, patients, newPatients);
+		await bulkInsert(db, visits, visitRows);
+		await bulkInsert(db, responses, responseRows);
+		await bulkInsert(db, responseScores, scoreRows);
 		await appendAuditMany(db, audit);
 	}
 
@@ -575,16 +576,29 @@ export async function dryRun(db: Db, actor: Actor, id: string, onProgress: (p: P
 		run = await pass(db, actor, imp!, false, onProgress, signal);
 	} catch (err) {
 		if (err instanceof Cancelled) return { ok: false, message: err.message };
-		if (err instanceof CsvError) {
-			await db.insert(importIssues).values({ importId: id, seq: 0, line: err.line, column: '', kind: 'error', message: err.message });
-			return { ok: false, message: `Line ${err.line}: ${err.message}` };
-		}
+		if (err instanceof CsvError) return { ok: false, message: `The file cannot be read as CSV at line ${err.line}: ${err.message}` };
+		if (isUniqueViolation(err)) return { ok: false, message: 'Another dry run of this import is running; wait for it to finish.' };
 		throw err;
 	}
-	await db.transaction(async (tx) => {
-		await tx.update(imports).set({ status: 'validated', summary: { ...run.summary }, validatedAt: new Date() }).where(eq(imports.id, id));
+	// Counts only if nothing changed meanwhile (a new mapping, a commit, a discard).
+	const recorded = await db.transaction(async (tx) => {
+		const [row] = await tx
+			.update(imports)
+			.set({ status: 'validated', summary: { ...run.summary }, validatedAt: new Date() })
+			.where(
+				and(
+					eq(imports.id, id),
+					inArray(imports.status, ['uploaded', 'validated']),
+					sql`${imports.mapping} = ${JSON.stringify(imp!.mapping)}::jsonb`,
+					eq(imports.dateFormat, imp!.dateFormat)
+				)
+			)
+			.returning({ id: imports.id });
+		if (!row) return false;
 		await appendAudit(tx, { actorId: actor.id, action: 'dry_run', entity: 'import', entityId: id, after: { ...run.summary }, requestId: actor.requestId });
+		return true;
 	});
+	if (!recorded) return { ok: false, message: 'The import changed during the dry run (a new mapping?); run it again.' };
 	return { ok: true, summary: run.summary };
 }
 
