@@ -4,6 +4,7 @@
  * embedded database in DATA_DIR (stop the app first). Writes to that database: use a scratch one.
  *
  *   npm run bench:import -- --rows 100000
+ * (run with `node --expose-gc` for peaks measured from a collected heap)
  */
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
@@ -11,7 +12,7 @@ import { settings } from '../src/lib/server/config';
 import { connect, disconnect } from '../src/lib/server/db';
 import { commitImport, dryRun, getImport, saveMapping, uploadImport } from '../src/lib/server/import';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000' }, commit: { type: 'boolean', default: true } } });
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000' }, 'dry-run-only': { type: 'boolean', default: false } } });
 const ROWS = Number(values.rows);
 if (!Number.isInteger(ROWS) || ROWS < 1) throw new Error('--rows must be a positive whole number');
 
@@ -49,18 +50,24 @@ async function* chunks(): AsyncGenerator<Uint8Array> {
 }
 
 let peak = 0;
-const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+let heapPeak = 0;
+const sampler = setInterval(() => {
+	const m = process.memoryUsage();
+	peak = Math.max(peak, m.rss);
+	heapPeak = Math.max(heapPeak, m.heapUsed);
+}, 50);
 const mb = (n: number) => Math.round(n / 1024 / 1024);
 
-async function timed<T>(label: string, f: () => Promise<T>): Promise<{ result: T; seconds: number; peakMb: number }> {
+async function timed<T>(label: string, f: () => Promise<T>): Promise<{ result: T; seconds: number; peakMb: number; heapPeakMb: number }> {
 	global.gc?.();
 	peak = process.memoryUsage().rss;
+	heapPeak = process.memoryUsage().heapUsed;
 	const started = performance.now();
 	const result = await f();
 	const seconds = (performance.now() - started) / 1000;
 	peak = Math.max(peak, process.memoryUsage().rss);
-	process.stderr.write(`${label}: ${seconds.toFixed(1)} s, peak RSS ${mb(peak)} MB\n`);
-	return { result, seconds, peakMb: mb(peak) };
+	process.stderr.write(`${label}: ${seconds.toFixed(1)} s, peak RSS ${mb(peak)} MB, peak heap ${mb(heapPeak)} MB\n`);
+	return { result, seconds, peakMb: mb(peak), heapPeakMb: mb(heapPeak) };
 }
 
 const database = await connect(settings());
@@ -77,7 +84,9 @@ if (!mapped.ok) throw new Error(JSON.stringify(mapped.errors));
 let ticks = 0;
 const dry = await timed('dry run', () => dryRun(db, actor, id, () => ticks++));
 if (!dry.result.ok || dry.result.summary.rejected > 0) throw new Error(JSON.stringify(dry.result));
-const commit = values.commit ? await timed('commit', () => commitImport(db, actor, id)) : null;
+global.gc?.();
+const heapAfterDryRunMb = mb(process.memoryUsage().heapUsed);
+const commit = !values['dry-run-only'] ? await timed('commit', () => commitImport(db, actor, id)) : null;
 if (commit && !commit.result.ok) throw new Error(commit.result.message);
 clearInterval(sampler);
 
@@ -87,8 +96,8 @@ const report = {
 	fileMb: +(imp.byteSize / 1024 / 1024).toFixed(1),
 	rssBeforeMb: baseline,
 	upload: { seconds: +upload.seconds.toFixed(2), peakRssMb: upload.peakMb },
-	dryRun: { seconds: +dry.seconds.toFixed(2), rowsPerSecond: Math.round(ROWS / dry.seconds), peakRssMb: dry.peakMb, progressEvents: ticks },
-	commit: commit && { seconds: +commit.seconds.toFixed(2), rowsPerSecond: Math.round(ROWS / commit.seconds), peakRssMb: commit.peakMb },
+	dryRun: { seconds: +dry.seconds.toFixed(2), rowsPerSecond: Math.round(ROWS / dry.seconds), peakRssMb: dry.peakMb, peakHeapMb: dry.heapPeakMb, heapAfterMb: heapAfterDryRunMb, progressEvents: ticks },
+	commit: commit && { seconds: +commit.seconds.toFixed(2), rowsPerSecond: Math.round(ROWS / commit.seconds), peakRssMb: commit.peakMb, peakHeapMb: commit.heapPeakMb },
 	summary: dry.result.ok ? dry.result.summary : null
 };
 console.log(JSON.stringify(report, null, 2));

@@ -74,3 +74,24 @@ test('a clinician uploads a CSV, sees the rejected row, fixes the file and impor
 	await page.getByRole('button', { name: 'Upload' }).click();
 	await expect(page.getByRole('alert')).toContainText('already been imported');
 });
+
+test('researchers cannot reach any import page or endpoint', async ({ makeUser, signedIn }) => {
+	const researcher = await makeUser('researcher');
+	const page = await signedIn(researcher);
+	const id = '00000000-0000-4000-8000-000000000000';
+	const calls: [string, string, object?][] = [
+		['GET', '/patients/import'],
+		['GET', `/patients/import/${id}`],
+		['GET', '/patients/import/template.csv'],
+		['GET', '/patients/import/codebook'],
+		['GET', `/patients/import/${id}/issues.csv`],
+		['POST', '/patients/import/upload', { fileName: 'x.csv', size: 10 }],
+		['PUT', `/patients/import/${id}/part?seq=0`],
+		['POST', `/patients/import/${id}/finish`],
+		['POST', `/patients/import/${id}/run`, { mode: 'dry' }]
+	];
+	for (const [method, url, body] of calls) {
+		const response = await page.request.fetch(url, { method, data: body ?? 'x', maxRedirects: 0, headers: { 'content-type': body ? 'application/json' : 'application/octet-stream' } });
+		expect(response.status(), `${method} ${url}`).toBe(403);
+	}
+});

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { executeRows, type Db } from '../../src/lib/server/db';
 import { auditLog, importChunks, imports, patients, responses, responseScores, visits } from '../../src/lib/server/db/schema';
-import { commitImport, dryRun, getImport, importIssuesPage, saveMapping, uploadImport, type Progress } from '../../src/lib/server/import';
+import { appendUpload, beginUpload, commitImport, discardImport, dryRun, finishUpload, getImport, importIssuesPage, PART_BYTES, saveMapping, uploadImport, type Progress } from '../../src/lib/server/import';
 import { createPatient } from '../../src/lib/server/patients';
 import { recordVisit } from '../../src/lib/server/visits';
 import { verifyAuditChain } from '../../src/lib/server/audit';
@@ -214,5 +214,26 @@ describe(`CSV import (${driverName})`, () => {
 		if (!r.ok) throw new Error();
 		expect(await saveMapping(db, actor, r.id, ['clinic_ref', null], 'iso')).toMatchObject({ ok: false, errors: { form: expect.stringContaining('Visit date') } });
 		expect(await dryRun(db, actor, r.id)).toMatchObject({ ok: false, message: expect.stringContaining('mapping') });
+	});
+
+	it('takes parts only in order, only from the uploader, and only of bounded size; a discarded upload is gone', async () => {
+		const id = await beginUpload(db, actor, 'parts.csv');
+		const other = await makeUser(db, 'clinician');
+		expect(await appendUpload(db, other, id, 0, bytes('x'))).toMatchObject({ ok: false });
+		expect(await appendUpload(db, actor, id, 1, bytes('x'))).toEqual({ ok: false, message: 'Part 0 is expected next.' });
+		expect(await appendUpload(db, actor, id, 0, new Uint8Array(PART_BYTES + 1))).toMatchObject({ ok: false });
+		expect(await appendUpload(db, actor, id, 0, bytes('clinic_ref,visit_date,'))).toEqual({ ok: true });
+		// A retried part is accepted once, not stored twice.
+		expect(await appendUpload(db, actor, id, 0, bytes('clinic_ref,visit_date,'))).toEqual({ ok: true });
+		expect(await appendUpload(db, actor, id, 1, bytes('visit_kind,acupuncture_sessions\n'))).toEqual({ ok: true });
+		expect(await finishUpload(db, other, id)).toMatchObject({ ok: false });
+		expect(await finishUpload(db, actor, id)).toEqual({ ok: true, id });
+		expect((await getImport(db, id))!.headers).toEqual(['clinic_ref', 'visit_date', 'visit_kind', 'acupuncture_sessions']);
+		expect(await appendUpload(db, actor, id, 2, bytes('more'))).toMatchObject({ ok: false });
+		expect(await discardImport(db, actor, id)).toBe(true);
+		expect(await db.select().from(importChunks).where(eq(importChunks.importId, id))).toEqual([]);
+		expect(await dryRun(db, actor, id)).toMatchObject({ ok: false, message: expect.stringContaining('discarded') });
+		const [audit] = await db.select().from(auditLog).where(and(eq(auditLog.entityId, id), eq(auditLog.action, 'discard')));
+		expect(audit).toMatchObject({ entity: 'import', actorId: actor.id });
 	});
 });
