@@ -12,6 +12,8 @@ import { settings } from '../src/lib/server/config';
 import { connect, disconnect } from '../src/lib/server/db';
 import { patients, responses, responseScores, visits } from '../src/lib/server/db/schema';
 import { appendAudit } from '../src/lib/server/audit';
+import { bulkInsert } from '../src/lib/server/db/bulk';
+import { rebuildRollups } from '../src/lib/server/cohort/rollup';
 import { scoreResponse } from '../src/lib/instruments';
 
 const { values } = parseArgs({ options: { patients: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' }, sites: { type: 'string', default: '1' } } });
@@ -83,7 +85,7 @@ async function main() {
 	const baseDay = Date.parse('2023-01-02T00:00:00Z');
 	let visitCount = 0;
 	let responseCount = 0;
-	const BATCH = 200;
+	const BATCH = 1000;
 	for (let from = 0; from < N; from += BATCH) {
 		const pRows: (typeof patients.$inferInsert)[] = [];
 		const vRows: (typeof visits.$inferInsert)[] = [];
@@ -136,10 +138,10 @@ async function main() {
 			}
 		}
 		await db.transaction(async (tx) => {
-			await tx.insert(patients).values(pRows);
-			for (let j = 0; j < vRows.length; j += 2000) await tx.insert(visits).values(vRows.slice(j, j + 2000));
-			for (let j = 0; j < rRows.length; j += 2000) await tx.insert(responses).values(rRows.slice(j, j + 2000));
-			for (let j = 0; j < sRows.length; j += 4000) await tx.insert(responseScores).values(sRows.slice(j, j + 4000));
+			await bulkInsert(tx, patients, pRows);
+			await bulkInsert(tx, visits, vRows);
+			await bulkInsert(tx, responses, rRows);
+			await bulkInsert(tx, responseScores, sRows, 10_000);
 		});
 		visitCount += vRows.length;
 		responseCount += rRows.length;
@@ -148,9 +150,11 @@ async function main() {
 	await db.transaction((tx) =>
 		appendAudit(tx, { actorId: null, action: 'seed', entity: 'database', entityId: 'synthetic', after: { patients: N, visits: visitCount, responses: responseCount, seed: values.seed, sites: SITES }, requestId: `seed-${process.pid}` })
 	);
+	await db.execute(sql`analyze`);
+	process.stdout.write('\nBuilding the cohort rollup…');
+	await rebuildRollups(db);
 	const seconds = (Date.now() - started) / 1000;
 	console.log(`\nDone in ${seconds.toFixed(1)} s on ${database.driver}.`);
-	await db.execute(sql`analyze`);
 	await disconnect();
 }
 

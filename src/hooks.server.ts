@@ -1,6 +1,7 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { settings } from '$lib/server/config';
 import { connect, disconnect } from '$lib/server/db';
+import { ensureRollups } from '$lib/server/cohort/rollup';
 import { loadExportSecret, setExportSecret } from '$lib/server/export/secret';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { validateApiToken } from '$lib/server/auth/tokens';
@@ -9,7 +10,9 @@ import { clearSessionCookie, db, sessionLimits } from '$lib/server/context';
 export const init: ServerInit = async () => {
 	const s = settings();
 	setExportSecret(loadExportSecret(s));
-	await connect(s);
+	const database = await connect(s);
+	// First start after an upgrade (or a restore): build the cohort rollup from the raw tables.
+	await ensureRollups(database.db);
 	// adapter-node emits this after the server stops accepting and in-flight requests finish.
 	process.once('sveltekit:shutdown', () => {
 		void disconnect();

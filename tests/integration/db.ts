@@ -18,7 +18,7 @@ export async function resetDatabase(db: Db): Promise<void> {
 	await db.transaction(async (tx) => {
 		await tx.execute(sql`set local session_replication_role = replica`);
 		await tx.execute(
-			sql`truncate audit_log, import_issues, import_chunks, import_column_memory, imports, api_tokens, response_scores, responses, visits, patients, sessions, login_attempts, instance_setup, users restart identity cascade`
+			sql`truncate audit_log, scale_histogram, rollup_state, import_issues, import_chunks, import_column_memory, imports, api_tokens, response_scores, responses, visits, patients, sessions, login_attempts, instance_setup, users restart identity cascade`
 		);
 		await tx.execute(sql`delete from conditions where created_at > (select min(created_at) from conditions)`);
 	});

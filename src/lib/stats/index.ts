@@ -97,3 +97,37 @@ export function wilson(x: number, n: number, z = Z_975): { low: number; high: nu
 	const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
 	return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
+
+/**
+ * n, mean, sample SD and quartiles of values given as counts (sorted by value). Quartiles
+ * interpolate between order statistics exactly as PostgreSQL's percentile_cont does.
+ */
+export function summariseCounts(counts: { value: number; n: number }[]): {
+	n: number;
+	mean: number;
+	sd: number | null;
+	median: number;
+	q1: number;
+	q3: number;
+} | null {
+	const n = counts.reduce((a, c) => a + c.n, 0);
+	if (n === 0) return null;
+	const mean = counts.reduce((a, c) => a + c.n * c.value, 0) / n;
+	const sd = n > 1 ? Math.sqrt(counts.reduce((a, c) => a + c.n * (c.value - mean) ** 2, 0) / (n - 1)) : null;
+	// The value at 0-based position i of the sorted list.
+	const at = (i: number) => {
+		let seen = 0;
+		for (const c of counts) {
+			seen += c.n;
+			if (i < seen) return c.value;
+		}
+		return counts[counts.length - 1]!.value;
+	};
+	const percentile = (p: number) => {
+		const h = (n - 1) * p;
+		const lo = Math.floor(h);
+		const low = at(lo);
+		return h === lo ? low : low + (h - lo) * (at(lo + 1) - low);
+	};
+	return { n, mean, sd, median: percentile(0.5), q1: percentile(0.25), q3: percentile(0.75) };
+}

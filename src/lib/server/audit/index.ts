@@ -63,6 +63,14 @@ export function auditHash(prevHash: string | null, row: HashedContent): string {
 // Any fixed number: the transaction-scoped lock that serialises appends to the chain.
 const AUDIT_LOCK_KEY = 7_201_355;
 
+/**
+ * The write lock: clinical writes and audit appends take it for the rest of their transaction
+ * (re-entrant), so the hash chain and the cohort rollup each see one write at a time.
+ */
+export async function serializeWrites(tx: Db): Promise<void> {
+	await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
+}
+
 /** Appends one row. Call it with the transaction that made the change it records. */
 export async function appendAudit(tx: Db, entry: AuditEntry): Promise<void> {
 	await appendAuditMany(tx, [entry]);
@@ -74,7 +82,7 @@ export async function appendAudit(tx: Db, entry: AuditEntry): Promise<void> {
  */
 export async function appendAuditMany(tx: Db, entries: AuditEntry[]): Promise<void> {
 	if (entries.length === 0) return;
-	await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
+	await serializeWrites(tx);
 	const [last] = await tx
 		.select({ hash: auditLog.hash })
 		.from(auditLog)

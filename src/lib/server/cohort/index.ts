@@ -15,7 +15,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { executeRows, type Db } from '../db';
 import { patientSelection } from '../patients';
 import { getInstrument } from '../../instruments';
-import { meanCi, wilson } from '../../stats';
+import { meanCi, summariseCounts, wilson } from '../../stats';
+import { readHistogram, ROLLUP_BUCKETS } from './rollup';
 
 export interface TrendQuery {
 	instrument: string;
@@ -87,10 +88,59 @@ function perPatientPoints(q: TrendQuery): SQL {
 		)`;
 }
 
-export async function cohortTrend(db: Db, q: TrendQuery, k: number): Promise<Trend> {
+type Scale = { higherIsBetter: boolean };
+type Mcid = { value: number; population: string } | null;
+
+function definition(q: TrendQuery) {
 	const def = getInstrument(q.instrument);
 	const scale = def?.scales.find((s) => s.key === q.scale);
 	if (!def || !scale) throw new Error(`unknown instrument scale ${q.instrument}/${q.scale}`);
+	const mcid = def.mcid.find((m) => m.scale === q.scale) ?? null;
+	return { scale, mcid: mcid ? { value: mcid.value, population: mcid.population } : null };
+}
+
+/** True when the rollup holds this chart: no enrolment filter, and a kept week bucket. */
+export function rollupServes(q: TrendQuery): boolean {
+	return !q.enrolledFrom && !q.enrolledTo && (q.axis === 'visit' || (ROLLUP_BUCKETS as readonly number[]).includes(q.bucket));
+}
+
+/** The chart's numbers: from the rollup when it holds them, else from the raw tables. */
+export function cohortTrend(db: Db, q: TrendQuery, k: number): Promise<Trend> {
+	return rollupServes(q) ? cohortTrendFromRollup(db, q, k) : cohortTrendPlain(db, q, k);
+}
+
+/** From the rollup's counts: a few thousand rows at most, whatever the cohort's size. */
+export async function cohortTrendFromRollup(db: Db, q: TrendQuery, k: number): Promise<Trend> {
+	const { scale, mcid } = definition(q);
+	const series = q.axis === 'visit' ? 'visit' : `week${q.bucket}`;
+	const rows = await readHistogram(db, { instrument: q.instrument, scale: q.scale, series, measure: q.measure, conditions: q.conditions });
+	const pointRows: Record<string, unknown>[] = [];
+	for (let i = 0; i < rows.length; ) {
+		const { condition_code, x } = rows[i]!;
+		const group: { value: number; n: number }[] = [];
+		for (; i < rows.length && rows[i]!.condition_code === condition_code && rows[i]!.x === x; i++) group.push(rows[i]!);
+		const s = summariseCounts(group);
+		if (s) pointRows.push({ condition_code, x, ...s });
+	}
+	let responderRows: Record<string, unknown>[] = [];
+	if (mcid) {
+		const latest = await readHistogram(db, { instrument: q.instrument, scale: q.scale, series: 'latest', measure: 'change', conditions: q.conditions });
+		const by = new Map<string, { n: number; responders: number }>();
+		const direction = scale.higherIsBetter ? 1 : -1;
+		for (const r of latest) {
+			const c = by.get(r.condition_code) ?? { n: 0, responders: 0 };
+			c.n += r.n;
+			if (direction * r.value >= mcid.value - 1e-9) c.responders += r.n;
+			by.set(r.condition_code, c);
+		}
+		responderRows = [...by].map(([condition_code, c]) => ({ condition_code, ...c }));
+	}
+	return assemble(q, k, scale, mcid, pointRows, responderRows);
+}
+
+/** From the raw tables in one SQL statement per chart (the reference the rollup must match). */
+export async function cohortTrendPlain(db: Db, q: TrendQuery, k: number): Promise<Trend> {
+	const { scale, mcid } = definition(q);
 	const measure = q.measure === 'change' ? sql`change` : sql`value`;
 	const base = perPatientPoints(q);
 
@@ -107,7 +157,6 @@ export async function cohortTrend(db: Db, q: TrendQuery, k: number): Promise<Tre
 			from placed group by condition_code, x order by condition_code, x`
 	);
 
-	const mcid = def.mcid.find((m) => m.scale === q.scale) ?? null;
 	const direction = scale.higherIsBetter ? sql`1` : sql`-1`;
 	const responderRows = mcid
 		? await executeRows(
@@ -123,7 +172,10 @@ export async function cohortTrend(db: Db, q: TrendQuery, k: number): Promise<Tre
 				group by condition_code order by condition_code`
 			)
 		: [];
+	return assemble(q, k, scale, mcid, pointRows, responderRows);
+}
 
+function assemble(q: TrendQuery, k: number, scale: Scale, mcid: Mcid, pointRows: Record<string, unknown>[], responderRows: Record<string, unknown>[]): Trend {
 	const byCondition = new Map<string, TrendPoint[]>();
 	const withheld = new Map<string, number[]>();
 	for (const code of q.conditions) byCondition.set(code, []);
@@ -162,7 +214,7 @@ export async function cohortTrend(db: Db, q: TrendQuery, k: number): Promise<Tre
 
 	return {
 		k,
-		mcid: mcid ? { value: mcid.value, population: mcid.population } : null,
+		mcid,
 		higherIsBetter: scale.higherIsBetter,
 		series: [...byCondition].map(([condition, points]) => ({ condition, points, withheld: withheld.get(condition) ?? [] })),
 		responders

@@ -12,11 +12,12 @@ import * as v from 'valibot';
 import type { Db } from '../db';
 import { bulkInsert } from '../db/bulk';
 import { conditions, importChunks, importColumnMemory, importIssues, imports, patients, responses, responseScores, users, visits } from '../db/schema';
-import { appendAudit, appendAuditMany, type AuditEntry } from '../audit';
+import { appendAudit, appendAuditMany, serializeWrites, type AuditEntry } from '../audit';
 import { isUniqueViolation } from '../errors';
 import type { Actor } from '../users';
 import { patientSnapshot } from '../patients';
 import { scoreAll, visitSnapshot } from '../visits';
+import { rollupAdd, rollupRemove } from '../cohort/rollup';
 import { CsvError, CsvParser, Utf8Check, sniffDelimiter, textDecoder, type Delimiter, type Encoding } from '../../import/csv';
 import { checkMapping, DATE_FORMATS, headerKey, proposeMapping, type DateFormat, type ImportSummary, type Mapping } from '../../import/fields';
 
@@ -319,6 +320,8 @@ class ImportPass {
 	private patientsByRef = new Map<string, PatientState | null>();
 	private visitLines = new Map<string, number>();
 	private newPatientIds: string[] = [];
+	/** Existing patients given visits: their rollup points are taken out before the first insert. */
+	private touchedExisting = new Set<string>();
 	/** New patients whose enrolment was left blank: it becomes their earliest visit. */
 	private placeholderIds: string[] = [];
 	private pendingIssues: (RowIssue & { kind: 'error' | 'skipped' })[] = [];
@@ -457,6 +460,10 @@ class ImportPass {
 		}
 		if (!this.write) return;
 		const db = this.db;
+		const isNew = new Set(this.newPatientIds);
+		const existing = [...new Set(visitRows.map((v) => v.patientId))].filter((id) => !isNew.has(id) && !this.touchedExisting.has(id));
+		for (const id of existing) this.touchedExisting.add(id);
+		await rollupRemove(db, existing);
 		await bulkInsert(db, patients, newPatients);
 		await bulkInsert(db, visits, visitRows);
 		await bulkInsert(db, responses, responseRows);
@@ -503,6 +510,8 @@ class ImportPass {
 				from (select patient_id, min(visit_date) as first from visits where patient_id in (${ids}) group by patient_id) m
 				where p.id = m.patient_id`);
 		}
+		const touched = [...this.newPatientIds, ...this.touchedExisting];
+		for (let j = 0; j < touched.length; j += 1000) await rollupAdd(this.db, touched.slice(j, j + 1000));
 		for (let j = 0; j < this.newPatientIds.length; j += 1000) {
 			const rows = await this.db.select().from(patients).where(inArray(patients.id, this.newPatientIds.slice(j, j + 1000))).orderBy(asc(patients.clinicRef));
 			await appendAuditMany(this.db, rows.map((r) => this.entry('patient', r.id, patientSnapshot(r))));
@@ -614,6 +623,7 @@ export async function commitImport(db: Db, actor: Actor, id: string, onProgress:
 	if ((imp!.summary.rejected ?? 0) > 0) return { ok: false, message: 'The dry run rejected rows; correct the file and upload it again. Nothing was imported.' };
 	try {
 		const summary = await db.transaction(async (tx) => {
+			await serializeWrites(tx);
 			// First, so that a second commit of the same bytes waits here and then fails on the unique index.
 			const [claimed] = await tx
 				.update(imports)

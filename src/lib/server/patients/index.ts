@@ -5,7 +5,8 @@
 import { and, asc, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db';
 import { conditions, patients, visits } from '../db/schema';
-import { appendAudit } from '../audit';
+import { appendAudit, serializeWrites } from '../audit';
+import { rollupAdd, rollupRemove } from '../cohort/rollup';
 import { isUniqueViolation } from '../errors';
 import type { Actor } from '../users';
 import type { PatientInput } from '../../validation/clinical';
@@ -85,7 +86,8 @@ export async function updatePatient(
 	}
 	try {
 		return await db.transaction(async (tx): Promise<WriteResult> => {
-			const [before] = await tx.select().from(patients).where(eq(patients.id, id)).for('update');
+			await serializeWrites(tx);
+			const [before] = await tx.select().from(patients).where(eq(patients.id, id)).for('no key update');
 			if (!before) return { ok: false, field: 'form', message: 'No such patient.' };
 			if (before.version !== expectedVersion) {
 				return {
@@ -96,10 +98,14 @@ export async function updatePatient(
 				};
 			}
 			const values = { ...change, archived: change.archived ?? before.archived };
+			// The condition places the patient's points in the cohort rollup.
+			const moves = values.conditionCode !== before.conditionCode;
+			if (moves) await rollupRemove(tx, [id]);
 			await tx
 				.update(patients)
 				.set({ ...values, version: before.version + 1, updatedAt: new Date() })
 				.where(eq(patients.id, id));
+			if (moves) await rollupAdd(tx, [id]);
 			await appendAudit(tx, {
 				actorId: actor.id,
 				action,

@@ -146,7 +146,7 @@ export async function updateUserAccess(
 	reason?: string
 ): Promise<Result> {
 	return db.transaction(async (tx): Promise<Result> => {
-		const [before] = await tx.select(publicColumns).from(users).where(eq(users.id, userId)).for('update');
+		const [before] = await tx.select(publicColumns).from(users).where(eq(users.id, userId)).for('no key update');
 		if (!before) return { ok: false, field: 'form', message: 'No such user.' };
 		const after = { ...before, ...change };
 		const losesAdmin = before.role === 'admin' && before.active && (after.role !== 'admin' || !after.active);

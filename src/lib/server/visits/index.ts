@@ -6,7 +6,8 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { patients, responses, responseScores, visits } from '../db/schema';
-import { appendAudit } from '../audit';
+import { appendAudit, serializeWrites } from '../audit';
+import { rollupAdd, rollupRemove } from '../cohort/rollup';
 import { isCheckViolation, isUniqueViolation } from '../errors';
 import type { Actor } from '../users';
 import type { WriteResult } from '../patients';
@@ -132,6 +133,7 @@ export async function recordVisit(
 	if (Object.keys(errors).length > 0) return instrumentFailure(errors);
 	try {
 		const id = await db.transaction(async (tx) => {
+			await rollupRemove(tx, [patientId]);
 			const [row] = await tx
 				.insert(visits)
 				.values({ ...visit, patientId, createdBy: actor.id })
@@ -146,6 +148,7 @@ export async function recordVisit(
 				requestId: actor.requestId
 			});
 			for (const s of scored) await insertResponse(tx, actor, row.id, s);
+			await rollupAdd(tx, [patientId]);
 			return row.id;
 		});
 		return { ok: true, value: id };
@@ -174,7 +177,8 @@ export async function updateVisit(
 	reason: string
 ): Promise<WriteResult> {
 	return db.transaction(async (tx): Promise<WriteResult> => {
-		const [before] = await tx.select().from(visits).where(eq(visits.id, visitId)).for('update');
+		await serializeWrites(tx);
+		const [before] = await tx.select().from(visits).where(eq(visits.id, visitId)).for('no key update');
 		if (!before) return { ok: false, field: 'form', message: 'No such visit.' };
 		if (before.version !== expectedVersion) return conflict({ ...visitSnapshot(before), version: before.version });
 		if (change.visitDate) {
@@ -182,10 +186,12 @@ export async function updateVisit(
 			if (problem) return { ok: false, field: 'visitDate', message: problem };
 		}
 		const after = { ...before, ...change };
+		await rollupRemove(tx, [before.patientId]);
 		await tx
 			.update(visits)
 			.set({ ...change, version: before.version + 1, updatedAt: new Date() })
 			.where(eq(visits.id, visitId));
+		await rollupAdd(tx, [before.patientId]);
 		await appendAudit(tx, {
 			actorId: actor.id,
 			action: change.voided ? 'void' : 'update',
@@ -220,28 +226,33 @@ export async function saveResponse(
 	if (!s) return instrumentFailure(errors);
 	try {
 		return await db.transaction(async (tx): Promise<VisitResult> => {
-			const [visit] = await tx.select({ voided: visits.voided }).from(visits).where(eq(visits.id, visitId));
+			await serializeWrites(tx);
+			const [visit] = await tx.select({ voided: visits.voided, patientId: visits.patientId }).from(visits).where(eq(visits.id, visitId));
 			if (!visit) return { ok: false, field: 'form', message: 'No such visit.' };
 			if (visit.voided) return { ok: false, field: 'form', message: 'This visit is voided; it cannot be changed.' };
 			if (!edit) {
+				await rollupRemove(tx, [visit.patientId]);
 				await insertResponse(tx, actor, visitId, s);
+				await rollupAdd(tx, [visit.patientId]);
 				return { ok: true };
 			}
 			const [before] = await tx
 				.select()
 				.from(responses)
 				.where(and(eq(responses.visitId, visitId), eq(responses.instrumentId, s.instrumentId)))
-				.for('update');
+				.for('no key update');
 			if (!before) return { ok: false, field: 'form', message: 'No such response.' };
 			const oldScores = await scoresOf(tx, [before.id]);
 			if (before.version !== edit.expectedVersion) {
 				return conflict({ answers: before.answers, scores: oldScores.get(before.id) ?? {}, version: before.version });
 			}
+			await rollupRemove(tx, [visit.patientId]);
 			await tx
 				.update(responses)
 				.set({ answers: s.answers, instrumentVersion: s.version, scoringVersion: s.scoringVersion, version: before.version + 1, updatedAt: new Date(), enteredBy: actor.id })
 				.where(eq(responses.id, before.id));
 			await writeScores(tx, before.id, s);
+			await rollupAdd(tx, [visit.patientId]);
 			await appendAudit(tx, {
 				actorId: actor.id,
 				action: 'update',

@@ -2,3 +2,4 @@ export * from './auth';
 export * from './audit';
 export * from './clinical';
 export * from './imports';
+export * from './rollups';

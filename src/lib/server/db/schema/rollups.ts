@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import { check, doublePrecision, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+/**
+ * Cohort statistics kept ready: for every instrument scale, condition, series (`visit`, `week1`,
+ * `week2`, `week4`, `latest`), time point and measure (`score`, `change`), how many patients have
+ * each exact value. Means, SDs and exact percentiles come from these counts. Maintained in the
+ * transaction of every clinical write (see server/cohort/rollup.ts), so it is never stale.
+ */
+export const scaleHistogram = pgTable(
+	'scale_histogram',
+	{
+		instrumentId: text('instrument_id').notNull(),
+		scale: text('scale').notNull(),
+		conditionCode: text('condition_code').notNull(),
+		series: text('series').notNull(),
+		x: integer('x').notNull(),
+		measure: text('measure').notNull(),
+		value: doublePrecision('value').notNull(),
+		n: integer('n').notNull()
+	},
+	(t) => [
+		primaryKey({ columns: [t.instrumentId, t.scale, t.series, t.measure, t.conditionCode, t.x, t.value] }),
+		// A count below zero means a write removed more than it added: refuse it rather than drift.
+		check('scale_histogram_n_nonnegative', sql`${t.n} >= 0`)
+	]
+);
+
+/** When the histogram was last rebuilt from the raw tables (one row; empty = build it at start-up). */
+export const rollupState = pgTable('rollup_state', {
+	name: text('name').primaryKey(),
+	version: integer('version').notNull(),
+	builtAt: timestamp('built_at', { withTimezone: true }).notNull().defaultNow()
+});
