@@ -151,3 +151,13 @@ describe('row parsing', () => {
 		expect(normaliseDate('01.02.2020', 'dmy')).toBe('2020-02-01');
 	});
 });
+
+describe('instrument versions', () => {
+	it('are plain tokens, as the database requires (exported unquoted)', async () => {
+		const { INSTRUMENTS } = await import('../../src/lib/instruments');
+		for (const def of INSTRUMENTS) {
+			expect(def.version).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/);
+			expect(def.scoringVersion).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$/);
+		}
+	});
+});

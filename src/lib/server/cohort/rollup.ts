@@ -26,9 +26,15 @@ function uuidList(ids: string[]): SQL {
 	);
 }
 
-/** Every histogram point of the selected patients (all patients when `ids` is null). */
-function points(ids: string[] | null): SQL {
-	const only = ids ? sql`and v.patient_id in (${uuidList(ids)})` : sql``;
+/** Every histogram point of the selected patients (all when `ids` is null), optionally of some instruments. */
+function points(ids: string[] | null, instruments?: string[]): SQL {
+	const only = sql.join(
+		[
+			ids ? sql`and v.patient_id in (${uuidList(ids)})` : sql``,
+			instruments ? sql`and rs.instrument_id in (${sql.join(instruments.map((i) => sql`${i}`), sql`, `)})` : sql``
+		],
+		sql` `
+	);
 	const buckets = sql.raw(ROLLUP_BUCKETS.map((b) => `(${b})`).join(', '));
 	return sql`
 		with scored as (
@@ -71,31 +77,124 @@ function points(ids: string[] | null): SQL {
  * must be there to be removed; the CHECK n >= 0 refuses a count going below zero), addition an
  * upsert. (An upsert cannot subtract: PostgreSQL checks the proposed row before the conflict.)
  */
-async function adjust(tx: Db, ids: string[] | null, sign: 1 | -1): Promise<void> {
-	const grouped = sql`
+function grouped(ids: string[] | null, instruments?: string[]): SQL {
+	return sql`
 		select instrument_id, scale, condition_code, series, x, measure, value, count(*)::int as n
-		from (${points(ids)}) pts
+		from (${points(ids, instruments)}) pts
 		group by instrument_id, scale, condition_code, series, x, measure, value`;
+}
+
+async function adjust(tx: Db, ids: string[] | null, sign: 1 | -1): Promise<void> {
+	const rows = grouped(ids);
 	if (sign === 1) {
 		await tx.execute(sql`
 			insert into scale_histogram (instrument_id, scale, condition_code, series, x, measure, value, n)
-			${grouped}
+			${rows}
 			on conflict (instrument_id, scale, series, measure, condition_code, x, value)
 			do update set n = scale_histogram.n + excluded.n`);
 	} else {
 		await tx.execute(sql`
 			update scale_histogram h set n = h.n - d.n
-			from (${grouped}) d
+			from (${rows}) d
 			where h.instrument_id = d.instrument_id and h.scale = d.scale and h.series = d.series and h.measure = d.measure
 				and h.condition_code = d.condition_code and h.x = d.x and h.value = d.value`);
 	}
 }
 
 /**
- * Call `rollupRemove` in a write's transaction before it changes anything about these patients'
- * visits, responses or condition, and `rollupAdd` after; a failure in between rolls back both.
- * Removing takes the write lock first (see serializeWrites), so take it before any row lock.
+ * The patient lock: a write that changes a patient's points holds the patient row (NO KEY UPDATE,
+ * which inserts referencing the patient do not wait for) so that its before/after reads cannot
+ * interleave with another write to the same patient. Sorted, so two writers never deadlock.
  */
+export async function lockPatients(tx: Db, ids: string[]): Promise<void> {
+	const unique = [...new Set(ids)].sort();
+	for (let i = 0; i < unique.length; i += 10_000) {
+		await tx.execute(sql`select id from patients where id in (${uuidList(unique.slice(i, i + 10_000))}) order by id for no key update`);
+	}
+}
+
+interface Point {
+	instrument_id: string;
+	scale: string;
+	condition_code: string;
+	series: string;
+	x: number;
+	measure: string;
+	value: number;
+	n: number;
+}
+const keyOf = (p: Point) => `${p.instrument_id}|${p.scale}|${p.condition_code}|${p.series}|${p.x}|${p.measure}|${p.value}`;
+
+export interface RollupSnapshot {
+	ids: string[];
+	instruments?: string[];
+	before: Map<string, Point>;
+}
+
+async function readPoints(tx: Db, ids: string[], instruments?: string[]): Promise<Map<string, Point>> {
+	const rows = await executeRows(tx, grouped(ids, instruments));
+	const map = new Map<string, Point>();
+	for (const r of rows) {
+		const p: Point = {
+			instrument_id: String(r.instrument_id),
+			scale: String(r.scale),
+			condition_code: String(r.condition_code),
+			series: String(r.series),
+			x: Number(r.x),
+			measure: String(r.measure),
+			value: Number(r.value),
+			n: Number(r.n)
+		};
+		map.set(keyOf(p), p);
+	}
+	return map;
+}
+
+/**
+ * A single write's rollup upkeep, in its transaction, with the patients locked (lockPatients):
+ * `rollupBefore` reads their current points (of the named instruments only, when the write cannot
+ * touch others), then the write, then `rollupAfter` reads them again and applies only the
+ * difference — a visit added at the end changes a handful of counts, not the patient's whole
+ * series — under the write lock, which the audit rows then keep until the commit.
+ */
+export async function rollupBefore(tx: Db, ids: string[], instruments?: string[]): Promise<RollupSnapshot> {
+	const unique = [...new Set(ids)];
+	const only = instruments ? [...new Set(instruments)] : undefined;
+	return { ids: unique, instruments: only, before: unique.length && (!only || only.length) ? await readPoints(tx, unique, only) : new Map() };
+}
+
+export async function rollupAfter(tx: Db, snap: RollupSnapshot): Promise<void> {
+	if (snap.ids.length === 0 || snap.instruments?.length === 0) return;
+	const after = await readPoints(tx, snap.ids, snap.instruments);
+	const up: Point[] = [];
+	const down: Point[] = [];
+	for (const [key, p] of after) {
+		const d = p.n - (snap.before.get(key)?.n ?? 0);
+		if (d > 0) up.push({ ...p, n: d });
+		else if (d < 0) down.push({ ...p, n: -d });
+	}
+	for (const [key, p] of snap.before) if (!after.has(key)) down.push(p);
+	if (up.length === 0 && down.length === 0) return;
+	// Histogram rows are shared by all patients: change them under the write lock (held to commit).
+	await serializeWrites(tx);
+	const columns = sql`instrument_id text, scale text, condition_code text, series text, x int, measure text, value float8, n int`;
+	if (down.length > 0) {
+		await tx.execute(sql`
+			update scale_histogram h set n = h.n - d.n
+			from json_to_recordset(${JSON.stringify(down)}::json) as d(${columns})
+			where h.instrument_id = d.instrument_id and h.scale = d.scale and h.series = d.series and h.measure = d.measure
+				and h.condition_code = d.condition_code and h.x = d.x and h.value = d.value`);
+	}
+	if (up.length > 0) {
+		await tx.execute(sql`
+			insert into scale_histogram (instrument_id, scale, condition_code, series, x, measure, value, n)
+			select instrument_id, scale, condition_code, series, x, measure, value, n from json_to_recordset(${JSON.stringify(up)}::json) as d(${columns})
+			on conflict (instrument_id, scale, series, measure, condition_code, x, value)
+			do update set n = scale_histogram.n + excluded.n`);
+	}
+}
+
+/** For bulk loads (import): the patients' whole points out before their first change, back in after the last. */
 export async function rollupRemove(tx: Db, ids: string[]): Promise<void> {
 	await serializeWrites(tx);
 	if (ids.length > 0) await adjust(tx, [...new Set(ids)], -1);

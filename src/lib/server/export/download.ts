@@ -2,31 +2,25 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../db';
 import { appendAudit } from '../audit';
-import { exportLines, planExport, type ExportOptions, type ExportPlan } from '.';
+import { exportChunks, planExport, type ExportOptions, type ExportPlan } from '.';
 import { readOptions } from './options';
 
-const CHUNK = 64 * 1024;
-
 export function exportResponse(db: Db, o: ExportOptions, plan: ExportPlan, secret: string, actor: { id: string; requestId?: string }): Response {
-	const lines = exportLines(db, o, plan, secret);
+	const chunks = exportChunks(db, o, plan, secret);
 	const hash = createHash('sha256');
 	const encoder = new TextEncoder();
-	let rows = -1; // the header is not a data row
+	let rows = 0;
 	const stream = new ReadableStream<Uint8Array>({
 		async pull(controller) {
-			let text = '';
-			while (text.length < CHUNK) {
-				const next = await lines.next();
-				if (next.done) break;
-				text += next.value;
-				rows++;
-			}
-			if (text) {
-				const bytes = encoder.encode(text);
+			const next = await chunks.next();
+			if (!next.done) {
+				rows += next.value.rows;
+				const bytes = encoder.encode(next.value.text);
 				hash.update(bytes);
 				controller.enqueue(bytes);
+				return;
 			}
-			if (text.length < CHUNK) {
+			{
 				await db.transaction((tx) =>
 					appendAudit(tx, {
 						actorId: actor.id,
@@ -49,7 +43,7 @@ export function exportResponse(db: Db, o: ExportOptions, plan: ExportPlan, secre
 			}
 		},
 		async cancel() {
-			await lines.return(undefined);
+			await chunks.return(undefined);
 		}
 	});
 	return new Response(stream, {

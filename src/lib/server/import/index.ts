@@ -17,7 +17,7 @@ import { isUniqueViolation } from '../errors';
 import type { Actor } from '../users';
 import { patientSnapshot } from '../patients';
 import { scoreAll, visitSnapshot } from '../visits';
-import { rollupAdd, rollupRemove } from '../cohort/rollup';
+import { lockPatients, rollupAdd, rollupRemove } from '../cohort/rollup';
 import { CsvError, CsvParser, Utf8Check, sniffDelimiter, textDecoder, type Delimiter, type Encoding } from '../../import/csv';
 import { checkMapping, DATE_FORMATS, headerKey, proposeMapping, type DateFormat, type ImportSummary, type Mapping } from '../../import/fields';
 
@@ -623,6 +623,8 @@ export async function commitImport(db: Db, actor: Actor, id: string, onProgress:
 	if ((imp!.summary.rejected ?? 0) > 0) return { ok: false, message: 'The dry run rejected rows; correct the file and upload it again. Nothing was imported.' };
 	try {
 		const summary = await db.transaction(async (tx) => {
+			// Lock order as in every write: the patients first (all the file names, sorted), then the write lock.
+			await lockReferencedPatients(tx, imp!);
 			await serializeWrites(tx);
 			// First, so that a second commit of the same bytes waits here and then fails on the unique index.
 			const [claimed] = await tx
@@ -655,6 +657,31 @@ export async function commitImport(db: Db, actor: Actor, id: string, onProgress:
 		}
 		throw err;
 	}
+}
+
+/** Locks every stored patient the file refers to (a quick pass reading only the reference column). */
+async function lockReferencedPatients(tx: Db, imp: ImportRow): Promise<void> {
+	const column = imp.mapping!.indexOf('clinic_ref');
+	const refs = new Set<string>();
+	let header = true;
+	for await (const record of records(tx, imp, () => {})) {
+		if (header) {
+			header = false;
+			continue;
+		}
+		const ref = record.fields[column]?.trim().toLowerCase();
+		if (ref) refs.add(ref);
+	}
+	const all = [...refs];
+	const ids: string[] = [];
+	for (let i = 0; i < all.length; i += 1000) {
+		const found = await tx
+			.select({ id: patients.id })
+			.from(patients)
+			.where(inArray(sql`lower(${patients.clinicRef})`, all.slice(i, i + 1000)));
+		ids.push(...found.map((f) => f.id));
+	}
+	await lockPatients(tx, ids);
 }
 
 export interface IssueView {

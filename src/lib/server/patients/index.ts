@@ -5,8 +5,8 @@
 import { and, asc, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db';
 import { conditions, patients, visits } from '../db/schema';
-import { appendAudit, serializeWrites } from '../audit';
-import { rollupAdd, rollupRemove } from '../cohort/rollup';
+import { appendAudit } from '../audit';
+import { rollupAfter, rollupBefore } from '../cohort/rollup';
 import { isUniqueViolation } from '../errors';
 import type { Actor } from '../users';
 import type { PatientInput } from '../../validation/clinical';
@@ -86,7 +86,7 @@ export async function updatePatient(
 	}
 	try {
 		return await db.transaction(async (tx): Promise<WriteResult> => {
-			await serializeWrites(tx);
+			// Locking the patient row is the patient lock (see lockPatients).
 			const [before] = await tx.select().from(patients).where(eq(patients.id, id)).for('no key update');
 			if (!before) return { ok: false, field: 'form', message: 'No such patient.' };
 			if (before.version !== expectedVersion) {
@@ -100,12 +100,12 @@ export async function updatePatient(
 			const values = { ...change, archived: change.archived ?? before.archived };
 			// The condition places the patient's points in the cohort rollup.
 			const moves = values.conditionCode !== before.conditionCode;
-			if (moves) await rollupRemove(tx, [id]);
+			const rollup = moves ? await rollupBefore(tx, [id]) : null;
 			await tx
 				.update(patients)
 				.set({ ...values, version: before.version + 1, updatedAt: new Date() })
 				.where(eq(patients.id, id));
-			if (moves) await rollupAdd(tx, [id]);
+			if (rollup) await rollupAfter(tx, rollup);
 			await appendAudit(tx, {
 				actorId: actor.id,
 				action,

@@ -6,8 +6,9 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { patients, responses, responseScores, visits } from '../db/schema';
-import { appendAudit, serializeWrites } from '../audit';
-import { rollupAdd, rollupRemove } from '../cohort/rollup';
+import { randomUUID } from 'node:crypto';
+import { appendAudit, appendAuditMany, type AuditEntry } from '../audit';
+import { lockPatients, rollupAfter, rollupBefore } from '../cohort/rollup';
 import { isCheckViolation, isUniqueViolation } from '../errors';
 import type { Actor } from '../users';
 import type { WriteResult } from '../patients';
@@ -71,28 +72,31 @@ export function scoreAll(inputs: ResponseInput[]): { scored: Scored[]; errors: R
 	return { scored, errors };
 }
 
-async function insertResponse(tx: Db, actor: Actor, visitId: string, s: Scored): Promise<void> {
-	const [row] = await tx
-		.insert(responses)
-		.values({
+/** Inserts responses (one statement) and their scores (one more); returns their audit rows. */
+async function insertResponses(tx: Db, actor: Actor, visitId: string, list: Scored[]): Promise<AuditEntry[]> {
+	if (list.length === 0) return [];
+	const ids = list.map(() => randomUUID());
+	await tx.insert(responses).values(
+		list.map((s, i) => ({
+			id: ids[i],
 			visitId,
 			instrumentId: s.instrumentId,
 			instrumentVersion: s.version,
 			scoringVersion: s.scoringVersion,
 			answers: s.answers,
 			enteredBy: actor.id
-		})
-		.returning({ id: responses.id });
-	if (!row) throw new Error('insert returned no row');
-	await writeScores(tx, row.id, s);
-	await appendAudit(tx, {
+		}))
+	);
+	const scoreRows = list.flatMap((s, i) => Object.entries(s.scores).map(([scale, value]) => ({ responseId: ids[i]!, instrumentId: s.instrumentId, scale, value })));
+	if (scoreRows.length > 0) await tx.insert(responseScores).values(scoreRows);
+	return list.map((s, i) => ({
 		actorId: actor.id,
 		action: 'create',
 		entity: 'response',
-		entityId: row.id,
+		entityId: ids[i]!,
 		after: { visitId, instrumentId: s.instrumentId, version: s.version, answers: s.answers, scores: s.scores },
 		requestId: actor.requestId
-	});
+	}));
 }
 
 async function writeScores(tx: Db, responseId: string, s: Scored): Promise<void> {
@@ -133,22 +137,21 @@ export async function recordVisit(
 	if (Object.keys(errors).length > 0) return instrumentFailure(errors);
 	try {
 		const id = await db.transaction(async (tx) => {
-			await rollupRemove(tx, [patientId]);
+			await lockPatients(tx, [patientId]);
+			// A new visit moves only the series of the instruments it records.
+			const rollup = await rollupBefore(tx, [patientId], scored.map((x) => x.instrumentId));
 			const [row] = await tx
 				.insert(visits)
 				.values({ ...visit, patientId, createdBy: actor.id })
 				.returning();
 			if (!row) throw new Error('insert returned no row');
-			await appendAudit(tx, {
-				actorId: actor.id,
-				action: 'create',
-				entity: 'visit',
-				entityId: row.id,
-				after: { patientId, ...visitSnapshot(row) },
-				requestId: actor.requestId
-			});
-			for (const s of scored) await insertResponse(tx, actor, row.id, s);
-			await rollupAdd(tx, [patientId]);
+			const responseAudit = await insertResponses(tx, actor, row.id, scored);
+			await rollupAfter(tx, rollup);
+			// The audit rows last: the chain's lock is then held only until the commit.
+			await appendAuditMany(tx, [
+				{ actorId: actor.id, action: 'create', entity: 'visit', entityId: row.id, after: { patientId, ...visitSnapshot(row) }, requestId: actor.requestId },
+				...responseAudit
+			]);
 			return row.id;
 		});
 		return { ok: true, value: id };
@@ -177,7 +180,8 @@ export async function updateVisit(
 	reason: string
 ): Promise<WriteResult> {
 	return db.transaction(async (tx): Promise<WriteResult> => {
-		await serializeWrites(tx);
+		const [owner] = await tx.select({ patientId: visits.patientId }).from(visits).where(eq(visits.id, visitId));
+		if (owner) await lockPatients(tx, [owner.patientId]);
 		const [before] = await tx.select().from(visits).where(eq(visits.id, visitId)).for('no key update');
 		if (!before) return { ok: false, field: 'form', message: 'No such visit.' };
 		if (before.version !== expectedVersion) return conflict({ ...visitSnapshot(before), version: before.version });
@@ -186,12 +190,13 @@ export async function updateVisit(
 			if (problem) return { ok: false, field: 'visitDate', message: problem };
 		}
 		const after = { ...before, ...change };
-		await rollupRemove(tx, [before.patientId]);
+		const recorded = await tx.select({ instrumentId: responses.instrumentId }).from(responses).where(eq(responses.visitId, visitId));
+		const rollup = await rollupBefore(tx, [before.patientId], recorded.map((r) => r.instrumentId));
 		await tx
 			.update(visits)
 			.set({ ...change, version: before.version + 1, updatedAt: new Date() })
 			.where(eq(visits.id, visitId));
-		await rollupAdd(tx, [before.patientId]);
+		await rollupAfter(tx, rollup);
 		await appendAudit(tx, {
 			actorId: actor.id,
 			action: change.voided ? 'void' : 'update',
@@ -226,14 +231,15 @@ export async function saveResponse(
 	if (!s) return instrumentFailure(errors);
 	try {
 		return await db.transaction(async (tx): Promise<VisitResult> => {
-			await serializeWrites(tx);
 			const [visit] = await tx.select({ voided: visits.voided, patientId: visits.patientId }).from(visits).where(eq(visits.id, visitId));
 			if (!visit) return { ok: false, field: 'form', message: 'No such visit.' };
+			await lockPatients(tx, [visit.patientId]);
 			if (visit.voided) return { ok: false, field: 'form', message: 'This visit is voided; it cannot be changed.' };
 			if (!edit) {
-				await rollupRemove(tx, [visit.patientId]);
-				await insertResponse(tx, actor, visitId, s);
-				await rollupAdd(tx, [visit.patientId]);
+				const rollup = await rollupBefore(tx, [visit.patientId], [s.instrumentId]);
+				const audit = await insertResponses(tx, actor, visitId, [s]);
+				await rollupAfter(tx, rollup);
+				await appendAuditMany(tx, audit);
 				return { ok: true };
 			}
 			const [before] = await tx
@@ -246,13 +252,13 @@ export async function saveResponse(
 			if (before.version !== edit.expectedVersion) {
 				return conflict({ answers: before.answers, scores: oldScores.get(before.id) ?? {}, version: before.version });
 			}
-			await rollupRemove(tx, [visit.patientId]);
+			const rollup = await rollupBefore(tx, [visit.patientId], [s.instrumentId]);
 			await tx
 				.update(responses)
 				.set({ answers: s.answers, instrumentVersion: s.version, scoringVersion: s.scoringVersion, version: before.version + 1, updatedAt: new Date(), enteredBy: actor.id })
 				.where(eq(responses.id, before.id));
 			await writeScores(tx, before.id, s);
-			await rollupAdd(tx, [visit.patientId]);
+			await rollupAfter(tx, rollup);
 			await appendAudit(tx, {
 				actorId: actor.id,
 				action: 'update',

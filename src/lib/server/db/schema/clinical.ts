@@ -135,6 +135,8 @@ export const responses = pgTable(
 	},
 	(t) => [
 		unique('responses_visit_instrument_key').on(t.visitId, t.instrumentId),
+		// Exported as is: a plain token, never quoted, never read as a formula.
+		check('responses_instrument_version_token', sql`${t.instrumentVersion} ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$' and ${t.scoringVersion} ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$'`),
 		// Target of response_scores' composite foreign key.
 		unique('responses_id_instrument_key').on(t.id, t.instrumentId),
 		check('responses_answers_object', sql`jsonb_typeof(${t.answers}) = 'object'`),

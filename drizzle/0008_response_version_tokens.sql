@@ -1,0 +1,1 @@
+ALTER TABLE "responses" ADD CONSTRAINT "responses_instrument_version_token" CHECK ("responses"."instrument_version" ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$' and "responses"."scoring_version" ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$');

@@ -1,0 +1,336 @@
+/**
+ * `npm run bench -- --patients N` (default 20000): seeds a fresh PostgreSQL database, starts the
+ * built app against it, and measures in one run, each against the database's own limit:
+ *   - cohort chart: the app's function (rollup) and GET /api/cohort/trend vs the plain SQL from
+ *     the raw tables, median and min–max of warm runs, with a check that the numbers agree;
+ *   - export: GET /api/export.csv (rows/s, the server's peak RSS) vs COPY (the same rows) TO STDOUT;
+ *   - writes: saving a visit with three instruments through the app's form action at concurrency 8
+ *     vs the same inserts made directly with postgres.js;
+ *   - page loads: the patient page and the cohort page.
+ * Prints a table and writes JSON (--json FILE, default bench-results.json). Needs PostgreSQL:
+ * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/outcome_tracker_bench); that
+ * database is dropped and re-created. --skip-seed reuses it as it is.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { sql } from 'drizzle-orm';
+import { executeRows, openDatabase } from '../src/lib/server/db';
+import { createUser } from '../src/lib/server/users';
+import { createApiToken } from '../src/lib/server/auth/tokens';
+import { createSession, generateSessionToken, SESSION_COOKIE } from '../src/lib/server/auth/session';
+import { cohortTrendFromRollup, cohortTrendPlain, type TrendQuery } from '../src/lib/server/cohort';
+import { scoreResponse } from '../src/lib/instruments';
+
+const { values } = parseArgs({
+	options: {
+		patients: { type: 'string', default: '20000' },
+		json: { type: 'string', default: 'bench-results.json' },
+		'skip-seed': { type: 'boolean', default: false },
+		seconds: { type: 'string', default: '20' },
+		runs: { type: 'string', default: '7' }
+	}
+});
+const N = Number(values.patients);
+const SECONDS = Number(values.seconds);
+const RUNS = Math.max(5, Number(values.runs));
+const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/outcome_tracker_bench';
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const log = (s: string) => process.stderr.write(s + '\n');
+
+// ---- helpers -------------------------------------------------------------------------------
+const median = (xs: number[]) => {
+	const s = [...xs].sort((a, b) => a - b);
+	const m = Math.floor(s.length / 2);
+	return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const pct = (xs: number[], p: number) => {
+	const s = [...xs].sort((a, b) => a - b);
+	return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
+};
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+async function timeRuns(f: () => Promise<unknown>, runs = RUNS) {
+	await f();
+	await f();
+	const ms: number[] = [];
+	for (let i = 0; i < runs; i++) {
+		const t = performance.now();
+		await f();
+		ms.push(performance.now() - t);
+	}
+	return { medianMs: round(median(ms)), minMs: round(Math.min(...ms)), maxMs: round(Math.max(...ms)) };
+}
+function close(a: unknown, b: unknown): boolean {
+	if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
+	if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => close(x, b[i]));
+	if (a && b && typeof a === 'object' && typeof b === 'object') {
+		const ka = Object.keys(a).sort();
+		const kb = Object.keys(b).sort();
+		return close(ka, kb) && ka.every((k) => close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+	}
+	return a === b;
+}
+function rssKb(pid: number): number {
+	try {
+		const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+		return m ? Number(m[1]) : 0;
+	} catch {
+		return 0;
+	}
+}
+
+// ---- database and server -------------------------------------------------------------------
+const dbName = new URL(url).pathname.slice(1);
+let seedSeconds: number | null = null;
+if (!values['skip-seed']) {
+	const admin = postgres(url.replace(/\/[^/]*$/, '/postgres'), { max: 1, onnotice: () => {} });
+	await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+	await admin.unsafe(`create database "${dbName}"`);
+	await admin.end();
+	log(`Seeding ${N} patients…`);
+	const t = performance.now();
+	const seeded = spawnSync(process.execPath, [path.join(root, 'scripts', 'seed.js'), '--patients', String(N), '--seed', '1'], {
+		env: { ...process.env, DATABASE_URL: url },
+		stdio: ['ignore', 'inherit', 'inherit']
+	});
+	if (seeded.status !== 0) throw new Error('seeding failed');
+	seedSeconds = round((performance.now() - t) / 1000, 1);
+	log(`Seeded in ${seedSeconds} s`);
+}
+
+const database = await openDatabase({ url, max: 4 });
+const db = database.db;
+const tag = Date.now().toString(36);
+const make = async (role: 'researcher' | 'clinician') => {
+	const r = await createUser(db, { id: null }, { email: `bench-${role}-${tag}@clinic.test`, name: `Bench ${role}`, role, password: 'a long enough passphrase' });
+	if (!r.ok) throw new Error(r.message);
+	return r.value;
+};
+const researcher = await make('researcher');
+const clinician = await make('clinician');
+const { token: apiToken } = await createApiToken(db, { id: researcher }, 'bench');
+const sessionToken = generateSessionToken();
+await createSession(db, sessionToken, clinician, { idleMinutes: 600, maxHours: 12 });
+const cookie = `${SESSION_COOKIE}=${sessionToken}`;
+
+if (!fs.existsSync(path.join(root, 'build', 'index.js'))) {
+	log('Building the app…');
+	if (spawnSync('npx', ['vite', 'build'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+}
+const PORT = 4300 + Math.floor(Math.random() * 500);
+const base = `http://127.0.0.1:${PORT}`;
+const server: ChildProcess = spawn(process.execPath, [path.join(root, 'build', 'index.js')], {
+	env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: '127.0.0.1', ORIGIN: base, NODE_ENV: 'production', EXPORT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' },
+	stdio: ['ignore', 'ignore', 'inherit']
+});
+process.on('exit', () => server.kill());
+for (let i = 0; ; i++) {
+	try {
+		if ((await fetch(`${base}/healthz`)).ok) break;
+	} catch {
+		/* not up yet */
+	}
+	if (i > 600) throw new Error('server did not start');
+	await new Promise((r) => setTimeout(r, 100));
+}
+const results: Record<string, unknown> = { patients: N, date: new Date().toISOString(), node: process.version, seedSeconds };
+const [counts] = await executeRows(db, sql`select (select count(*) from patients)::int as patients, (select count(*) from visits)::int as visits, (select count(*) from response_scores)::int as scores`);
+results.data = counts;
+log(`Data: ${JSON.stringify(counts)}`);
+
+// ---- cohort chart --------------------------------------------------------------------------
+const charts: { name: string; q: TrendQuery }[] = [
+	{ name: 'FSS-9 mean by visit (score)', q: { instrument: 'fss9', scale: 'mean', axis: 'visit', bucket: 2, measure: 'score', conditions: [] } },
+	{ name: 'Pain NRS by 2-week bucket (change)', q: { instrument: 'pain_nrs', scale: 'score', axis: 'week', bucket: 2, measure: 'change', conditions: [] } }
+];
+const cohort = [];
+for (const { name, q } of charts) {
+	log(`Cohort: ${name}`);
+	const fast = await cohortTrendFromRollup(db, q, 5);
+	const plain = await cohortTrendPlain(db, q, 5);
+	const same = close(fast, plain);
+	const params = new URLSearchParams({ instrument: q.instrument, scale: q.scale, axis: q.axis, bucket: String(q.bucket), measure: q.measure });
+	const http = async () => {
+		const r = await fetch(`${base}/api/cohort/trend?${params}`, { headers: { authorization: `Bearer ${apiToken}` } });
+		if (!r.ok) throw new Error(`trend ${r.status}`);
+		return r.json();
+	};
+	const app = await timeRuns(() => cohortTrendFromRollup(db, q, 5));
+	const viaHttp = await timeRuns(http);
+	const sqlPlain = await timeRuns(() => cohortTrendPlain(db, q, 5), Math.max(5, Math.min(RUNS, 5)));
+	cohort.push({ chart: name, identicalNumbers: same, appFunction: app, httpEndpoint: viaHttp, plainSql: sqlPlain, speedup: round(sqlPlain.medianMs / app.medianMs, 1), speedupHttp: round(sqlPlain.medianMs / viaHttp.medianMs, 1) });
+}
+results.cohort = cohort;
+
+// ---- export --------------------------------------------------------------------------------
+log('Export over HTTP…');
+const instruments = 'fss9,pain_nrs,who5,rand36';
+let peak = 0;
+const sampler = setInterval(() => (peak = Math.max(peak, rssKb(server.pid!))), 20);
+peak = rssKb(server.pid!);
+const rssBefore = peak;
+let t0 = performance.now();
+const response = await fetch(`${base}/api/export.csv?instruments=${instruments}&pseudonyms=stable&k=5`, { headers: { authorization: `Bearer ${apiToken}` } });
+if (!response.ok || !response.body) throw new Error(`export ${response.status}`);
+let bytes = 0;
+let lines = 0;
+let firstByteMs = 0;
+for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+	if (!firstByteMs) firstByteMs = performance.now() - t0;
+	bytes += chunk.byteLength;
+	for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
+}
+const exportSeconds = (performance.now() - t0) / 1000;
+clearInterval(sampler);
+const exportRows = lines - 1;
+
+log('COPY of the same rows…');
+const pg = postgres(url, { max: 8, onnotice: () => {} });
+const copyQuery = `copy (
+	with pv as (
+		select v.*, row_number() over w as visit_number, v.visit_date - first_value(v.visit_date) over w as days
+		from visits v
+		where not v.voided and exists (select 1 from responses r where r.visit_id = v.id and r.instrument_id in ('fss9','pain_nrs','who5','rand36'))
+		window w as (partition by v.patient_id order by v.visit_date, v.created_at, v.id)
+	)
+	select pv.patient_id, p.condition_code, p.sex, p.date_of_birth, pv.visit_number, pv.days, pv.kind, pv.acupuncture_sessions, pv.flare,
+		r.instrument_id, r.instrument_version, rs.scale, rs.value
+	from pv
+	join patients p on p.id = pv.patient_id
+	join responses r on r.visit_id = pv.id and r.instrument_id in ('fss9','pain_nrs','who5','rand36')
+	join response_scores rs on rs.response_id = r.id
+	order by pv.patient_id, pv.visit_number, r.instrument_id, rs.scale
+) to stdout with (format csv)`;
+t0 = performance.now();
+let copyRows = 0;
+const stream = await pg.unsafe(copyQuery).readable();
+for await (const chunk of stream as AsyncIterable<Buffer>) for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) copyRows++;
+const copySeconds = (performance.now() - t0) / 1000;
+results.export = {
+	rows: exportRows,
+	megabytes: round(bytes / 1024 / 1024, 1),
+	seconds: round(exportSeconds, 2),
+	firstByteMs: round(firstByteMs),
+	rowsPerSecond: Math.round(exportRows / exportSeconds),
+	serverRssBeforeMb: Math.round(rssBefore / 1024),
+	serverPeakRssMb: Math.round(peak / 1024),
+	copy: { rows: copyRows, seconds: round(copySeconds, 2), rowsPerSecond: Math.round(copyRows / copySeconds) },
+	ratioToCopy: round(exportRows / exportSeconds / (copyRows / copySeconds), 2)
+};
+
+// ---- writes --------------------------------------------------------------------------------
+const patientIds = (await executeRows(db, sql`select id from patients order by id limit 2000`)).map((r) => String(r.id));
+const today = new Date().toISOString().slice(0, 10);
+const fss = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [String(i + 1), 4]));
+const who = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [String(i + 1), 3]));
+const form = () => {
+	const f = new URLSearchParams({ visitDate: today, kind: 'treatment', acupunctureSessions: '1', flare: 'no', note: '' });
+	for (const id of ['fss9', 'pain_nrs', 'who5']) f.append('instrument', id);
+	for (const [k, v] of Object.entries(fss)) f.append(`i:fss9:${k}`, String(v));
+	f.append('i:pain_nrs:pain', '5');
+	for (const [k, v] of Object.entries(who)) f.append(`i:who5:${k}`, String(v));
+	return f.toString();
+};
+const body = form();
+async function load(concurrency: number, seconds: number, one: (i: number) => Promise<boolean>) {
+	const latencies: number[] = [];
+	let ok = 0;
+	let errors = 0;
+	let n = 0;
+	const end = performance.now() + seconds * 1000;
+	await Promise.all(
+		Array.from({ length: concurrency }, async () => {
+			while (performance.now() < end) {
+				const i = n++;
+				const t = performance.now();
+				try {
+					if (await one(i)) ok++;
+					else errors++;
+				} catch {
+					errors++;
+				}
+				latencies.push(performance.now() - t);
+			}
+		})
+	);
+	return { requests: latencies.length, ok, errors, perSecond: round(ok / seconds, 1), p50Ms: round(pct(latencies, 0.5)), p99Ms: round(pct(latencies, 0.99)) };
+}
+log(`Writes through the app (concurrency 8, ${SECONDS} s)…`);
+const [{ visits: visitsBefore, audits: auditsBefore }] = (await executeRows(db, sql`select (select count(*) from visits)::int as visits, (select count(*) from audit_log)::int as audits`)) as [{ visits: number; audits: number }];
+const viaApp = await load(8, SECONDS, async (i) => {
+	const r = await fetch(`${base}/patients/${patientIds[i % patientIds.length]}/visits/new`, {
+		method: 'POST',
+		redirect: 'manual',
+		headers: { cookie, origin: base, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+		body
+	});
+	const text = await r.text();
+	if (r.status !== 303 && i < 1) log(`save answered ${r.status}: ${text.slice(0, 300)}`);
+	return r.status === 303;
+});
+const [{ visits: visitsAfter, audits: auditsAfter }] = (await executeRows(db, sql`select (select count(*) from visits)::int as visits, (select count(*) from audit_log)::int as audits`)) as [{ visits: number; audits: number }];
+
+log(`The same inserts directly with postgres.js (concurrency 8, ${SECONDS} s)…`);
+const scores = {
+	fss9: scoreResponse('fss9', fss),
+	pain_nrs: scoreResponse('pain_nrs', { pain: 5 }),
+	who5: scoreResponse('who5', who)
+};
+const direct = await load(8, SECONDS, async (i) => {
+	await pg.begin(async (tx) => {
+		const [v] = await tx`insert into visits (patient_id, visit_date, kind, acupuncture_sessions, flare, created_by) values (${patientIds[i % patientIds.length]!}, ${today}, 'treatment', 1, 'no', ${clinician}) returning id`;
+		for (const [instrument, answers] of [['fss9', fss], ['pain_nrs', { pain: 5 }], ['who5', who]] as const) {
+			const [r] = await tx`insert into responses (visit_id, instrument_id, instrument_version, scoring_version, answers, entered_by) values (${v!.id}, ${instrument}, 'bench', 'bench', ${tx.json(answers)}, ${clinician}) returning id`;
+			const s = scores[instrument];
+			if (!s.ok) throw new Error('score');
+			for (const [scale, value] of Object.entries(s.scores)) await tx`insert into response_scores (response_id, instrument_id, scale, value) values (${r!.id}, ${instrument}, ${scale}, ${value})`;
+		}
+	});
+	return true;
+});
+// The direct inserts bypassed the app (no audit, no rollup): remove them so the data stays the app's.
+await pg`delete from response_scores where response_id in (select id from responses where instrument_version = 'bench')`;
+await pg`with gone as (delete from responses where instrument_version = 'bench' returning visit_id) delete from visits where id in (select visit_id from gone)`;
+// Each app save writes 1 visit + 3 responses, each with its audit row.
+results.writes = {
+	app: { ...viaApp, visitsStored: visitsAfter - visitsBefore, auditRows: auditsAfter - auditsBefore, auditRowsPerVisit: round((auditsAfter - auditsBefore) / Math.max(1, visitsAfter - visitsBefore), 2) },
+	direct,
+	ratio: round(viaApp.perSecond / direct.perSecond, 2)
+};
+
+// ---- page loads ----------------------------------------------------------------------------
+log('Page loads…');
+const [busy] = await executeRows(db, sql`select patient_id from visits group by patient_id order by count(*) desc limit 1`);
+const page = async (p: string) => {
+	const r = await fetch(`${base}${p}`, { headers: { cookie } });
+	if (r.status !== 200) throw new Error(`${p} ${r.status}`);
+	await r.text();
+};
+results.pages = {
+	patientPage: await timeRuns(() => page(`/patients/${busy!.patient_id}`)),
+	cohortPage: await timeRuns(() => page('/cohort?instrument=fss9&scale=mean'))
+};
+
+await pg.end();
+await database.close();
+server.kill('SIGTERM');
+
+// ---- report --------------------------------------------------------------------------------
+fs.writeFileSync(values.json!, JSON.stringify(results, null, 2) + '\n');
+const e = results.export as { rows: number; rowsPerSecond: number; serverPeakRssMb: number; copy: { rowsPerSecond: number }; ratioToCopy: number; firstByteMs: number };
+const w = results.writes as { app: { perSecond: number; p50Ms: number; p99Ms: number; errors: number; visitsStored: number; auditRowsPerVisit: number }; direct: { perSecond: number; p50Ms: number; p99Ms: number }; ratio: number };
+const pages = results.pages as { patientPage: { medianMs: number }; cohortPage: { medianMs: number } };
+const lines2 = [
+	`Outcome Tracker benchmark — ${N} patients (${JSON.stringify(counts)})`,
+	'',
+	'| measure | app | reference | ratio |',
+	'|---|---|---|---|',
+	...cohort.map((c) => `| cohort: ${c.chart} | function ${c.appFunction.medianMs} ms (${c.appFunction.minMs}–${c.appFunction.maxMs}); HTTP ${c.httpEndpoint.medianMs} ms (${c.httpEndpoint.minMs}–${c.httpEndpoint.maxMs}) | plain SQL ${c.plainSql.medianMs} ms (${c.plainSql.minMs}–${c.plainSql.maxMs}) | ${c.speedup}× (HTTP ${c.speedupHttp}×), numbers ${c.identicalNumbers ? 'identical' : 'DIFFER'} |`),
+	`| export | ${e.rows} rows, ${e.rowsPerSecond} rows/s, first byte ${e.firstByteMs} ms, server peak RSS ${e.serverPeakRssMb} MB | COPY ${e.copy.rowsPerSecond} rows/s | ${e.ratioToCopy}× |`,
+	`| visit save, 3 instruments, c = 8 | ${w.app.perSecond}/s, p50 ${w.app.p50Ms} ms, p99 ${w.app.p99Ms} ms, ${w.app.errors} errors, ${w.app.auditRowsPerVisit} audit rows per visit | direct ${w.direct.perSecond}/s, p50 ${w.direct.p50Ms} ms, p99 ${w.direct.p99Ms} ms | ${w.ratio}× |`,
+	`| patient page | ${pages.patientPage.medianMs} ms | | |`,
+	`| cohort page | ${pages.cohortPage.medianMs} ms | | |`
+];
+console.log(lines2.join('\n'));
