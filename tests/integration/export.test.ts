@@ -15,11 +15,11 @@ let actorId: string;
 const SECRET = 'integration-secret-0123456789abcdef0123';
 const base: ExportOptions = { instruments: ['pain_nrs'], conditions: [], includeItems: false, pseudonyms: 'stable', k: 3 };
 
-async function csv(o: ExportOptions, batch = 2) {
+async function csv(o: ExportOptions, batch = 2, method: 'auto' | 'batch' = 'auto') {
 	const plan = await planExport(db, o);
 	let text = '';
-	for await (const line of exportLines(db, o, plan, SECRET, batch)) text += line;
-	return { plan, lines: text.trim().split('\r\n').map((l) => l.split(',')) };
+	for await (const line of exportLines(db, o, plan, SECRET, method, batch)) text += line;
+	return { plan, text, lines: text.trim().split('\r\n').map((l) => l.split(',')) };
 }
 
 beforeAll(async () => {
@@ -43,6 +43,15 @@ beforeAll(async () => {
 afterAll(() => resetDatabase(db));
 
 describe(`anonymised export (${driverName})`, () => {
+	it('gives the same bytes by COPY (PostgreSQL) and by formatted batches, items included', async () => {
+		const o: ExportOptions = { ...base, instruments: ['pain_nrs', 'fss9'], includeItems: true };
+		const byCopy = await csv(o, 2, 'auto');
+		const byBatch = await csv(o, 3, 'batch');
+		expect(byCopy.text).toBe(byBatch.text);
+		expect(byCopy.text.endsWith('\r\n')).toBe(true);
+		expect(byCopy.text.split('\r\n')[1]).toMatch(/^[0-9a-f]{64},multiple_sclerosis,female,40-49,1,0,treatment,1,no,pain_nrs,0-10,score,6,6(,){9}$/);
+	});
+
 	it('writes the documented columns and nothing identifying', async () => {
 		const { lines, plan } = await csv(base);
 		expect(lines[0]).toEqual(['pseudonym', 'condition', 'sex', 'age_band', 'visit_number', 'days_since_baseline', 'visit_kind', 'acupuncture_sessions', 'flare', 'instrument', 'instrument_version', 'scale', 'score']);

@@ -15,7 +15,8 @@ export function exportResponse(db: Db, o: ExportOptions, plan: ExportPlan, secre
 			const next = await chunks.next();
 			if (!next.done) {
 				rows += next.value.rows;
-				const bytes = encoder.encode(next.value.text);
+				const data = next.value.data;
+				const bytes = typeof data === 'string' ? encoder.encode(data) : data;
 				hash.update(bytes);
 				controller.enqueue(bytes);
 				return;

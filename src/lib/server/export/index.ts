@@ -91,13 +91,12 @@ export function pseudonymiser(mode: ExportOptions['pseudonyms'], stableSecret: s
  * other cell is a number or a code that needs no quoting (codes and instrument versions are
  * constrained by CHECKs to letters, digits, `.`, `_` and `-`, never leading with a formula sign).
  */
-export async function* exportChunks(db: Db, o: ExportOptions, plan: ExportPlan, secret: string, batch = 200): AsyncGenerator<{ text: string; rows: number }> {
+async function* batchChunks(db: Db, o: ExportOptions, plan: ExportPlan, secret: string, batch: number): AsyncGenerator<{ data: string; rows: number }> {
 	const pseudonym = pseudonymiser(o.pseudonyms, secret);
 	const items = itemColumns(o).map((col) => col.split('__') as [string, string]);
-	yield { text: csvLine(plan.columns), rows: 0 };
 	const ids = [...plan.levels.keys()].sort();
 	const itemCells = items.map(([id, key]) => sql`, ',', case when r.instrument_id = ${id} then coalesce(r.answers ->> ${key}, '') else '' end`);
-	const fetchBatch = async (i: number): Promise<{ text: string; rows: number }> => {
+	const fetchBatch = async (i: number): Promise<{ data: string; rows: number }> => {
 		const meta = ids.slice(i, i + batch).map((id) => {
 			const g = generalised(plan.quasi.get(id)!, plan.levels.get(id)!);
 			// The patient's first four cells, made (and escaped) here once.
@@ -127,7 +126,7 @@ export async function* exportChunks(db: Db, o: ExportOptions, plan: ExportPlan, 
 				join responses r on r.visit_id = pv.id and ${instrumentFilter(o)}
 				join response_scores rs on rs.response_id = r.id`
 		);
-		return { text: row ? String(row.text) : '', rows: row ? Number(row.rows) : 0 };
+		return { data: row ? String(row.text) : '', rows: row ? Number(row.rows) : 0 };
 	};
 
 	// Two batches in flight: the database formats the next while this one is sent.
@@ -146,7 +145,102 @@ export async function* exportChunks(db: Db, o: ExportOptions, plan: ExportPlan, 
 	}
 }
 
-/** The CSV as text chunks (header, then one per batch). */
-export async function* exportLines(db: Db, o: ExportOptions, plan: ExportPlan, secret: string, batch = 200): AsyncGenerator<string> {
-	for await (const chunk of exportChunks(db, o, plan, secret, batch)) yield chunk.text;
+
+const CRLF = Buffer.from('\r\n');
+/** COPY ends rows with LF; the export's CSV uses CRLF (RFC 4180). No cell holds a line break. */
+function toCrlf(chunk: Buffer): { bytes: Buffer; rows: number } {
+	const parts: Buffer[] = [];
+	let start = 0;
+	let rows = 0;
+	for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, start)) {
+		parts.push(chunk.subarray(start, i), CRLF);
+		start = i + 1;
+		rows++;
+	}
+	parts.push(chunk.subarray(start));
+	return { bytes: Buffer.concat(parts), rows };
+}
+
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+interface CopyClient {
+	unsafe(query: string): { readable(): Promise<AsyncIterable<Buffer> & { destroy(): void }> };
+}
+/** The postgres.js client behind a drizzle handle, when there is one (PGlite has no COPY TO STDOUT). */
+function copyClient(db: Db): CopyClient | null {
+	const client = (db as unknown as { $client?: { unsafe?: unknown; query?: unknown } }).$client;
+	return client && typeof client.unsafe === 'function' ? (client as unknown as CopyClient) : null;
+}
+
+/**
+ * With PostgreSQL: the same rows as `exportChunks`, produced by COPY … TO STDOUT (CSV) — the
+ * database's own writer — for a batch of patients per statement. COPY takes no parameters, so the
+ * batch's pseudonyms and generalised quasi-identifiers are inlined as one escaped JSON literal
+ * (every other value in the statement is a registry id). No cell needs quoting or neutralising:
+ * pseudonyms are hex, the rest codes, bands and numbers.
+ */
+async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPlan, secret: string, batch: number): AsyncGenerator<{ data: Uint8Array; rows: number }> {
+	const pseudonym = pseudonymiser(o.pseudonyms, secret);
+	const instruments = o.instruments.map(literal).join(', ');
+	const items = itemColumns(o).map((col) => {
+		const [id, key] = col.split('__') as [string, string];
+		return `, case when r.instrument_id = ${literal(id)} then r.answers ->> ${literal(key)} end`;
+	});
+	const ids = [...plan.levels.keys()].sort();
+	for (let i = 0; i < ids.length; i += batch) {
+		const meta = ids.slice(i, i + batch).map((id) => {
+			const g = generalised(plan.quasi.get(id)!, plan.levels.get(id)!);
+			return { patient_id: id, pseudonym: pseudonym(id), condition: g.condition, sex: g.sex, age_band: g.ageBand };
+		});
+		const query = `copy (
+			with meta as (
+				select * from json_to_recordset(${literal(JSON.stringify(meta))}::json) as m(patient_id uuid, pseudonym text, condition text, sex text, age_band text)
+			), pv as (
+				select v.id, v.patient_id, v.kind, v.acupuncture_sessions, v.flare,
+					row_number() over w as visit_number, v.visit_date - first_value(v.visit_date) over w as days
+				from visits v
+				where v.patient_id in (select patient_id from meta) and not v.voided
+					and exists (select 1 from responses r where r.visit_id = v.id and r.instrument_id in (${instruments}))
+				window w as (partition by v.patient_id order by v.visit_date, v.created_at, v.id)
+			)
+			select m.pseudonym, m.condition, m.sex, m.age_band, pv.visit_number, pv.days, pv.kind, pv.acupuncture_sessions, pv.flare,
+				r.instrument_id, r.instrument_version, rs.scale, rs.value ${items.join(' ')}
+			from pv
+			join meta m on m.patient_id = pv.patient_id
+			join responses r on r.visit_id = pv.id and r.instrument_id in (${instruments})
+			join response_scores rs on rs.response_id = r.id
+			order by pv.patient_id, pv.visit_number, r.instrument_id collate "C", rs.scale collate "C"
+		) to stdout with (format csv)`;
+		const stream = await client.unsafe(query).readable();
+		try {
+			for await (const chunk of stream) {
+				const { bytes, rows } = toCrlf(chunk);
+				yield { data: bytes, rows };
+			}
+		} finally {
+			stream.destroy();
+		}
+	}
+}
+
+export interface ExportChunk {
+	data: string | Uint8Array;
+	/** Data rows in this chunk (the header counts 0). */
+	rows: number;
+}
+
+/**
+ * The CSV, header first: by COPY with PostgreSQL, by formatted batches with PGlite (or when
+ * `method` says so) — the same bytes either way.
+ */
+export async function* exportChunks(db: Db, o: ExportOptions, plan: ExportPlan, secret: string, method: 'auto' | 'batch' = 'auto', batch?: number): AsyncGenerator<ExportChunk> {
+	yield { data: csvLine(plan.columns), rows: 0 };
+	const client = method === 'auto' ? copyClient(db) : null;
+	yield* client ? copyChunks(client, o, plan, secret, batch ?? 10_000) : batchChunks(db, o, plan, secret, batch ?? 200);
+}
+
+/** The CSV as text (for tests and small exports). */
+export async function* exportLines(db: Db, o: ExportOptions, plan: ExportPlan, secret: string, method: 'auto' | 'batch' = 'auto', batch?: number): AsyncGenerator<string> {
+	const decoder = new TextDecoder();
+	for await (const chunk of exportChunks(db, o, plan, secret, method, batch)) yield typeof chunk.data === 'string' ? chunk.data : decoder.decode(chunk.data, { stream: true });
 }
