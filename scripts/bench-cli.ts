@@ -30,12 +30,17 @@ const { values } = parseArgs({
 		json: { type: 'string', default: 'bench-results.json' },
 		'skip-seed': { type: 'boolean', default: false },
 		seconds: { type: 'string', default: '20' },
-		runs: { type: 'string', default: '7' }
+		runs: { type: 'string', default: '7' },
+		only: { type: 'string', default: 'cohort,export,writes,pages' },
+		concurrency: { type: 'string', default: '8' }
 	}
 });
 const N = Number(values.patients);
 const SECONDS = Number(values.seconds);
 const RUNS = Math.max(5, Number(values.runs));
+// --only cohort,export,writes,pages: a subset of the measurements (while working on one of them).
+const ONLY = new Set(values.only!.split(','));
+const CONCURRENCY = Number(values.concurrency);
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/outcome_tracker_bench';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -121,7 +126,9 @@ if (!fs.existsSync(path.join(root, 'build', 'index.js'))) {
 }
 const PORT = 4300 + Math.floor(Math.random() * 500);
 const base = `http://127.0.0.1:${PORT}`;
-const server: ChildProcess = spawn(process.execPath, [path.join(root, 'build', 'index.js')], {
+// BENCH_SERVER_NODE_ARGS: extra node flags for the server (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
+const serverArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const server: ChildProcess = spawn(process.execPath, [...serverArgs, path.join(root, 'build', 'index.js')], {
 	env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: '127.0.0.1', ORIGIN: base, NODE_ENV: 'production', EXPORT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' },
 	stdio: ['ignore', 'ignore', 'inherit']
 });
@@ -146,7 +153,7 @@ const charts: { name: string; q: TrendQuery }[] = [
 	{ name: 'Pain NRS by 2-week bucket (change)', q: { instrument: 'pain_nrs', scale: 'score', axis: 'week', bucket: 2, measure: 'change', conditions: [] } }
 ];
 const cohort = [];
-for (const { name, q } of charts) {
+for (const { name, q } of ONLY.has('cohort') ? charts : []) {
 	log(`Cohort: ${name}`);
 	const fast = await cohortTrendFromRollup(db, q, 5);
 	const plain = await cohortTrendPlain(db, q, 5);
@@ -164,7 +171,10 @@ for (const { name, q } of charts) {
 }
 results.cohort = cohort;
 
+const pg = postgres(url, { max: 8, onnotice: () => {} });
+
 // ---- export --------------------------------------------------------------------------------
+if (ONLY.has('export')) {
 log('Export over HTTP…');
 const instruments = 'fss9,pain_nrs,who5,rand36';
 let peak = 0;
@@ -187,7 +197,6 @@ clearInterval(sampler);
 const exportRows = lines - 1;
 
 log('COPY of the same rows…');
-const pg = postgres(url, { max: 8, onnotice: () => {} });
 const copyQuery = `copy (
 	with pv as (
 		select v.*, row_number() over w as visit_number, v.visit_date - first_value(v.visit_date) over w as days
@@ -220,7 +229,9 @@ results.export = {
 	ratioToCopy: round(exportRows / exportSeconds / (copyRows / copySeconds), 2)
 };
 
+}
 // ---- writes --------------------------------------------------------------------------------
+if (ONLY.has('writes')) {
 const patientIds = (await executeRows(db, sql`select id from patients order by id limit 2000`)).map((r) => String(r.id));
 const today = new Date().toISOString().slice(0, 10);
 const fss = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [String(i + 1), 4]));
@@ -257,9 +268,9 @@ async function load(concurrency: number, seconds: number, one: (i: number) => Pr
 	);
 	return { requests: latencies.length, ok, errors, perSecond: round(ok / seconds, 1), p50Ms: round(pct(latencies, 0.5)), p99Ms: round(pct(latencies, 0.99)) };
 }
-log(`Writes through the app (concurrency 8, ${SECONDS} s)…`);
+log(`Writes through the app (concurrency ${CONCURRENCY}, ${SECONDS} s)…`);
 const [{ visits: visitsBefore, audits: auditsBefore }] = (await executeRows(db, sql`select (select count(*) from visits)::int as visits, (select count(*) from audit_log)::int as audits`)) as [{ visits: number; audits: number }];
-const viaApp = await load(8, SECONDS, async (i) => {
+const viaApp = await load(CONCURRENCY, SECONDS, async (i) => {
 	const r = await fetch(`${base}/patients/${patientIds[i % patientIds.length]}/visits/new`, {
 		method: 'POST',
 		redirect: 'manual',
@@ -272,13 +283,13 @@ const viaApp = await load(8, SECONDS, async (i) => {
 });
 const [{ visits: visitsAfter, audits: auditsAfter }] = (await executeRows(db, sql`select (select count(*) from visits)::int as visits, (select count(*) from audit_log)::int as audits`)) as [{ visits: number; audits: number }];
 
-log(`The same inserts directly with postgres.js (concurrency 8, ${SECONDS} s)…`);
+log(`The same inserts directly with postgres.js (concurrency ${CONCURRENCY}, ${SECONDS} s)…`);
 const scores = {
 	fss9: scoreResponse('fss9', fss),
 	pain_nrs: scoreResponse('pain_nrs', { pain: 5 }),
 	who5: scoreResponse('who5', who)
 };
-const direct = await load(8, SECONDS, async (i) => {
+const direct = await load(CONCURRENCY, SECONDS, async (i) => {
 	await pg.begin(async (tx) => {
 		const [v] = await tx`insert into visits (patient_id, visit_date, kind, acupuncture_sessions, flare, created_by) values (${patientIds[i % patientIds.length]!}, ${today}, 'treatment', 1, 'no', ${clinician}) returning id`;
 		for (const [instrument, answers] of [['fss9', fss], ['pain_nrs', { pain: 5 }], ['who5', who]] as const) {
@@ -300,7 +311,9 @@ results.writes = {
 	ratio: round(viaApp.perSecond / direct.perSecond, 2)
 };
 
+}
 // ---- page loads ----------------------------------------------------------------------------
+if (ONLY.has('pages')) {
 log('Page loads…');
 const [busy] = await executeRows(db, sql`select patient_id from visits group by patient_id order by count(*) desc limit 1`);
 const page = async (p: string) => {
@@ -312,6 +325,7 @@ results.pages = {
 	patientPage: await timeRuns(() => page(`/patients/${busy!.patient_id}`)),
 	cohortPage: await timeRuns(() => page('/cohort?instrument=fss9&scale=mean'))
 };
+}
 
 await pg.end();
 await database.close();
@@ -319,18 +333,17 @@ server.kill('SIGTERM');
 
 // ---- report --------------------------------------------------------------------------------
 fs.writeFileSync(values.json!, JSON.stringify(results, null, 2) + '\n');
-const e = results.export as { rows: number; rowsPerSecond: number; serverPeakRssMb: number; copy: { rowsPerSecond: number }; ratioToCopy: number; firstByteMs: number };
-const w = results.writes as { app: { perSecond: number; p50Ms: number; p99Ms: number; errors: number; visitsStored: number; auditRowsPerVisit: number }; direct: { perSecond: number; p50Ms: number; p99Ms: number }; ratio: number };
-const pages = results.pages as { patientPage: { medianMs: number }; cohortPage: { medianMs: number } };
+const e = results.export as undefined | { rows: number; rowsPerSecond: number; serverPeakRssMb: number; copy: { rowsPerSecond: number }; ratioToCopy: number; firstByteMs: number };
+const w = results.writes as undefined | { app: { perSecond: number; p50Ms: number; p99Ms: number; errors: number; visitsStored: number; auditRowsPerVisit: number }; direct: { perSecond: number; p50Ms: number; p99Ms: number }; ratio: number };
+const pages = results.pages as undefined | { patientPage: { medianMs: number }; cohortPage: { medianMs: number } };
 const lines2 = [
 	`Outcome Tracker benchmark — ${N} patients (${JSON.stringify(counts)})`,
 	'',
 	'| measure | app | reference | ratio |',
 	'|---|---|---|---|',
 	...cohort.map((c) => `| cohort: ${c.chart} | function ${c.appFunction.medianMs} ms (${c.appFunction.minMs}–${c.appFunction.maxMs}); HTTP ${c.httpEndpoint.medianMs} ms (${c.httpEndpoint.minMs}–${c.httpEndpoint.maxMs}) | plain SQL ${c.plainSql.medianMs} ms (${c.plainSql.minMs}–${c.plainSql.maxMs}) | ${c.speedup}× (HTTP ${c.speedupHttp}×), numbers ${c.identicalNumbers ? 'identical' : 'DIFFER'} |`),
-	`| export | ${e.rows} rows, ${e.rowsPerSecond} rows/s, first byte ${e.firstByteMs} ms, server peak RSS ${e.serverPeakRssMb} MB | COPY ${e.copy.rowsPerSecond} rows/s | ${e.ratioToCopy}× |`,
-	`| visit save, 3 instruments, c = 8 | ${w.app.perSecond}/s, p50 ${w.app.p50Ms} ms, p99 ${w.app.p99Ms} ms, ${w.app.errors} errors, ${w.app.auditRowsPerVisit} audit rows per visit | direct ${w.direct.perSecond}/s, p50 ${w.direct.p50Ms} ms, p99 ${w.direct.p99Ms} ms | ${w.ratio}× |`,
-	`| patient page | ${pages.patientPage.medianMs} ms | | |`,
-	`| cohort page | ${pages.cohortPage.medianMs} ms | | |`
+	...(e ? [`| export | ${e.rows} rows, ${e.rowsPerSecond} rows/s, first byte ${e.firstByteMs} ms, server peak RSS ${e.serverPeakRssMb} MB | COPY ${e.copy.rowsPerSecond} rows/s | ${e.ratioToCopy}× |`] : []),
+	...(w ? [`| visit save, 3 instruments, c = ${CONCURRENCY} | ${w.app.perSecond}/s, p50 ${w.app.p50Ms} ms, p99 ${w.app.p99Ms} ms, ${w.app.errors} errors, ${w.app.auditRowsPerVisit} audit rows per visit | direct ${w.direct.perSecond}/s, p50 ${w.direct.p50Ms} ms, p99 ${w.direct.p99Ms} ms | ${w.ratio}× |`] : []),
+	...(pages ? [`| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`] : [])
 ];
 console.log(lines2.join('\n'));

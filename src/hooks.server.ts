@@ -1,7 +1,7 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { settings } from '$lib/server/config';
 import { connect, disconnect } from '$lib/server/db';
-import { ensureRollups } from '$lib/server/cohort/rollup';
+import { ensureRollups, foldIfDue } from '$lib/server/cohort/rollup';
 import { loadExportSecret, setExportSecret } from '$lib/server/export/secret';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { validateApiToken } from '$lib/server/auth/tokens';
@@ -13,8 +13,15 @@ export const init: ServerInit = async () => {
 	const database = await connect(s);
 	// First start after an upgrade (or a restore): build the cohort rollup from the raw tables.
 	await ensureRollups(database.db);
+	// Writes append rollup differences; fold them into the histogram every second (readers add
+	// whatever is still pending, so this only keeps their reads short).
+	const folder = setInterval(() => {
+		foldIfDue(database.db, 1).catch((err) => console.error('Folding the cohort rollup failed:', err));
+	}, 1000);
+	folder.unref();
 	// adapter-node emits this after the server stops accepting and in-flight requests finish.
 	process.once('sveltekit:shutdown', () => {
+		clearInterval(folder);
 		void disconnect();
 	});
 };

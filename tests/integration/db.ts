@@ -1,6 +1,6 @@
 /** One database per test worker (PGlite start-up is slow), emptied between tests. */
 import { sql } from 'drizzle-orm';
-import { openDatabase, type Database, type Db } from '../../src/lib/server/db';
+import { executeRows, openDatabase, type Database, type Db } from '../../src/lib/server/db';
 
 let opened: Promise<Database> | undefined;
 
@@ -17,9 +17,11 @@ export const driverName = process.env.TEST_DRIVER === 'postgres' ? 'postgres' : 
 export async function resetDatabase(db: Db): Promise<void> {
 	await db.transaction(async (tx) => {
 		await tx.execute(sql`set local session_replication_role = replica`);
-		await tx.execute(
-			sql`truncate audit_log, scale_histogram, rollup_state, import_issues, import_chunks, import_column_memory, imports, api_tokens, response_scores, responses, visits, patients, sessions, login_attempts, instance_setup, users restart identity cascade`
-		);
+		// Every table but the reference lists the migrations fill, so a new table is never missed.
+		const tables = (
+			await executeRows(tx, sql`select tablename from pg_tables where schemaname = 'public' and tablename not in ('conditions', 'instrument_scales') order by 1`)
+		).map((r) => `"${String(r.tablename)}"`);
+		await tx.execute(sql.raw(`truncate ${tables.join(', ')} restart identity cascade`));
 		await tx.execute(sql`delete from conditions where created_at > (select min(created_at) from conditions)`);
 	});
 }

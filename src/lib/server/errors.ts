@@ -5,3 +5,4 @@ export function pgErrorCode(err: unknown): string | undefined {
 }
 export const isUniqueViolation = (err: unknown) => pgErrorCode(err) === '23505';
 export const isCheckViolation = (err: unknown) => pgErrorCode(err) === '23514';
+export const isForeignKeyViolation = (err: unknown) => pgErrorCode(err) === '23503';

@@ -1,12 +1,15 @@
 /**
- * The audit log: every write appends one row in the same transaction. Rows form a hash chain —
- * hash = SHA-256(previous hash + canonical JSON of this row) — so an edited or removed row breaks
- * the chain at that point, which `verifyAuditChain` reports.
+ * The audit log: every write appends one row in the same transaction. Rows form hash chains —
+ * hash = SHA-256(previous hash in the chain + canonical JSON of this row) — so an edited or removed
+ * row breaks its chain at that point, which `verifyAuditChain` reports.
+ *
+ * There are AUDIT_CHAINS chains. A transaction appends to the first chain nobody else is appending
+ * to (chain 0 when the clinic is quiet) and holds that chain until it commits, so concurrent saves
+ * do not queue for one chain's end; within a chain, rows link in id order.
  */
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm';
-import { sha256 } from '@oslojs/crypto/sha2';
-import { encodeHexLowerCase } from '@oslojs/encoding';
-import type { Db } from '../db';
+import { createHash } from 'node:crypto';
+import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import { executeRows, type Db } from '../db';
 import { bulkInsert } from '../db/bulk';
 import { auditLog, users } from '../db/schema';
 
@@ -45,8 +48,9 @@ interface HashedContent {
 	requestId: string | null;
 }
 
-export function auditHash(prevHash: string | null, row: HashedContent): string {
-	const content = canonicalJson({
+/** The text a row's hash covers, after the previous hash and a newline. */
+function hashedText(row: HashedContent): string {
+	return canonicalJson({
 		at: row.at.toISOString(),
 		actorId: row.actorId,
 		action: row.action,
@@ -57,18 +61,38 @@ export function auditHash(prevHash: string | null, row: HashedContent): string {
 		reason: row.reason,
 		requestId: row.requestId
 	});
-	return encodeHexLowerCase(sha256(new TextEncoder().encode(`${prevHash ?? ''}\n${content}`)));
 }
 
-// Any fixed number: the transaction-scoped lock that serialises appends to the chain.
-const AUDIT_LOCK_KEY = 7_201_355;
+export function auditHash(prevHash: string | null, row: HashedContent): string {
+	return createHash('sha256').update(`${prevHash ?? ''}\n${hashedText(row)}`, 'utf8').digest('hex');
+}
+
+// Any fixed number: the transaction-scoped lock taken by bulk writes (imports, rebuilds).
+const WRITE_LOCK_KEY = 7_201_355;
+/** Chains of the audit log; a transaction holds one while it appends (advisory lock AUDIT_CHAIN_KEY, chain). */
+export const AUDIT_CHAINS = 8;
+const AUDIT_CHAIN_KEY = 7_201_356;
+
+/** The bulk-write lock: one import (or rollup rebuild) at a time, for the rest of the transaction. */
+export async function serializeWrites(tx: Db): Promise<void> {
+	await tx.execute(sql`select pg_advisory_xact_lock(${WRITE_LOCK_KEY})`);
+}
 
 /**
- * The write lock: clinical writes and audit appends take it for the rest of their transaction
- * (re-entrant), so the hash chain and the cohort rollup each see one write at a time.
+ * Takes a chain for the rest of the transaction: the first one free (or already held by this
+ * transaction: the locks are re-entrant), else waits for one chosen at random.
  */
-export async function serializeWrites(tx: Db): Promise<void> {
-	await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
+async function takeChain(tx: Db): Promise<number> {
+	// No ORDER BY: generate_series yields 0, 1, … in order, and the LIMIT stops at the first chain
+	// locked, so no other chain is tried (a sort would try, and lock, them all).
+	const [free] = await executeRows(
+		tx,
+		sql`select k from generate_series(0, ${AUDIT_CHAINS - 1}) as k where pg_try_advisory_xact_lock(${AUDIT_CHAIN_KEY}, k) limit 1`
+	);
+	if (free) return Number(free.k);
+	const k = Math.floor(Math.random() * AUDIT_CHAINS);
+	await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_KEY}, ${k}::int)`);
+	return k;
 }
 
 /** Appends one row. Call it with the transaction that made the change it records. */
@@ -76,47 +100,94 @@ export async function appendAudit(tx: Db, entry: AuditEntry): Promise<void> {
 	await appendAuditMany(tx, [entry]);
 }
 
+/** Rows this many or fewer are hashed and linked by PostgreSQL in the INSERT itself. */
+const CHAIN_IN_SQL = 20;
+
 /**
- * Appends rows in order, chained, with one lock and multi-row inserts (bulk writes such as an
- * import). Call it with the transaction that made the changes.
+ * The rows linked in one statement: PostgreSQL reads the chain's last hash and computes each
+ * row's hash exactly as `auditHash` does (SHA-256 of the previous hash, a newline and the
+ * canonical JSON, which the app computes). Saves a round trip per write.
+ */
+function chainedInsertSql(chain: number, rows: HashedContent[]): SQL {
+	const json = JSON.stringify(
+		rows.map((r, i) => ({
+			ord: i + 1,
+			at: r.at.toISOString(),
+			actor_id: r.actorId,
+			action: r.action,
+			entity: r.entity,
+			entity_id: r.entityId,
+			before: r.before,
+			after: r.after,
+			reason: r.reason,
+			request_id: r.requestId,
+			content: hashedText(r)
+		}))
+	);
+	return sql`
+		with recursive r as (
+			select * from json_to_recordset(${json}::json) as r(ord int, at timestamptz, actor_id uuid, action text, entity text, entity_id text,
+				before jsonb, after jsonb, reason text, request_id text, content text)
+		), last as (
+			select hash from audit_log where chain = ${chain}::int order by id desc limit 1
+		), chained (ord, prev_hash, hash) as (
+			select r.ord, l.hash, encode(sha256(convert_to(coalesce(l.hash, '') || chr(10) || r.content, 'UTF8')), 'hex')
+			from r left join last l on true where r.ord = 1
+			union all
+			select r.ord, c.hash, encode(sha256(convert_to(c.hash || chr(10) || r.content, 'UTF8')), 'hex')
+			from chained c join r on r.ord = c.ord + 1
+		)
+		insert into audit_log (at, actor_id, action, entity, entity_id, before, after, reason, request_id, chain, prev_hash, hash)
+		select r.at, r.actor_id, r.action, r.entity, r.entity_id, r.before, r.after, r.reason, r.request_id, ${chain}::int, c.prev_hash, c.hash
+		from r join chained c on c.ord = r.ord
+		order by r.ord`;
+}
+
+/**
+ * Appends rows in order, chained, in the transaction that made the changes they record: a few
+ * rows in one statement, many (an import) hashed here and inserted in bulk.
  */
 export async function appendAuditMany(tx: Db, entries: AuditEntry[]): Promise<void> {
 	if (entries.length === 0) return;
-	await serializeWrites(tx);
+	const chain = await takeChain(tx);
+	const contents: HashedContent[] = entries.map((entry) => ({
+		// Whole milliseconds: the column keeps three decimals, so the hashed time survives storage.
+		at: new Date(),
+		actorId: entry.actorId,
+		action: entry.action,
+		entity: entry.entity,
+		entityId: entry.entityId,
+		// Round-trip through JSON so the hash covers exactly what jsonb will hold.
+		before: entry.before === undefined ? null : JSON.parse(JSON.stringify(entry.before)),
+		after: entry.after === undefined ? null : JSON.parse(JSON.stringify(entry.after)),
+		reason: entry.reason ?? null,
+		requestId: entry.requestId ?? null
+	}));
+	if (contents.length <= CHAIN_IN_SQL) {
+		await tx.execute(chainedInsertSql(chain, contents));
+		return;
+	}
 	const [last] = await tx
 		.select({ hash: auditLog.hash })
 		.from(auditLog)
+		.where(eq(auditLog.chain, chain))
 		.orderBy(desc(auditLog.id))
 		.limit(1);
 	let prevHash = last?.hash ?? null;
 	const rows: (typeof auditLog.$inferInsert)[] = [];
-	for (const entry of entries) {
-		// Whole milliseconds: the column keeps three decimals, so the hashed time survives storage.
-		const row: HashedContent = {
-			at: new Date(),
-			actorId: entry.actorId,
-			action: entry.action,
-			entity: entry.entity,
-			entityId: entry.entityId,
-			// Round-trip through JSON so the hash covers exactly what jsonb will hold.
-			before: entry.before === undefined ? null : JSON.parse(JSON.stringify(entry.before)),
-			after: entry.after === undefined ? null : JSON.parse(JSON.stringify(entry.after)),
-			reason: entry.reason ?? null,
-			requestId: entry.requestId ?? null
-		};
+	for (const row of contents) {
 		const hash = auditHash(prevHash, row);
-		rows.push({ ...row, prevHash, hash });
+		rows.push({ ...row, chain, prevHash, hash });
 		prevHash = hash;
 	}
-	if (rows.length <= 20) await tx.insert(auditLog).values(rows);
-	else await bulkInsert(tx, auditLog, rows);
+	await bulkInsert(tx, auditLog, rows);
 }
 
 export type ChainReport = { intact: true; rows: number } | { intact: false; rows: number; firstBrokenId: number };
 
-/** Re-computes the chain in id order, a page at a time. */
+/** Re-computes every chain in id order, a page at a time; `rows` counts the rows found intact. */
 export async function verifyAuditChain(db: Db): Promise<ChainReport> {
-	let prevHash: string | null = null;
+	const prevByChain = new Map<number, string>();
 	let lastId = 0;
 	let rows = 0;
 	for (;;) {
@@ -128,6 +199,7 @@ export async function verifyAuditChain(db: Db): Promise<ChainReport> {
 			.limit(1000);
 		if (page.length === 0) return { intact: true, rows };
 		for (const row of page) {
+			const prevHash = prevByChain.get(row.chain) ?? null;
 			const expected = auditHash(prevHash, {
 				at: row.at,
 				actorId: row.actorId,
@@ -142,7 +214,7 @@ export async function verifyAuditChain(db: Db): Promise<ChainReport> {
 			if (row.prevHash !== prevHash || row.hash !== expected) {
 				return { intact: false, rows, firstBrokenId: row.id };
 			}
-			prevHash = row.hash;
+			prevByChain.set(row.chain, row.hash);
 			lastId = row.id;
 			rows++;
 		}

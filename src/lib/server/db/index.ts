@@ -42,11 +42,30 @@ export function migrationsFolder(): string {
 	return path.resolve(process.env.MIGRATIONS_DIR || 'drizzle');
 }
 
+/**
+ * Every statement as a named prepared statement. postgres.js runs an unprepared statement with
+ * parameters in two round trips (describe, then execute) and PostgreSQL plans it every time;
+ * prepared, it costs one round trip once the connection has seen it. Drizzle prepares only the
+ * queries given a name, so the session's `prepareQuery` is told there is one (the name itself is
+ * unused by this driver). Statements are cached per connection; postgres.js recycles connections
+ * after 30–60 minutes, which bounds the cache for SQL whose text varies (IN lists of any length).
+ */
+function preparedByDefault(session: { prototype: object }): void {
+	const proto = session.prototype as { prepareQuery: (...args: unknown[]) => unknown; __prepared?: true };
+	if (proto.__prepared) return;
+	const original = proto.prepareQuery;
+	proto.prepareQuery = function (this: unknown, query: unknown, fields: unknown, name: unknown, ...rest: unknown[]) {
+		return original.call(this, query, fields, name ?? '', ...rest);
+	};
+	proto.__prepared = true;
+}
+
 export async function openDatabase(options: OpenOptions): Promise<Database> {
 	const folder = options.migrationsFolder ?? migrationsFolder();
 	if (options.url) {
 		const { default: postgres } = await import('postgres');
-		const { drizzle } = await import('drizzle-orm/postgres-js');
+		const { drizzle, PostgresJsSession } = await import('drizzle-orm/postgres-js');
+		preparedByDefault(PostgresJsSession);
 		const { migrate } = await import('drizzle-orm/postgres-js/migrator');
 		const client = postgres(options.url, {
 			max: options.max ?? 10,

@@ -17,7 +17,7 @@ import { isUniqueViolation } from '../errors';
 import type { Actor } from '../users';
 import { patientSnapshot } from '../patients';
 import { scoreAll, visitSnapshot } from '../visits';
-import { lockPatients, rollupAdd, rollupRemove } from '../cohort/rollup';
+import { foldRollupDeltas, lockPatients, rollupAdd, rollupRemove } from '../cohort/rollup';
 import { CsvError, CsvParser, Utf8Check, sniffDelimiter, textDecoder, type Delimiter, type Encoding } from '../../import/csv';
 import { checkMapping, DATE_FORMATS, headerKey, proposeMapping, type DateFormat, type ImportSummary, type Mapping } from '../../import/fields';
 
@@ -649,6 +649,9 @@ export async function commitImport(db: Db, actor: Actor, id: string, onProgress:
 			});
 			return run.summary;
 		});
+		// The import appended the rollup differences of every patient it touched: fold them now
+		// rather than leave readers to add them up.
+		await foldRollupDeltas(db).catch((err) => console.error('Folding the cohort rollup failed:', err));
 		return { ok: true, summary };
 	} catch (err) {
 		if (isUniqueViolation(err)) return { ok: false, message: 'This exact file has already been imported; nothing was imported again.' };

@@ -4,12 +4,13 @@
  * with several instruments is one transaction: all of it or nothing.
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../db';
+import { executeRows, type Db } from '../db';
+import { insertRowsSql } from '../db/bulk';
 import { patients, responses, responseScores, visits } from '../db/schema';
 import { randomUUID } from 'node:crypto';
 import { appendAudit, appendAuditMany, type AuditEntry } from '../audit';
-import { lockPatients, rollupAfter, rollupBefore } from '../cohort/rollup';
-import { isCheckViolation, isUniqueViolation } from '../errors';
+import { lockPatients, rollupAfter, rollupBefore, visitAddedDeltas, visitAddedFacts, writeDeltas } from '../cohort/rollup';
+import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from '../errors';
 import type { Actor } from '../users';
 import type { WriteResult } from '../patients';
 import type { VisitInput } from '../../validation/clinical';
@@ -89,6 +90,10 @@ async function insertResponses(tx: Db, actor: Actor, visitId: string, list: Scor
 	);
 	const scoreRows = list.flatMap((s, i) => Object.entries(s.scores).map(([scale, value]) => ({ responseId: ids[i]!, instrumentId: s.instrumentId, scale, value })));
 	if (scoreRows.length > 0) await tx.insert(responseScores).values(scoreRows);
+	return responseAuditRows(actor, visitId, list, ids);
+}
+
+function responseAuditRows(actor: Actor, visitId: string, list: Scored[], ids: string[]): AuditEntry[] {
 	return list.map((s, i) => ({
 		actorId: actor.id,
 		action: 'create',
@@ -124,6 +129,13 @@ async function dateProblem(db: Db, patientId: string, visitDate: string): Promis
 	return null;
 }
 
+class DateProblem extends Error {}
+
+/**
+ * Saves a new visit with its responses in one transaction, in four round trips: (1) the patient
+ * locked and read, the visit, responses and scores inserted — one statement — with the rollup's
+ * facts sent along; (2) the rollup difference and the audit chain taken; (3) the audit rows; commit.
+ */
 export async function recordVisit(
 	db: Db,
 	actor: Actor,
@@ -131,31 +143,58 @@ export async function recordVisit(
 	visit: VisitInput,
 	inputs: ResponseInput[]
 ): Promise<VisitResult<string>> {
-	const problem = await dateProblem(db, patientId, visit.visitDate);
-	if (problem) return { ok: false, field: 'visitDate', message: problem };
 	const { scored, errors } = scoreAll(inputs);
-	if (Object.keys(errors).length > 0) return instrumentFailure(errors);
+	if (Object.keys(errors).length > 0) {
+		// The date's problem first, as the form shows it first.
+		const problem = await dateProblem(db, patientId, visit.visitDate);
+		return problem ? { ok: false, field: 'visitDate', message: problem } : instrumentFailure(errors);
+	}
+	const visitId = randomUUID();
+	const responseIds = scored.map(() => randomUUID());
+	const instruments = scored.map((x) => x.instrumentId);
+	const visitRow = { id: visitId, ...visit, patientId, createdBy: actor.id };
+	const responseRows = scored.map((s, i) => ({
+		id: responseIds[i]!,
+		visitId,
+		instrumentId: s.instrumentId,
+		instrumentVersion: s.version,
+		scoringVersion: s.scoringVersion,
+		answers: s.answers,
+		enteredBy: actor.id
+	}));
+	const scoreRows = scored.flatMap((s, i) => Object.entries(s.scores).map(([scale, value]) => ({ responseId: responseIds[i]!, instrumentId: s.instrumentId, scale, value })));
 	try {
-		const id = await db.transaction(async (tx) => {
-			await lockPatients(tx, [patientId]);
-			// A new visit moves only the series of the instruments it records.
-			const rollup = await rollupBefore(tx, [patientId], scored.map((x) => x.instrumentId));
-			const [row] = await tx
-				.insert(visits)
-				.values({ ...visit, patientId, createdBy: actor.id })
-				.returning();
-			if (!row) throw new Error('insert returned no row');
-			const responseAudit = await insertResponses(tx, actor, row.id, scored);
-			await rollupAfter(tx, rollup);
-			// The audit rows last: the chain's lock is then held only until the commit.
-			await appendAuditMany(tx, [
-				{ actorId: actor.id, action: 'create', entity: 'visit', entityId: row.id, after: { patientId, ...visitSnapshot(row) }, requestId: actor.requestId },
-				...responseAudit
+		await db.transaction(async (tx) => {
+			// Foreign keys are checked at the end of the statement, so the CTEs' order does not matter.
+			const inserts = [
+				sql`v as (${insertRowsSql(visits, [visitRow])})`,
+				...(responseRows.length ? [sql`r as (${insertRowsSql(responses, responseRows)})`] : []),
+				...(scoreRows.length ? [sql`s as (${insertRowsSql(responseScores, scoreRows)})`] : [])
+			];
+			const [stored, facts] = await Promise.all([
+				executeRows(
+					tx,
+					sql`with p as (select enrolled_on::text as enrolled_on from patients where id = ${patientId}::uuid for no key update), ${sql.join(inserts, sql`, `)}
+						select enrolled_on from p`
+				),
+				// A new visit moves only the series of the instruments it records.
+				visitAddedFacts(tx, patientId, visitId, instruments)
 			]);
-			return row.id;
+			const enrolledOn = String(stored[0]!.enrolled_on);
+			if (visit.visitDate < enrolledOn) throw new DateProblem(`The visit cannot be before enrolment (${enrolledOn}).`);
+			const deltas = await visitAddedDeltas(tx, patientId, visitId, instruments, facts);
+			await Promise.all([
+				writeDeltas(tx, deltas),
+				appendAuditMany(tx, [
+					{ actorId: actor.id, action: 'create', entity: 'visit', entityId: visitId, after: { patientId, ...visitSnapshot({ ...visit, voided: false, voidReason: null }) }, requestId: actor.requestId },
+					...responseAuditRows(actor, visitId, scored, responseIds)
+				])
+			]);
 		});
-		return { ok: true, value: id };
+		return { ok: true, value: visitId };
 	} catch (err) {
+		if (err instanceof DateProblem) return { ok: false, field: 'visitDate', message: err.message };
+		if (isForeignKeyViolation(err)) return { ok: false, field: 'visitDate', message: 'No such patient.' };
 		if (isCheckViolation(err)) return { ok: false, field: 'visitDate', message: 'The visit date is outside the allowed range.' };
 		throw err;
 	}

@@ -1,10 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, index, jsonb, pgTable, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { users } from './auth';
 
 /**
  * Append-only: a trigger (migration 0001) refuses UPDATE and DELETE. Each row's hash is the
  * SHA-256 of the previous row's hash and this row's canonical content, so an edit is detectable.
+ * Rows belong to one of a few chains (`chain`), so that concurrent writes need not queue for a
+ * single chain's end: each chain links its own rows in id order (see server/audit).
  */
 export const auditLog = pgTable(
 	'audit_log',
@@ -19,12 +21,15 @@ export const auditLog = pgTable(
 		after: jsonb('after'),
 		reason: text('reason'),
 		requestId: text('request_id'),
+		chain: smallint('chain').notNull().default(0),
 		prevHash: text('prev_hash'),
 		hash: text('hash').notNull().unique()
 	},
 	(t) => [
 		index('audit_log_entity_idx').on(t.entity, t.entityId),
 		index('audit_log_actor_idx').on(t.actorId),
+		index('audit_log_chain_idx').on(t.chain, t.id),
+		check('audit_log_chain_range', sql`${t.chain} between 0 and 63`),
 		check('audit_log_hash_hex', sql`${t.hash} ~ '^[0-9a-f]{64}$'`)
 	]
 );
