@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../src/lib/server/db';
-import { searchAudit } from '../../src/lib/server/audit';
+import { auditLog } from '../../src/lib/server/db/schema';
+import { appendAuditMany, searchAudit, verifyAuditChain } from '../../src/lib/server/audit';
 import { updateUserAccess } from '../../src/lib/server/users';
 import { driverName, resetDatabase, testDatabase } from './db';
 import { makeUser } from './helpers';
@@ -35,5 +37,46 @@ describe(`audit search (${driverName})`, () => {
 		const first = await searchAudit(db, {}, 2);
 		const rest = await searchAudit(db, { before: first[1]!.id }, 2);
 		expect(rest.map((r) => r.action)).toEqual(['create', 'create']);
+	});
+});
+
+describe(`audit chains (${driverName})`, () => {
+	it('a write that finds chain 0 busy appends to another chain; every chain stays intact; a tampered row in any chain is found', async () => {
+		const entry = (id: string) => ({ actorId: admin.id, action: 'test', entity: 'thing', entityId: id });
+		let release!: () => void;
+		const held = new Promise<void>((r) => (release = r));
+		let first: Promise<void>;
+		if (driverName === 'postgres') {
+			// The first transaction holds its chain until released; the second must not wait for it.
+			let started!: () => void;
+			const inFirst = new Promise<void>((r) => (started = r));
+			first = db.transaction(async (tx) => {
+				await appendAuditMany(tx, [entry('a1'), entry('a2')]);
+				started();
+				await held;
+			});
+			await inFirst;
+			await db.transaction((tx) => appendAuditMany(tx, [entry('b1')]));
+			release();
+			await first;
+		} else {
+			// PGlite runs one transaction at a time: both find chain 0 free.
+			await db.transaction((tx) => appendAuditMany(tx, [entry('a1'), entry('a2')]));
+			await db.transaction((tx) => appendAuditMany(tx, [entry('b1')]));
+			release();
+		}
+		const rows = await db.select({ id: auditLog.id, entityId: auditLog.entityId, chain: auditLog.chain }).from(auditLog).where(eq(auditLog.entity, 'thing')).orderBy(auditLog.id);
+		const chainOf = Object.fromEntries(rows.map((r) => [r.entityId, r.chain]));
+		expect(chainOf.a1).toBe(chainOf.a2);
+		if (driverName === 'postgres') expect(chainOf.b1).not.toBe(chainOf.a1);
+		else expect(chainOf.b1).toBe(0);
+		expect(await verifyAuditChain(db)).toMatchObject({ intact: true });
+		// A row altered behind the trigger, in the chain written last.
+		const b1 = rows.find((r) => r.entityId === 'b1')!;
+		await db.transaction(async (tx) => {
+			await tx.execute(sql`set local session_replication_role = replica`);
+			await tx.execute(sql`update audit_log set reason = 'changed' where id = ${b1.id}`);
+		});
+		expect(await verifyAuditChain(db)).toMatchObject({ intact: false, firstBrokenId: b1.id });
 	});
 });

@@ -82,7 +82,7 @@ export async function serializeWrites(tx: Db): Promise<void> {
  * Takes a chain for the rest of the transaction: the first one free (or already held by this
  * transaction: the locks are re-entrant), else waits for one chosen at random.
  */
-async function takeChain(tx: Db): Promise<number> {
+export async function takeChain(tx: Db): Promise<number> {
 	// No ORDER BY: generate_series yields 0, 1, … in order, and the LIMIT stops at the first chain
 	// locked, so no other chain is tried (a sort would try, and lock, them all).
 	const [free] = await executeRows(
@@ -147,9 +147,10 @@ function chainedInsertSql(chain: number, rows: HashedContent[]): SQL {
  * Appends rows in order, chained, in the transaction that made the changes they record: a few
  * rows in one statement, many (an import) hashed here and inserted in bulk.
  */
-export async function appendAuditMany(tx: Db, entries: AuditEntry[]): Promise<void> {
+export async function appendAuditMany(tx: Db, entries: AuditEntry[], taken?: number): Promise<void> {
 	if (entries.length === 0) return;
-	const chain = await takeChain(tx);
+	// `taken`: a chain this transaction already holds (takeChain), e.g. taken along with other statements.
+	const chain = taken ?? (await takeChain(tx));
 	const contents: HashedContent[] = entries.map((entry) => ({
 		// Whole milliseconds: the column keeps three decimals, so the hashed time survives storage.
 		at: new Date(),

@@ -8,7 +8,7 @@ import { executeRows, type Db } from '../db';
 import { insertRowsSql } from '../db/bulk';
 import { patients, responses, responseScores, visits } from '../db/schema';
 import { randomUUID } from 'node:crypto';
-import { appendAudit, appendAuditMany, type AuditEntry } from '../audit';
+import { appendAudit, appendAuditMany, takeChain, type AuditEntry } from '../audit';
 import { lockPatients, rollupAfter, rollupBefore, visitAddedDeltas, visitAddedFacts, writeDeltas } from '../cohort/rollup';
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from '../errors';
 import type { Actor } from '../users';
@@ -129,12 +129,24 @@ async function dateProblem(db: Db, patientId: string, visitDate: string): Promis
 	return null;
 }
 
-class DateProblem extends Error {}
+/** A rule found broken inside the transaction: it rolls back, and the user is told at the field. */
+class Refused extends Error {
+	constructor(
+		readonly field: string,
+		message: string
+	) {
+		super(message);
+	}
+}
+/** `field: 'patient'`: the page answers 404. */
+const NO_PATIENT = { ok: false, field: 'patient', message: 'No such patient.' } as const;
+const ARCHIVED = 'This patient is archived; restore them first.';
 
 /**
- * Saves a new visit with its responses in one transaction, in four round trips: (1) the patient
- * locked and read, the visit, responses and scores inserted — one statement — with the rollup's
- * facts sent along; (2) the rollup difference and the audit chain taken; (3) the audit rows; commit.
+ * Saves a new visit with its responses in one transaction, in four round trips: begin; (1) the
+ * patient locked and read, the visit, responses and scores inserted — one statement — with the
+ * rollup's facts and an audit chain taken in the same round trip; (2) the rollup difference and
+ * the audit rows; commit.
  */
 export async function recordVisit(
 	db: Db,
@@ -143,11 +155,12 @@ export async function recordVisit(
 	visit: VisitInput,
 	inputs: ResponseInput[]
 ): Promise<VisitResult<string>> {
+	if (!/^[0-9a-f-]{36}$/i.test(patientId)) return NO_PATIENT;
 	const { scored, errors } = scoreAll(inputs);
 	if (Object.keys(errors).length > 0) {
 		// The date's problem first, as the form shows it first.
 		const problem = await dateProblem(db, patientId, visit.visitDate);
-		return problem ? { ok: false, field: 'visitDate', message: problem } : instrumentFailure(errors);
+		return problem === 'No such patient.' ? NO_PATIENT : problem ? { ok: false, field: 'visitDate', message: problem } : instrumentFailure(errors);
 	}
 	const visitId = randomUUID();
 	const responseIds = scored.map(() => randomUUID());
@@ -171,30 +184,32 @@ export async function recordVisit(
 				...(responseRows.length ? [sql`r as (${insertRowsSql(responses, responseRows)})`] : []),
 				...(scoreRows.length ? [sql`s as (${insertRowsSql(responseScores, scoreRows)})`] : [])
 			];
-			const [stored, facts] = await Promise.all([
+			const [stored, facts, chain] = await Promise.all([
 				executeRows(
 					tx,
-					sql`with p as (select enrolled_on::text as enrolled_on from patients where id = ${patientId}::uuid for no key update), ${sql.join(inserts, sql`, `)}
-						select enrolled_on from p`
+					sql`with p as (select enrolled_on::text as enrolled_on, archived from patients where id = ${patientId}::uuid for no key update), ${sql.join(inserts, sql`, `)}
+						select enrolled_on, archived from p`
 				),
 				// A new visit moves only the series of the instruments it records.
-				visitAddedFacts(tx, patientId, visitId, instruments)
+				visitAddedFacts(tx, patientId, visitId, instruments),
+				takeChain(tx)
 			]);
 			const enrolledOn = String(stored[0]!.enrolled_on);
-			if (visit.visitDate < enrolledOn) throw new DateProblem(`The visit cannot be before enrolment (${enrolledOn}).`);
+			if (stored[0]!.archived === true) throw new Refused('form', ARCHIVED);
+			if (visit.visitDate < enrolledOn) throw new Refused('visitDate', `The visit cannot be before enrolment (${enrolledOn}).`);
 			const deltas = await visitAddedDeltas(tx, patientId, visitId, instruments, facts);
 			await Promise.all([
 				writeDeltas(tx, deltas),
 				appendAuditMany(tx, [
 					{ actorId: actor.id, action: 'create', entity: 'visit', entityId: visitId, after: { patientId, ...visitSnapshot({ ...visit, voided: false, voidReason: null }) }, requestId: actor.requestId },
 					...responseAuditRows(actor, visitId, scored, responseIds)
-				])
+				], chain)
 			]);
 		});
 		return { ok: true, value: visitId };
 	} catch (err) {
-		if (err instanceof DateProblem) return { ok: false, field: 'visitDate', message: err.message };
-		if (isForeignKeyViolation(err)) return { ok: false, field: 'visitDate', message: 'No such patient.' };
+		if (err instanceof Refused) return { ok: false, field: err.field, message: err.message };
+		if (isForeignKeyViolation(err)) return NO_PATIENT;
 		if (isCheckViolation(err)) return { ok: false, field: 'visitDate', message: 'The visit date is outside the allowed range.' };
 		throw err;
 	}

@@ -24,20 +24,19 @@ export const actions: Actions = {
 		const values = formValues(data, VISIT_FIELDS);
 		const instruments = data.getAll('instrument').filter((x): x is string => typeof x === 'string');
 		const echo = { values, answers: rawAnswers(data), instruments };
-		const patient = await getPatient(db(), event.params.id);
-		if (!patient) error(404, { message: 'No such patient' });
-		if (patient.archived) return fail400(echo, { form: 'This patient is archived; restore them first.' });
 		const parsed = v.safeParse(VisitSchema, values);
 		const responses = answersFromForm(data, instruments, (id) => getInstrument(id)?.items.map((i) => i.key));
 		if (!parsed.success) return fail400(echo, fieldErrors(parsed.issues));
-		const result = await recordVisit(db(), { id: user.id, requestId: event.locals.requestId }, patient.id, parsed.output, responses);
+		// recordVisit checks the patient (exists, not archived) under its lock, in the same round trip as the save.
+		const result = await recordVisit(db(), { id: user.id, requestId: event.locals.requestId }, event.params.id, parsed.output, responses);
 		if (!result.ok) {
+			if (result.field === 'patient') error(404, { message: 'No such patient' });
 			if (result.field === 'instruments' && 'instrumentErrors' in result) {
 				return fail400(echo, { form: result.message }, result.instrumentErrors);
 			}
 			return fail400(echo, { [result.field]: result.message });
 		}
-		redirect(303, `/patients/${patient.id}`);
+		redirect(303, `/patients/${event.params.id}`);
 	}
 };
 
