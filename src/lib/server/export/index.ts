@@ -146,20 +146,26 @@ async function* batchChunks(db: Db, o: ExportOptions, plan: ExportPlan, secret: 
 }
 
 
-const CRLF = Buffer.from('\r\n');
 /** COPY ends rows with LF; the export's CSV uses CRLF (RFC 4180). No cell holds a line break. */
 function toCrlf(chunk: Buffer): { bytes: Buffer; rows: number } {
-	const parts: Buffer[] = [];
+	const ends: number[] = [];
+	for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) ends.push(i);
+	if (ends.length === 0) return { bytes: chunk, rows: 0 };
+	const out = Buffer.allocUnsafe(chunk.length + ends.length);
 	let start = 0;
-	let rows = 0;
-	for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, start)) {
-		parts.push(chunk.subarray(start, i), CRLF);
-		start = i + 1;
-		rows++;
+	let pos = 0;
+	for (const end of ends) {
+		pos += chunk.copy(out, pos, start, end);
+		out[pos++] = 13;
+		out[pos++] = 10;
+		start = end + 1;
 	}
-	parts.push(chunk.subarray(start));
-	return { bytes: Buffer.concat(parts), rows };
+	chunk.copy(out, pos, start);
+	return { bytes: out, rows: ends.length };
 }
+
+/** COPY sends one message per row: gather them into pieces of about this many bytes. */
+const COPY_PIECE = 64 * 1024;
 
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -213,8 +219,20 @@ async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPla
 		) to stdout with (format csv)`;
 		const stream = await client.unsafe(query).readable();
 		try {
+			let pieces: Buffer[] = [];
+			let size = 0;
 			for await (const chunk of stream) {
-				const { bytes, rows } = toCrlf(chunk);
+				pieces.push(chunk);
+				size += chunk.length;
+				if (size >= COPY_PIECE) {
+					const { bytes, rows } = toCrlf(Buffer.concat(pieces, size));
+					yield { data: bytes, rows };
+					pieces = [];
+					size = 0;
+				}
+			}
+			if (size > 0) {
+				const { bytes, rows } = toCrlf(Buffer.concat(pieces, size));
 				yield { data: bytes, rows };
 			}
 		} finally {
