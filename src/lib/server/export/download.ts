@@ -63,6 +63,6 @@ export function exportResponse(db: Db, o: ExportOptions, plan: ExportPlan, secre
 export async function exportRequest(db: Db, url: URL, secret: string, actor: { id: string; requestId?: string }): Promise<Response> {
 	const read = readOptions(url);
 	if (!read.ok) return Response.json({ message: read.errors.join(' ') }, { status: 400 });
-	const plan = await planExport(db, read.options);
+	const plan = await planExport(db, read.options, { countRows: false });
 	return exportResponse(db, read.options, plan, secret, actor);
 }

@@ -47,12 +47,15 @@ export interface ExportPlan {
 
 /**
  * Who is exported and how far their quasi-identifiers are generalised. Age is whole years at the
- * patient's baseline (first non-voided visit with a selected instrument).
+ * patient's baseline (first non-voided visit with a selected instrument). `countRows` (the
+ * preview) also counts the rows the file will have; the download does not need the count and
+ * skips the scores, which halves the work done before the first byte.
  */
-export async function planExport(db: Db, o: ExportOptions): Promise<ExportPlan> {
-	const rows = await executeRows(
-		db,
-		sql`
+export async function planExport(db: Db, o: ExportOptions, { countRows = true }: { countRows?: boolean } = {}): Promise<ExportPlan> {
+	const rows = countRows
+		? await executeRows(
+				db,
+				sql`
 			select p.id, p.condition_code, p.sex,
 				extract(year from age(min(v.visit_date), p.date_of_birth))::int as age,
 				count(rs.*)::int as rows
@@ -62,7 +65,19 @@ export async function planExport(db: Db, o: ExportOptions): Promise<ExportPlan> 
 			join response_scores rs on rs.response_id = r.id
 			where ${patientFilter(o)}
 			group by p.id, p.condition_code, p.sex, p.date_of_birth`
-	);
+			)
+		: await executeRows(
+				db,
+				sql`
+			select p.id, p.condition_code, p.sex,
+				extract(year from age(min(v.visit_date), p.date_of_birth))::int as age,
+				0 as rows
+			from patients p
+			join visits v on v.patient_id = p.id and not v.voided
+			where ${patientFilter(o)}
+				and exists (select 1 from responses r join response_scores rs on rs.response_id = r.id where r.visit_id = v.id and ${instrumentFilter(o)})
+			group by p.id, p.condition_code, p.sex, p.date_of_birth`
+			);
 	const quasi = new Map<string, QuasiIdentifiers>(rows.map((r) => [String(r.id), { condition: String(r.condition_code), sex: String(r.sex), age: Number(r.age) }]));
 	const g = generaliseToK(quasi, o.k);
 	const kept = rows.filter((r) => g.levels.has(String(r.id)));
