@@ -32,7 +32,8 @@ const { values } = parseArgs({
 		seconds: { type: 'string', default: '20' },
 		runs: { type: 'string', default: '7' },
 		only: { type: 'string', default: 'cohort,export,writes,pages' },
-		concurrency: { type: 'string', default: '8' }
+		concurrency: { type: 'string', default: '8' },
+		'export-runs': { type: 'string', default: '3' }
 	}
 });
 const N = Number(values.patients);
@@ -41,6 +42,7 @@ const RUNS = Math.max(5, Number(values.runs));
 // --only cohort,export,writes,pages: a subset of the measurements (while working on one of them).
 const ONLY = new Set(values.only!.split(','));
 const CONCURRENCY = Number(values.concurrency);
+const EXPORT_RUNS = Math.max(1, Number(values['export-runs']));
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/outcome_tracker_bench';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -126,8 +128,9 @@ if (!fs.existsSync(path.join(root, 'build', 'index.js'))) {
 }
 const PORT = 4300 + Math.floor(Math.random() * 500);
 const base = `http://127.0.0.1:${PORT}`;
-// BENCH_SERVER_NODE_ARGS: extra node flags for the server (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
-const serverArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+// The node flags of `npm start` (package.json), plus BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof).
+const startFlags = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start as string).split(' ').filter((w) => w.startsWith('--'));
+const serverArgs = [...startFlags, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 const server: ChildProcess = spawn(process.execPath, [...serverArgs, path.join(root, 'build', 'index.js')], {
 	env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: '127.0.0.1', ORIGIN: base, NODE_ENV: 'production', EXPORT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' },
 	stdio: ['ignore', 'ignore', 'inherit']
@@ -175,28 +178,7 @@ const pg = postgres(url, { max: 8, onnotice: () => {} });
 
 // ---- export --------------------------------------------------------------------------------
 if (ONLY.has('export')) {
-log('Export over HTTP…');
 const instruments = 'fss9,pain_nrs,who5,rand36';
-let peak = 0;
-const sampler = setInterval(() => (peak = Math.max(peak, rssKb(server.pid!))), 20);
-peak = rssKb(server.pid!);
-const rssBefore = peak;
-let t0 = performance.now();
-const response = await fetch(`${base}/api/export.csv?instruments=${instruments}&pseudonyms=stable&k=5`, { headers: { authorization: `Bearer ${apiToken}` } });
-if (!response.ok || !response.body) throw new Error(`export ${response.status}`);
-let bytes = 0;
-let lines = 0;
-let firstByteMs = 0;
-for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-	if (!firstByteMs) firstByteMs = performance.now() - t0;
-	bytes += chunk.byteLength;
-	for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
-}
-const exportSeconds = (performance.now() - t0) / 1000;
-clearInterval(sampler);
-const exportRows = lines - 1;
-
-log('COPY of the same rows…');
 const copyQuery = `copy (
 	with pv as (
 		select v.*, row_number() over w as visit_number, v.visit_date - first_value(v.visit_date) over w as days
@@ -212,24 +194,50 @@ const copyQuery = `copy (
 	join response_scores rs on rs.response_id = r.id
 	order by pv.patient_id, pv.visit_number, r.instrument_id, rs.scale
 ) to stdout with (format csv)`;
-t0 = performance.now();
-let copyRows = 0;
-const stream = await pg.unsafe(copyQuery).readable();
-for await (const chunk of stream as AsyncIterable<Buffer>) for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) copyRows++;
-const copySeconds = (performance.now() - t0) / 1000;
-results.export = {
-	rows: exportRows,
-	megabytes: round(bytes / 1024 / 1024, 1),
-	seconds: round(exportSeconds, 2),
-	firstByteMs: round(firstByteMs),
-	rowsPerSecond: Math.round(exportRows / exportSeconds),
-	serverRssBeforeMb: Math.round(rssBefore / 1024),
-	serverPeakRssMb: Math.round(peak / 1024),
-	copy: { rows: copyRows, seconds: round(copySeconds, 2), rowsPerSecond: Math.round(copyRows / copySeconds) },
-	ratioToCopy: round(exportRows / exportSeconds / (copyRows / copySeconds), 2)
-};
-
+// The app's download and COPY, alternately, EXPORT_RUNS times (the machine's speed drifts): medians.
+const runs: { rows: number; bytes: number; seconds: number; firstByteMs: number; peakKb: number; copyRows: number; copySeconds: number }[] = [];
+const rssBefore = rssKb(server.pid!);
+for (let run = 0; run < EXPORT_RUNS; run++) {
+	log(`Export over HTTP, then COPY of the same rows (${run + 1} of ${EXPORT_RUNS})…`);
+	let peak = rssKb(server.pid!);
+	const sampler = setInterval(() => (peak = Math.max(peak, rssKb(server.pid!))), 20);
+	let t0 = performance.now();
+	const response = await fetch(`${base}/api/export.csv?instruments=${instruments}&pseudonyms=stable&k=5`, { headers: { authorization: `Bearer ${apiToken}` } });
+	if (!response.ok || !response.body) throw new Error(`export ${response.status}`);
+	let bytes = 0;
+	let lines = 0;
+	let firstByteMs = 0;
+	for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+		if (!firstByteMs) firstByteMs = performance.now() - t0;
+		bytes += chunk.byteLength;
+		for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
+	}
+	const seconds = (performance.now() - t0) / 1000;
+	clearInterval(sampler);
+	t0 = performance.now();
+	let copyRows = 0;
+	const stream = await pg.unsafe(copyQuery).readable();
+	for await (const chunk of stream as AsyncIterable<Buffer>) for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) copyRows++;
+	runs.push({ rows: lines - 1, bytes, seconds, firstByteMs, peakKb: peak, copyRows, copySeconds: (performance.now() - t0) / 1000 });
 }
+const appRate = median(runs.map((r) => r.rows / r.seconds));
+const copyRate = median(runs.map((r) => r.copyRows / r.copySeconds));
+results.export = {
+	rows: runs[0]!.rows,
+	megabytes: round(runs[0]!.bytes / 1024 / 1024, 1),
+	runs: runs.length,
+	seconds: runs.map((r) => round(r.seconds, 2)),
+	firstByteMs: round(median(runs.map((r) => r.firstByteMs))),
+	rowsPerSecond: Math.round(appRate),
+	serverRssBeforeMb: Math.round(rssBefore / 1024),
+	serverPeakRssMb: Math.round(Math.max(...runs.map((r) => r.peakKb)) / 1024),
+	copy: { rows: runs[0]!.copyRows, seconds: runs.map((r) => round(r.copySeconds, 2)), rowsPerSecond: Math.round(copyRate) },
+	// Median of the per-run ratios (each run's download against the COPY right after it).
+	ratioToCopy: round(median(runs.map((r) => r.rows / r.seconds / (r.copyRows / r.copySeconds))), 2),
+	ratiosPerRun: runs.map((r) => round(r.rows / r.seconds / (r.copyRows / r.copySeconds), 2))
+};
+}
+
 // ---- writes --------------------------------------------------------------------------------
 if (ONLY.has('writes')) {
 const patientIds = (await executeRows(db, sql`select id from patients order by id limit 2000`)).map((r) => String(r.id));
@@ -333,7 +341,7 @@ server.kill('SIGTERM');
 
 // ---- report --------------------------------------------------------------------------------
 fs.writeFileSync(values.json!, JSON.stringify(results, null, 2) + '\n');
-const e = results.export as undefined | { rows: number; rowsPerSecond: number; serverPeakRssMb: number; copy: { rowsPerSecond: number }; ratioToCopy: number; firstByteMs: number };
+const e = results.export as undefined | { rows: number; rowsPerSecond: number; serverPeakRssMb: number; copy: { rowsPerSecond: number }; ratioToCopy: number; ratiosPerRun: number[]; firstByteMs: number };
 const w = results.writes as undefined | { app: { perSecond: number; p50Ms: number; p99Ms: number; errors: number; visitsStored: number; auditRowsPerVisit: number }; direct: { perSecond: number; p50Ms: number; p99Ms: number }; ratio: number };
 const pages = results.pages as undefined | { patientPage: { medianMs: number }; cohortPage: { medianMs: number } };
 const lines2 = [
@@ -342,7 +350,7 @@ const lines2 = [
 	'| measure | app | reference | ratio |',
 	'|---|---|---|---|',
 	...cohort.map((c) => `| cohort: ${c.chart} | function ${c.appFunction.medianMs} ms (${c.appFunction.minMs}–${c.appFunction.maxMs}); HTTP ${c.httpEndpoint.medianMs} ms (${c.httpEndpoint.minMs}–${c.httpEndpoint.maxMs}) | plain SQL ${c.plainSql.medianMs} ms (${c.plainSql.minMs}–${c.plainSql.maxMs}) | ${c.speedup}× (HTTP ${c.speedupHttp}×), numbers ${c.identicalNumbers ? 'identical' : 'DIFFER'} |`),
-	...(e ? [`| export | ${e.rows} rows, ${e.rowsPerSecond} rows/s, first byte ${e.firstByteMs} ms, server peak RSS ${e.serverPeakRssMb} MB | COPY ${e.copy.rowsPerSecond} rows/s | ${e.ratioToCopy}× |`] : []),
+	...(e ? [`| export | ${e.rows} rows, ${e.rowsPerSecond} rows/s, first byte ${e.firstByteMs} ms, server peak RSS ${e.serverPeakRssMb} MB | COPY ${e.copy.rowsPerSecond} rows/s | ${e.ratioToCopy}× (runs: ${e.ratiosPerRun.join(', ')}) |`] : []),
 	...(w ? [`| visit save, 3 instruments, c = ${CONCURRENCY} | ${w.app.perSecond}/s, p50 ${w.app.p50Ms} ms, p99 ${w.app.p99Ms} ms, ${w.app.errors} errors, ${w.app.auditRowsPerVisit} audit rows per visit | direct ${w.direct.perSecond}/s, p50 ${w.direct.p50Ms} ms, p99 ${w.direct.p99Ms} ms | ${w.ratio}× |`] : []),
 	...(pages ? [`| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`] : [])
 ];

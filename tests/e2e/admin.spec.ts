@@ -97,6 +97,6 @@ test('the audit log lists changes with before and after, filters them, and verif
 	await expect(rows).toHaveCount(1);
 	await expect(rows.first().locator('dd.changed')).toHaveText(['clinician', 'researcher']);
 
-	await page.getByRole('button', { name: 'Verify chain' }).click();
-	await expect(page.getByText(/Chain intact: \d+ entries checked\./)).toBeVisible();
+	await page.getByRole('button', { name: 'Verify chains' }).click();
+	await expect(page.getByText(/Every chain intact: \d+ entries checked\./)).toBeVisible();
 });

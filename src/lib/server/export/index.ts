@@ -161,22 +161,30 @@ async function* batchChunks(db: Db, o: ExportOptions, plan: ExportPlan, secret: 
 }
 
 
-/** COPY ends rows with LF; the export's CSV uses CRLF (RFC 4180). No cell holds a line break. */
-function toCrlf(chunk: Buffer): { bytes: Buffer; rows: number } {
-	const ends: number[] = [];
-	for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) ends.push(i);
-	if (ends.length === 0) return { bytes: chunk, rows: 0 };
-	const out = Buffer.allocUnsafe(chunk.length + ends.length);
-	let start = 0;
-	let pos = 0;
-	for (const end of ends) {
-		pos += chunk.copy(out, pos, start, end);
-		out[pos++] = 13;
-		out[pos++] = 10;
-		start = end + 1;
+/**
+ * COPY ends rows with LF; the export's CSV uses CRLF (RFC 4180). No cell holds a line break.
+ * Joins the pieces into one new buffer with every LF preceded by CR (one allocation per piece).
+ */
+function toCrlf(pieces: Buffer[]): { bytes: Buffer; rows: number } {
+	let size = 0;
+	let rows = 0;
+	for (const piece of pieces) {
+		size += piece.length;
+		for (let i = piece.indexOf(10); i !== -1; i = piece.indexOf(10, i + 1)) rows++;
 	}
-	chunk.copy(out, pos, start);
-	return { bytes: out, rows: ends.length };
+	const out = Buffer.allocUnsafe(size + rows);
+	let pos = 0;
+	for (const piece of pieces) {
+		let start = 0;
+		for (let i = piece.indexOf(10); i !== -1; i = piece.indexOf(10, start)) {
+			pos += piece.copy(out, pos, start, i);
+			out[pos++] = 13;
+			out[pos++] = 10;
+			start = i + 1;
+		}
+		pos += piece.copy(out, pos, start);
+	}
+	return { bytes: out, rows };
 }
 
 /** COPY sends one message per row: gather them into pieces of about this many bytes. */
@@ -240,14 +248,14 @@ async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPla
 				pieces.push(chunk);
 				size += chunk.length;
 				if (size >= COPY_PIECE) {
-					const { bytes, rows } = toCrlf(Buffer.concat(pieces, size));
+					const { bytes, rows } = toCrlf(pieces);
 					yield { data: bytes, rows };
 					pieces = [];
 					size = 0;
 				}
 			}
 			if (size > 0) {
-				const { bytes, rows } = toCrlf(Buffer.concat(pieces, size));
+				const { bytes, rows } = toCrlf(pieces);
 				yield { data: bytes, rows };
 			}
 		} finally {
