@@ -44,7 +44,9 @@ export function generaliseToK(patients: Map<string, QuasiIdentifiers>, k: number
 		const groups = new Map<string, string[]>();
 		for (const [id, level] of levels) {
 			const key = keyOf(generalised(patients.get(id)!, level));
-			groups.set(key, [...(groups.get(key) ?? []), id]);
+			const group = groups.get(key);
+			if (group) group.push(id);
+			else groups.set(key, [id]);
 		}
 		const small = [...groups.values()].filter((ids) => ids.length < k);
 		if (small.length === 0) {
