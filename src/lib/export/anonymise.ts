@@ -39,30 +39,74 @@ export interface Generalisation {
 }
 
 export function generaliseToK(patients: Map<string, QuasiIdentifiers>, k: number): Generalisation {
-	const levels = new Map<string, number>([...patients.keys()].map((id) => [id, 0]));
+	// Patients with the same quasi-identifiers always move together: generalise their groups.
+	const index = new Map<string, number>();
+	const groups: { q: QuasiIdentifiers; n: number }[] = [];
+	const groupOf = new Map<string, number>();
+	for (const [id, q] of patients) {
+		const key = `${q.condition}\u0000${q.sex}\u0000${q.age}`;
+		let i = index.get(key);
+		if (i === undefined) {
+			i = groups.length;
+			index.set(key, i);
+			groups.push({ q, n: 0 });
+		}
+		groups[i]!.n++;
+		groupOf.set(id, i);
+	}
+	const g = generaliseGroups(groups, k);
+	const levels = new Map<string, number>();
+	const suppressed: string[] = [];
+	for (const [id, i] of groupOf) {
+		const level = g.levels[i];
+		if (level === null || level === undefined) suppressed.push(id);
+		else levels.set(id, level);
+	}
+	return { levels, suppressed, generalisedPatients: g.generalisedPatients, smallestGroup: g.smallestGroup };
+}
+
+export interface GroupGeneralisation {
+	/** Level per group (index into LEVELS); null: the group's patients are left out. */
+	levels: (number | null)[];
+	suppressedPatients: number;
+	generalisedPatients: number;
+	smallestGroup: number | null;
+}
+
+/**
+ * The same generalisation for patients counted by identical quasi-identifiers (`n` patients with
+ * `q`): memory grows with the number of distinct combinations, not of patients.
+ */
+export function generaliseGroups(groups: { q: QuasiIdentifiers; n: number }[], k: number): GroupGeneralisation {
+	const levels: (number | null)[] = groups.map(() => 0);
 	for (;;) {
-		const groups = new Map<string, string[]>();
-		for (const [id, level] of levels) {
-			const key = keyOf(generalised(patients.get(id)!, level));
-			const group = groups.get(key);
-			if (group) group.push(id);
-			else groups.set(key, [id]);
-		}
-		const small = [...groups.values()].filter((ids) => ids.length < k);
+		const cells = new Map<string, { n: number; members: number[] }>();
+		groups.forEach((g, i) => {
+			const level = levels[i];
+			if (level === null || level === undefined) return;
+			const key = keyOf(generalised(g.q, level));
+			const cell = cells.get(key);
+			if (cell) {
+				cell.n += g.n;
+				cell.members.push(i);
+			} else cells.set(key, { n: g.n, members: [i] });
+		});
+		const small = [...cells.values()].filter((c) => c.n < k);
 		if (small.length === 0) {
-			const sizes = [...groups.values()].map((g) => g.length);
-			return {
-				levels,
-				suppressed: [...patients.keys()].filter((id) => !levels.has(id)),
-				generalisedPatients: [...levels.values()].filter((l) => l > 0).length,
-				smallestGroup: sizes.length ? Math.min(...sizes) : null
-			};
+			let suppressedPatients = 0;
+			let generalisedPatients = 0;
+			groups.forEach((g, i) => {
+				const level = levels[i];
+				if (level === null || level === undefined) suppressedPatients += g.n;
+				else if (level > 0) generalisedPatients += g.n;
+			});
+			const sizes = [...cells.values()].map((c) => c.n);
+			return { levels, suppressedPatients, generalisedPatients, smallestGroup: sizes.length ? Math.min(...sizes) : null };
 		}
-		for (const ids of small) {
-			for (const id of ids) {
-				const next = levels.get(id)! + 1;
-				if (next >= LEVELS.length) levels.delete(id);
-				else levels.set(id, next);
+		for (const cell of small) {
+			for (const i of cell.members) {
+				const next = levels[i]! + 1;
+				levels[i] = next >= LEVELS.length ? null : next;
 			}
 		}
 	}

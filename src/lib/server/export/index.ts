@@ -7,7 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { executeRows, type Db } from '../db';
 import { patientSelection } from '../patients';
-import { generaliseToK, generalised, type QuasiIdentifiers } from '../../export/anonymise';
+import { generaliseGroups, generalised, type QuasiIdentifiers } from '../../export/anonymise';
 import { csvLine } from '../../export/csv';
 import { getInstrument } from '../../instruments';
 
@@ -40,9 +40,46 @@ export interface ExportPlan {
 	suppressedPatients: number;
 	generalisedPatients: number;
 	smallestGroup: number | null;
-	levels: Map<string, number>;
-	quasi: Map<string, QuasiIdentifiers>;
+	/** The exported patients in id order, 16 bytes each (so a plan of 200,000 patients is 3 MB). */
+	ids: Buffer;
+	/** Each exported patient's group (index into `groups`). */
+	groupOf: Uint32Array;
+	/** Distinct quasi-identifiers with their generalisation level. */
+	groups: { q: QuasiIdentifiers; level: number }[];
 	columns: string[];
+}
+
+const uuidBytes = (id: string) => Buffer.from(id.replace(/-/g, ''), 'hex');
+function uuidText(b: Buffer, at: number): string {
+	const h = b.toString('hex', at, at + 16);
+	return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Exported patients `from` to `to` (positions in id order) with their generalised quasi-identifiers. */
+function exportedPatients(plan: ExportPlan, from: number, to: number): { id: string; condition: string; sex: string; ageBand: string }[] {
+	const out = [];
+	for (let j = from; j < Math.min(to, plan.patients); j++) {
+		const group = plan.groups[plan.groupOf[j]!]!;
+		out.push({ id: uuidText(plan.ids, j * 16), ...generalised(group.q, group.level) });
+	}
+	return out;
+}
+
+/**
+ * The rows of a query, a page at a time: with PostgreSQL through a cursor (one statement, one
+ * snapshot, bounded memory), with PGlite (in-process, small clinics) all at once.
+ */
+async function* rowPages(db: Db, query: SQL, size = 10_000): AsyncGenerator<Record<string, unknown>[]> {
+	const client = (db as unknown as { $client?: { unsafe?: unknown } }).$client;
+	const dialect = (db as unknown as { dialect?: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } }).dialect;
+	if (client && typeof client.unsafe === 'function' && dialect) {
+		const q = dialect.sqlToQuery(query);
+		const unsafe = client.unsafe as (text: string, params: unknown[]) => { cursor(n: number): AsyncIterable<Record<string, unknown>[]> };
+		yield* unsafe.call(client, q.sql, q.params).cursor(size);
+		return;
+	}
+	const rows = await executeRows(db, query);
+	for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
 }
 
 /**
@@ -51,11 +88,9 @@ export interface ExportPlan {
  * preview) also counts the rows the file will have; the download does not need the count and
  * skips the scores, which halves the work done before the first byte.
  */
-export async function planExport(db: Db, o: ExportOptions, { countRows = true }: { countRows?: boolean } = {}): Promise<ExportPlan> {
-	const rows = countRows
-		? await executeRows(
-				db,
-				sql`
+export async function planExport(db: Db, o: ExportOptions, { countRows = true, pageSize = 10_000 }: { countRows?: boolean; pageSize?: number } = {}): Promise<ExportPlan> {
+	const query = countRows
+		? sql`
 			select p.id, p.condition_code, p.sex,
 				extract(year from age(min(v.visit_date), p.date_of_birth))::int as age,
 				count(rs.*)::int as rows
@@ -64,11 +99,9 @@ export async function planExport(db: Db, o: ExportOptions, { countRows = true }:
 			join responses r on r.visit_id = v.id and ${instrumentFilter(o)}
 			join response_scores rs on rs.response_id = r.id
 			where ${patientFilter(o)}
-			group by p.id, p.condition_code, p.sex, p.date_of_birth`
-			)
-		: await executeRows(
-				db,
-				sql`
+			group by p.id, p.condition_code, p.sex, p.date_of_birth
+			order by p.id`
+		: sql`
 			select p.id, p.condition_code, p.sex,
 				extract(year from age(min(v.visit_date), p.date_of_birth))::int as age,
 				0 as rows
@@ -76,19 +109,62 @@ export async function planExport(db: Db, o: ExportOptions, { countRows = true }:
 			join visits v on v.patient_id = p.id and not v.voided
 			where ${patientFilter(o)}
 				and exists (select 1 from responses r join response_scores rs on rs.response_id = r.id where r.visit_id = v.id and ${instrumentFilter(o)})
-			group by p.id, p.condition_code, p.sex, p.date_of_birth`
-			);
-	const quasi = new Map<string, QuasiIdentifiers>(rows.map((r) => [String(r.id), { condition: String(r.condition_code), sex: String(r.sex), age: Number(r.age) }]));
-	const g = generaliseToK(quasi, o.k);
-	const kept = rows.filter((r) => g.levels.has(String(r.id)));
+			group by p.id, p.condition_code, p.sex, p.date_of_birth
+			order by p.id`;
+	// One pass keeps, per patient, 16 bytes of id and a group number; the groups are the distinct
+	// (condition, sex, age) — their sizes are all the generalisation needs.
+	const groupIndex = new Map<string, number>();
+	const groups: { q: QuasiIdentifiers; n: number; rows: number }[] = [];
+	const idPages: Buffer[] = [];
+	const groupPages: Uint32Array[] = [];
+	for await (const page of rowPages(db, query, pageSize)) {
+		const pageIds = Buffer.allocUnsafe(page.length * 16);
+		const pageGroups = new Uint32Array(page.length);
+		page.forEach((r, j) => {
+			const q: QuasiIdentifiers = { condition: String(r.condition_code), sex: String(r.sex), age: Number(r.age) };
+			const key = `${q.condition}\u0000${q.sex}\u0000${q.age}`;
+			let g = groupIndex.get(key);
+			if (g === undefined) {
+				g = groups.length;
+				groupIndex.set(key, g);
+				groups.push({ q, n: 0, rows: 0 });
+			}
+			groups[g]!.n++;
+			groups[g]!.rows += Number(r.rows);
+			uuidBytes(String(r.id)).copy(pageIds, j * 16);
+			pageGroups[j] = g;
+		});
+		idPages.push(pageIds);
+		groupPages.push(pageGroups);
+	}
+	const ids = Buffer.concat(idPages);
+	const count = ids.length / 16;
+	const groupOf = new Uint32Array(count);
+	let offset = 0;
+	for (const pageGroups of groupPages) {
+		groupOf.set(pageGroups, offset);
+		offset += pageGroups.length;
+	}
+	const g = generaliseGroups(groups, o.k);
+	// Keep the exported patients only, renumbering the groups that stay.
+	const kept: { q: QuasiIdentifiers; level: number }[] = [];
+	const renumber = g.levels.map((level, i) => (level === null ? -1 : kept.push({ q: groups[i]!.q, level }) - 1));
+	let patients = 0;
+	for (let j = 0; j < count; j++) {
+		const to = renumber[groupOf[j]!]!;
+		if (to < 0) continue;
+		ids.copy(ids, patients * 16, j * 16, j * 16 + 16);
+		groupOf[patients++] = to;
+	}
 	return {
-		patients: kept.length,
-		rows: kept.reduce((a, r) => a + Number(r.rows), 0),
-		suppressedPatients: g.suppressed.length,
+		patients,
+		rows: groups.reduce((a, grp, i) => a + (g.levels[i] === null ? 0 : grp.rows), 0),
+		suppressedPatients: g.suppressedPatients,
 		generalisedPatients: g.generalisedPatients,
 		smallestGroup: g.smallestGroup,
-		levels: g.levels,
-		quasi,
+		ids: ids.subarray(0, patients * 16),
+		groupOf: groupOf.subarray(0, patients),
+		groups: kept,
 		columns: [...BASE_COLUMNS, ...itemColumns(o)]
 	};
 }
@@ -109,13 +185,11 @@ export function pseudonymiser(mode: ExportOptions['pseudonyms'], stableSecret: s
 async function* batchChunks(db: Db, o: ExportOptions, plan: ExportPlan, secret: string, batch: number): AsyncGenerator<{ data: string; rows: number }> {
 	const pseudonym = pseudonymiser(o.pseudonyms, secret);
 	const items = itemColumns(o).map((col) => col.split('__') as [string, string]);
-	const ids = [...plan.levels.keys()].sort();
 	const itemCells = items.map(([id, key]) => sql`, ',', case when r.instrument_id = ${id} then coalesce(r.answers ->> ${key}, '') else '' end`);
 	const fetchBatch = async (i: number): Promise<{ data: string; rows: number }> => {
-		const meta = ids.slice(i, i + batch).map((id) => {
-			const g = generalised(plan.quasi.get(id)!, plan.levels.get(id)!);
+		const meta = exportedPatients(plan, i, i + batch).map((g) => {
 			// The patient's first four cells, made (and escaped) here once.
-			return { patient_id: id, prefix: csvLine([pseudonym(id), g.condition, g.sex, g.ageBand]).slice(0, -2) + ',' };
+			return { patient_id: g.id, prefix: csvLine([pseudonym(g.id), g.condition, g.sex, g.ageBand]).slice(0, -2) + ',' };
 		});
 		const [row] = await executeRows(
 			db,
@@ -152,10 +226,10 @@ async function* batchChunks(db: Db, o: ExportOptions, plan: ExportPlan, secret: 
 		p.catch(() => {});
 		return p;
 	};
-	let next = ids.length > 0 ? start(0) : null;
+	let next = plan.patients > 0 ? start(0) : null;
 	for (let i = 0; next; i += batch) {
 		const current = await next;
-		next = i + batch < ids.length ? start(i + batch) : null;
+		next = i + batch < plan.patients ? start(i + batch) : null;
 		if (current.rows > 0) yield current;
 	}
 }
@@ -215,12 +289,8 @@ async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPla
 		const [id, key] = col.split('__') as [string, string];
 		return `, case when r.instrument_id = ${literal(id)} then r.answers ->> ${literal(key)} end`;
 	});
-	const ids = [...plan.levels.keys()].sort();
-	for (let i = 0; i < ids.length; i += batch) {
-		const meta = ids.slice(i, i + batch).map((id) => {
-			const g = generalised(plan.quasi.get(id)!, plan.levels.get(id)!);
-			return { patient_id: id, pseudonym: pseudonym(id), condition: g.condition, sex: g.sex, age_band: g.ageBand };
-		});
+	for (let i = 0; i < plan.patients; i += batch) {
+		const meta = exportedPatients(plan, i, i + batch).map((g) => ({ patient_id: g.id, pseudonym: pseudonym(g.id), condition: g.condition, sex: g.sex, age_band: g.ageBand }));
 		const query = `copy (
 			with meta as (
 				select * from json_to_recordset(${literal(JSON.stringify(meta))}::json) as m(patient_id uuid, pseudonym text, condition text, sex text, age_band text)
