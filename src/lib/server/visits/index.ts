@@ -77,20 +77,25 @@ export function scoreAll(inputs: ResponseInput[]): { scored: Scored[]; errors: R
 async function insertResponses(tx: Db, actor: Actor, visitId: string, list: Scored[]): Promise<AuditEntry[]> {
 	if (list.length === 0) return [];
 	const ids = list.map(() => randomUUID());
-	await tx.insert(responses).values(
-		list.map((s, i) => ({
-			id: ids[i],
-			visitId,
-			instrumentId: s.instrumentId,
-			instrumentVersion: s.version,
-			scoringVersion: s.scoringVersion,
-			answers: s.answers,
-			enteredBy: actor.id
-		}))
-	);
-	const scoreRows = list.flatMap((s, i) => Object.entries(s.scores).map(([scale, value]) => ({ responseId: ids[i]!, instrumentId: s.instrumentId, scale, value })));
+	const { responseRows, scoreRows } = rowsOf(actor, visitId, list, ids);
+	await tx.insert(responses).values(responseRows);
 	if (scoreRows.length > 0) await tx.insert(responseScores).values(scoreRows);
 	return responseAuditRows(actor, visitId, list, ids);
+}
+
+/** The rows of new responses (ids given) and of their scores. */
+function rowsOf(actor: Actor, visitId: string, list: Scored[], ids: string[]) {
+	const responseRows = list.map((s, i) => ({
+		id: ids[i]!,
+		visitId,
+		instrumentId: s.instrumentId,
+		instrumentVersion: s.version,
+		scoringVersion: s.scoringVersion,
+		answers: s.answers,
+		enteredBy: actor.id
+	}));
+	const scoreRows = list.flatMap((s, i) => Object.entries(s.scores).map(([scale, value]) => ({ responseId: ids[i]!, instrumentId: s.instrumentId, scale, value })));
+	return { responseRows, scoreRows };
 }
 
 function responseAuditRows(actor: Actor, visitId: string, list: Scored[], ids: string[]): AuditEntry[] {
@@ -166,16 +171,7 @@ export async function recordVisit(
 	const responseIds = scored.map(() => randomUUID());
 	const instruments = scored.map((x) => x.instrumentId);
 	const visitRow = { id: visitId, ...visit, patientId, createdBy: actor.id };
-	const responseRows = scored.map((s, i) => ({
-		id: responseIds[i]!,
-		visitId,
-		instrumentId: s.instrumentId,
-		instrumentVersion: s.version,
-		scoringVersion: s.scoringVersion,
-		answers: s.answers,
-		enteredBy: actor.id
-	}));
-	const scoreRows = scored.flatMap((s, i) => Object.entries(s.scores).map(([scale, value]) => ({ responseId: responseIds[i]!, instrumentId: s.instrumentId, scale, value })));
+	const { responseRows, scoreRows } = rowsOf(actor, visitId, scored, responseIds);
 	try {
 		await db.transaction(async (tx) => {
 			// Foreign keys are checked at the end of the statement, so the CTEs' order does not matter.
