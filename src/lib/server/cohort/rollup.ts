@@ -183,19 +183,6 @@ const DAY_MS = 86_400_000;
 const days = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
 
 /**
- * After a new visit was inserted (with its responses and scores), with the patient locked: appends
- * the difference it makes. The common case — the visit comes after every other visit of the
- * patient with a value on that scale — needs only the baseline, the count and the latest value per
- * scale (one small query), and changes a handful of counts exactly as `points` would: a new visit
- * number, the week bucket it falls in (replacing the previous latest visit's value when that was
- * in the same bucket), and the latest change. A visit entered out of date order falls back to
- * reading the patient's points without and with it.
- */
-export async function rollupVisitAdded(tx: Db, patientId: string, visitId: string, instruments: string[]): Promise<void> {
-	await writeDeltas(tx, await visitAddedDeltas(tx, patientId, visitId, instruments, await visitAddedFacts(tx, patientId, visitId, instruments)));
-}
-
-/**
  * What `visitAddedDeltas` needs, per scale the new visit has a value on: its value, the patient's
  * condition, and over the patient's other visits the count, baseline, latest value, and whether
  * any comes after the new one. One plain statement — the patient's values of these instruments in
@@ -248,7 +235,14 @@ export async function visitAddedFacts(tx: Db, patientId: string, visitId: string
 	return facts;
 }
 
-/** The rollup difference a new visit makes, from `visitAddedFacts` (or, out of order, from the patient's points). */
+/**
+ * The rollup difference a new visit makes, once it is inserted (with its responses and scores)
+ * and the patient is locked, from `visitAddedFacts`. The common case — the visit comes after every
+ * other visit of the patient with a value on that scale — changes a handful of counts exactly as
+ * `points` would: a new visit number, the week bucket it falls in (replacing the previous latest
+ * visit's value when that was in the same bucket), and the latest change. A visit entered out of
+ * date order falls back to reading the patient's points without and with it.
+ */
 export async function visitAddedDeltas(tx: Db, patientId: string, visitId: string, instruments: string[], rows: Record<string, unknown>[]): Promise<Point[]> {
 	const only = [...new Set(instruments)];
 	const scales = new Set(rows.map((r) => `${r.instrument_id}|${r.scale}`));
