@@ -65,19 +65,8 @@ function exportedPatients(plan: ExportPlan, from: number, to: number): { id: str
 	return out;
 }
 
-/**
- * The rows of a query, a page at a time: with PostgreSQL through a cursor (one statement, one
- * snapshot, bounded memory), with PGlite (in-process, small clinics) all at once.
- */
+/** The rows of a query, handed over a page at a time (the pages are dropped as they are read). */
 async function* rowPages(db: Db, query: SQL, size = 10_000): AsyncGenerator<Record<string, unknown>[]> {
-	const client = (db as unknown as { $client?: { unsafe?: unknown } }).$client;
-	const dialect = (db as unknown as { dialect?: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } }).dialect;
-	if (client && typeof client.unsafe === 'function' && dialect) {
-		const q = dialect.sqlToQuery(query);
-		const unsafe = client.unsafe as (text: string, params: unknown[]) => { cursor(n: number): AsyncIterable<Record<string, unknown>[]> };
-		yield* unsafe.call(client, q.sql, q.params).cursor(size);
-		return;
-	}
 	const rows = await executeRows(db, query);
 	for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
 }
