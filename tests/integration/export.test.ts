@@ -62,11 +62,9 @@ describe(`anonymised export (${driverName})`, () => {
 		expect(plan).toMatchObject({ patients: 4, rows: 11, suppressedPatients: 1, generalisedPatients: 4, smallestGroup: 4 });
 	});
 
-	it('plans the same whether the patients are read in one page or many, with or without counting rows', async () => {
+	it('plans the same patients and groups with or without counting rows', async () => {
 		const whole = await planExport(db, base);
-		const paged = await planExport(db, base, { pageSize: 2 });
-		expect(paged).toEqual(whole);
-		const forDownload = await planExport(db, base, { countRows: false, pageSize: 3 });
+		const forDownload = await planExport(db, base, { countRows: false });
 		expect({ ...forDownload, rows: whole.rows }).toEqual(whole);
 		expect(whole.ids.length).toBe(16 * whole.patients);
 	});

@@ -65,19 +65,13 @@ function exportedPatients(plan: ExportPlan, from: number, to: number): { id: str
 	return out;
 }
 
-/** The rows of a query, handed over a page at a time (the pages are dropped as they are read). */
-async function* rowPages(db: Db, query: SQL, size = 10_000): AsyncGenerator<Record<string, unknown>[]> {
-	const rows = await executeRows(db, query);
-	for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
-}
-
 /**
  * Who is exported and how far their quasi-identifiers are generalised. Age is whole years at the
  * patient's baseline (first non-voided visit with a selected instrument). `countRows` (the
  * preview) also counts the rows the file will have; the download does not need the count and
  * skips the scores, which halves the work done before the first byte.
  */
-export async function planExport(db: Db, o: ExportOptions, { countRows = true, pageSize = 10_000 }: { countRows?: boolean; pageSize?: number } = {}): Promise<ExportPlan> {
+export async function planExport(db: Db, o: ExportOptions, { countRows = true }: { countRows?: boolean } = {}): Promise<ExportPlan> {
 	const query = countRows
 		? sql`
 			select p.id, p.condition_code, p.sex,
@@ -100,40 +94,29 @@ export async function planExport(db: Db, o: ExportOptions, { countRows = true, p
 				and exists (select 1 from responses r join response_scores rs on rs.response_id = r.id where r.visit_id = v.id and ${instrumentFilter(o)})
 			group by p.id, p.condition_code, p.sex, p.date_of_birth
 			order by p.id`;
-	// One pass keeps, per patient, 16 bytes of id and a group number; the groups are the distinct
-	// (condition, sex, age) — their sizes are all the generalisation needs.
+	// Kept per patient: 16 bytes of id and a group number (the rows read are dropped after this
+	// pass); the groups are the distinct (condition, sex, age) — their sizes are all the
+	// generalisation needs.
 	const groupIndex = new Map<string, number>();
 	const groups: { q: QuasiIdentifiers; n: number; rows: number }[] = [];
-	const idPages: Buffer[] = [];
-	const groupPages: Uint32Array[] = [];
-	for await (const page of rowPages(db, query, pageSize)) {
-		const pageIds = Buffer.allocUnsafe(page.length * 16);
-		const pageGroups = new Uint32Array(page.length);
-		page.forEach((r, j) => {
-			const q: QuasiIdentifiers = { condition: String(r.condition_code), sex: String(r.sex), age: Number(r.age) };
-			const key = `${q.condition}\u0000${q.sex}\u0000${q.age}`;
-			let g = groupIndex.get(key);
-			if (g === undefined) {
-				g = groups.length;
-				groupIndex.set(key, g);
-				groups.push({ q, n: 0, rows: 0 });
-			}
-			groups[g]!.n++;
-			groups[g]!.rows += Number(r.rows);
-			uuidBytes(String(r.id)).copy(pageIds, j * 16);
-			pageGroups[j] = g;
-		});
-		idPages.push(pageIds);
-		groupPages.push(pageGroups);
-	}
-	const ids = Buffer.concat(idPages);
-	const count = ids.length / 16;
-	const groupOf = new Uint32Array(count);
-	let offset = 0;
-	for (const pageGroups of groupPages) {
-		groupOf.set(pageGroups, offset);
-		offset += pageGroups.length;
-	}
+	const rows = await executeRows(db, query);
+	const ids = Buffer.allocUnsafe(rows.length * 16);
+	const groupOf = new Uint32Array(rows.length);
+	const count = rows.length;
+	rows.forEach((r, j) => {
+		const q: QuasiIdentifiers = { condition: String(r.condition_code), sex: String(r.sex), age: Number(r.age) };
+		const key = `${q.condition}\u0000${q.sex}\u0000${q.age}`;
+		let g = groupIndex.get(key);
+		if (g === undefined) {
+			g = groups.length;
+			groupIndex.set(key, g);
+			groups.push({ q, n: 0, rows: 0 });
+		}
+		groups[g]!.n++;
+		groups[g]!.rows += Number(r.rows);
+		uuidBytes(String(r.id)).copy(ids, j * 16);
+		groupOf[j] = g;
+	});
 	const g = generaliseGroups(groups, o.k);
 	// Keep the exported patients only, renumbering the groups that stay.
 	const kept: { q: QuasiIdentifiers; level: number }[] = [];
