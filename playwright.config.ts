@@ -11,8 +11,9 @@ if (!executablePath && !fs.existsSync(chromium.executablePath())) {
 	);
 }
 
-const PGLITE_PORT = 4174;
-const POSTGRES_PORT = 4173;
+// Ports can be moved (E2E_PGLITE_PORT, E2E_POSTGRES_PORT) so two runs on one machine do not collide.
+const PGLITE_PORT = Number(process.env.E2E_PGLITE_PORT || 4174);
+const POSTGRES_PORT = Number(process.env.E2E_POSTGRES_PORT || 4173);
 const withPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
 const projects: PlaywrightTestConfig['projects'] = [
