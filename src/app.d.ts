@@ -1,4 +1,4 @@
-import type { SessionInfo, SessionUser } from '$lib/server/auth/session';
+import type { PendingStep, SessionInfo, SessionUser } from '$lib/server/auth/session';
 
 declare global {
 	namespace App {
@@ -10,6 +10,8 @@ declare global {
 			requestId: string;
 			user: SessionUser | null;
 			session: SessionInfo | null;
+			/** Password proven, second factor not yet: only the sign-in steps open (user stays null). */
+			pending: { user: SessionUser; step: PendingStep } | null;
 		}
 	}
 }

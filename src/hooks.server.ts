@@ -30,6 +30,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 	event.locals.requestId = crypto.randomUUID();
 	event.locals.user = null;
 	event.locals.session = null;
+	event.locals.pending = null;
 
 	// Scripts: a personal API token, accepted on /api/ only (never for pages or form actions).
 	const bearer = event.request.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
@@ -40,7 +41,8 @@ export const handle: Handle = async ({ event, resolve }) => {
 		const { session, user } = await validateSessionToken(db(), token, sessionLimits());
 		if (session) {
 			event.locals.session = session;
-			event.locals.user = user;
+			if (session.pending) event.locals.pending = { user, step: session.pending };
+			else event.locals.user = user;
 		} else {
 			clearSessionCookie(event.cookies, event.url);
 		}

@@ -13,6 +13,7 @@ export const NAV: readonly NavLink[] = [
 	{ href: '/export', label: 'Export', roles: ['clinician', 'researcher', 'admin'] },
 	{ href: '/admin/users', label: 'Users', roles: ['admin'] },
 	{ href: '/admin/conditions', label: 'Conditions', roles: ['admin'] },
+	{ href: '/admin/security', label: 'Security', roles: ['admin'] },
 	{ href: '/admin/audit', label: 'Audit log', roles: ['admin'] }
 ];
 

@@ -7,8 +7,12 @@ import {
 	SESSION_COOKIE,
 	createSession,
 	generateSessionToken,
+	invalidateSession,
+	type PendingStep,
 	type SessionLimits
 } from './auth/session';
+import { mfaRequiredRoles, mfaState } from './auth/mfa';
+import type { Role } from './db/schema';
 import type { ThrottleLimits } from './auth/throttle';
 
 export { db };
@@ -53,8 +57,26 @@ export async function needsSetup(): Promise<boolean> {
 }
 
 /** Creates a session for a user who has just proved who they are, and sets its cookie. */
-export async function startSession(cookies: Cookies, url: URL, userId: string): Promise<void> {
+export async function startSession(cookies: Cookies, url: URL, userId: string, pending: PendingStep | null = null): Promise<void> {
 	const token = generateSessionToken();
-	const session = await createSession(db(), token, userId, sessionLimits());
+	const session = await createSession(db(), token, userId, sessionLimits(), new Date(), pending);
 	setSessionCookie(cookies, url, token, session.expiresAt);
+}
+
+/**
+ * After the password: a full session, or a pending one that asks for the code from the
+ * authenticator ('verify') or, where the administrator requires it for the role, its set-up
+ * ('enrol'). Returns the step still to do, or null when signed in.
+ */
+export async function beginSignIn(cookies: Cookies, url: URL, user: { id: string; role: Role }): Promise<PendingStep | null> {
+	const [state, required] = await Promise.all([mfaState(db(), user.id), mfaRequiredRoles(db())]);
+	const step: PendingStep | null = state.enabled ? 'verify' : required.includes(user.role) ? 'enrol' : null;
+	await startSession(cookies, url, user.id, step);
+	return step;
+}
+
+/** The second factor is proven: the pending session is replaced by a new, full one (new id). */
+export async function finishSignIn(cookies: Cookies, url: URL, pendingSessionId: string, userId: string): Promise<void> {
+	await invalidateSession(db(), pendingSessionId);
+	await startSession(cookies, url, userId);
 }

@@ -17,10 +17,14 @@ export interface SessionUser {
 	role: Role;
 }
 
+export type PendingStep = 'verify' | 'enrol';
+
 export interface SessionInfo {
 	id: string;
 	expiresAt: Date;
 	idleExpiresAt: Date;
+	/** Password proven, second factor not yet: the session opens only the sign-in steps. */
+	pending: PendingStep | null;
 }
 
 export interface SessionLimits {
@@ -30,6 +34,8 @@ export interface SessionLimits {
 
 // last_seen_at is written at most this often, so a busy page does not write on every request.
 const TOUCH_INTERVAL_MS = 60_000;
+// A half-finished sign-in (password proven, code not yet typed) lasts this long.
+const PENDING_MINUTES = 10;
 
 /** 20 random bytes (ASVS: at least 128 bits of entropy), base32. */
 export function generateSessionToken(): string {
@@ -47,12 +53,14 @@ export async function createSession(
 	token: string,
 	userId: string,
 	limits: SessionLimits,
-	now = new Date()
+	now = new Date(),
+	pending: PendingStep | null = null
 ): Promise<SessionInfo> {
 	const id = sessionIdFromToken(token);
-	const expiresAt = new Date(now.getTime() + limits.maxHours * 3_600_000);
-	await db.insert(sessions).values({ id, userId, createdAt: now, lastSeenAt: now, expiresAt });
-	return { id, expiresAt, idleExpiresAt: idleExpiry(now, expiresAt, limits) };
+	const lifetime = pending ? PENDING_MINUTES * 60_000 : limits.maxHours * 3_600_000;
+	const expiresAt = new Date(now.getTime() + lifetime);
+	await db.insert(sessions).values({ id, userId, createdAt: now, lastSeenAt: now, expiresAt, pending });
+	return { id, expiresAt, idleExpiresAt: idleExpiry(now, expiresAt, limits), pending };
 }
 
 function idleExpiry(lastSeen: Date, expiresAt: Date, limits: SessionLimits): Date {
@@ -76,6 +84,7 @@ export async function validateSessionToken(
 			id: sessions.id,
 			expiresAt: sessions.expiresAt,
 			lastSeenAt: sessions.lastSeenAt,
+			pending: sessions.pending,
 			userId: users.id,
 			email: users.email,
 			name: users.name,
@@ -97,7 +106,7 @@ export async function validateSessionToken(
 		await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, id));
 	}
 	return {
-		session: { id, expiresAt: row.expiresAt, idleExpiresAt: idleExpiry(lastSeen, row.expiresAt, limits) },
+		session: { id, expiresAt: row.expiresAt, idleExpiresAt: idleExpiry(lastSeen, row.expiresAt, limits), pending: row.pending },
 		user: { id: row.userId, email: row.email, name: row.name, role: row.role }
 	};
 }

@@ -79,7 +79,7 @@ export async function createFirstAdmin(
 	input: Omit<NewUser, 'role'>,
 	requestId?: string
 ): Promise<Result<string>> {
-	const problem = passwordProblem(input.password, input.email);
+	const problem = passwordProblem(input.password, input.email, input.name);
 	if (problem) return { ok: false, field: 'password', message: problem };
 	try {
 		const id = await db.transaction(async (tx) => {
@@ -99,7 +99,7 @@ export async function createFirstAdmin(
 class SetupClosed extends Error {}
 
 export async function createUser(db: Db, actor: Actor, input: NewUser): Promise<Result<string>> {
-	const problem = passwordProblem(input.password, input.email);
+	const problem = passwordProblem(input.password, input.email, input.name);
 	if (problem) return { ok: false, field: 'password', message: problem };
 	try {
 		const id = await db.transaction((tx) => insertUser(tx, actor, input, 'create'));
@@ -184,7 +184,7 @@ export async function setPassword(
 ): Promise<Result> {
 	const target = await getUser(db, userId);
 	if (!target) return { ok: false, field: 'form', message: 'No such user.' };
-	const problem = passwordProblem(password, target.email);
+	const problem = passwordProblem(password, target.email, target.name);
 	if (problem) return { ok: false, field: 'password', message: problem };
 	const passwordHash = await hashPassword(password);
 	await db.transaction(async (tx) => {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
 	bigint,
 	boolean,
+	customType,
 	check,
 	index,
 	pgTable,
@@ -11,6 +12,12 @@ import {
 	uniqueIndex,
 	uuid
 } from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+	dataType: () => 'bytea',
+	toDriver: (value) => Buffer.from(value),
+	fromDriver: (value) => new Uint8Array(value)
+});
 
 export const ROLES = ['admin', 'clinician', 'researcher'] as const;
 export type Role = (typeof ROLES)[number];
@@ -29,6 +36,12 @@ export const users = pgTable(
 		role: text('role', { enum: ROLES }).notNull(),
 		passwordHash: text('password_hash').notNull(),
 		active: boolean('active').notNull().default(true),
+		// TOTP (RFC 6238) for multi-factor sign-in: the key while it is being set up, the key in
+		// use, and the last time step accepted (a code is never accepted twice).
+		totpPendingKey: bytea('totp_pending_key'),
+		totpKey: bytea('totp_key'),
+		totpLastStep: bigint('totp_last_step', { mode: 'number' }),
+		totpEnabledAt: timestamp('totp_enabled_at', { withTimezone: true }),
 		...timestamps
 	},
 	(t) => [
@@ -36,7 +49,9 @@ export const users = pgTable(
 		check('users_email_lower', sql`${t.email} = lower(${t.email}) and position('@' in ${t.email}) > 1`),
 		check('users_name_present', sql`length(trim(${t.name})) between 1 and 200`),
 		check('users_role_known', sql`${t.role} in ('admin', 'clinician', 'researcher')`),
-		check('users_hash_argon2id', sql`${t.passwordHash} like '$argon2id$%'`)
+		check('users_hash_argon2id', sql`${t.passwordHash} like '$argon2id$%'`),
+		check('users_totp_key_length', sql`octet_length(${t.totpKey}) = 20 and octet_length(${t.totpPendingKey}) = 20`),
+		check('users_totp_enabled_with_key', sql`(${t.totpKey} is null) = (${t.totpEnabledAt} is null)`)
 	]
 );
 
@@ -50,10 +65,14 @@ export const sessions = pgTable(
 			.references(() => users.id),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
-		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull()
+		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+		// Not null while the password is proven but the second factor is not: 'verify' (enter a
+		// code) or 'enrol' (MFA is required and not yet set up). Such a session opens nothing else.
+		pending: text('pending', { enum: ['verify', 'enrol'] })
 	},
 	(t) => [
 		index('sessions_user_idx').on(t.userId),
+		check('sessions_pending_known', sql`${t.pending} in ('verify', 'enrol')`),
 		check('sessions_id_sha256', sql`${t.id} ~ '^[0-9a-f]{64}$'`),
 		check('sessions_expiry_after_creation', sql`${t.expiresAt} > ${t.createdAt}`)
 	]

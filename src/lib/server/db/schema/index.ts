@@ -3,3 +3,4 @@ export * from './audit';
 export * from './clinical';
 export * from './imports';
 export * from './rollups';
+export * from './security';

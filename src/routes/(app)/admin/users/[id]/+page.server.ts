@@ -4,6 +4,8 @@ import { invalid } from '$lib/server/form';
 import { requireRole } from '$lib/server/auth/guard';
 import { db } from '$lib/server/context';
 import { getUser, setPassword, updateUserAccess } from '$lib/server/users';
+import { mfaState, removeMfa } from '$lib/server/auth/mfa';
+import { invalidateUserSessions } from '$lib/server/auth/session';
 import { NewPasswordSchema, RoleSchema } from '$lib/validation/account';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
@@ -11,8 +13,9 @@ export const load: PageServerLoad = async (event) => {
 	requireRole(event, 'admin');
 	const user = await getUser(db(), event.params.id);
 	if (!user) error(404, { message: 'No such user' });
+	const mfa = await mfaState(db(), user.id);
 	return {
-		target: { id: user.id, name: user.name, email: user.email, role: user.role, active: user.active },
+		target: { id: user.id, name: user.name, email: user.email, role: user.role, active: user.active, mfa: mfa.enabled },
 		created: event.url.searchParams.has('created')
 	};
 };
@@ -40,5 +43,13 @@ export const actions: Actions = {
 		const result = await setPassword(db(), { id: admin.id, requestId: event.locals.requestId }, event.params.id, parsed.output);
 		if (!result.ok) return invalid({}, { [result.field]: result.message });
 		return { done: 'password' };
+	},
+	/** For a user who lost both phone and recovery codes: they set it up again at next sign-in. */
+	resetMfa: async (event) => {
+		const admin = requireRole(event, 'admin');
+		const removed = await removeMfa(db(), { id: admin.id, requestId: event.locals.requestId }, event.params.id, 'admin_reset');
+		if (!removed) return invalid({}, { mfa: 'This user has no two-factor sign-in to reset.' });
+		await invalidateUserSessions(db(), event.params.id);
+		return { done: 'mfa' };
 	}
 };

@@ -1,0 +1,35 @@
+// Where the administrator requires two-factor sign-in for a role, a user who has none sets it up
+// here, between password and first page. Only a pending 'enrol' session opens this page.
+import { redirect } from '@sveltejs/kit';
+import { invalid } from '$lib/server/form';
+import { safeNext } from '$lib/server/auth/guard';
+import { beginEnrolment, confirmEnrolment } from '$lib/server/auth/mfa';
+import { isThrottled, recordAttempt } from '$lib/server/auth/throttle';
+import { db, finishSignIn, throttleLimits } from '$lib/server/context';
+import { formValues } from '$lib/validation/form';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals, url }) => {
+	const next = safeNext(url.searchParams.get('next'));
+	if (locals.pending?.step !== 'enrol') redirect(303, locals.user ? next : '/login');
+	return { next, enrolment: await beginEnrolment(db(), locals.pending.user.id) };
+};
+
+export const actions: Actions = {
+	confirm: async (event) => {
+		const pending = event.locals.pending;
+		if (pending?.step !== 'enrol' || !event.locals.session) redirect(303, '/login');
+		const values = formValues(await event.request.formData(), ['code', 'next']);
+		const address = event.getClientAddress();
+		if (await isThrottled(db(), pending.user.email, address, throttleLimits())) {
+			return invalid({}, { code: 'Too many failed attempts. Wait a few minutes and try again.' }, 429);
+		}
+		const result = await confirmEnrolment(db(), { id: pending.user.id, requestId: event.locals.requestId }, values.code);
+		if (!result.ok) {
+			await recordAttempt(db(), pending.user.email, address, false);
+			return invalid({}, { code: result.message });
+		}
+		await finishSignIn(event.cookies, event.url, event.locals.session.id, pending.user.id);
+		return { codes: result.value };
+	}
+};
