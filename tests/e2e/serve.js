@@ -33,6 +33,8 @@ if (mode === 'pglite') {
 	process.exit(2);
 }
 
+// Every test client is 127.0.0.1: the per-address sign-in limit would make specs trip each other.
+process.env.LOGIN_THROTTLE_ADDRESS_MAX ||= '100000';
 process.env.PORT = port;
 process.env.HOST = '127.0.0.1';
 process.env.ORIGIN = `http://localhost:${port}`;

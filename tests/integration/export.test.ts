@@ -5,7 +5,9 @@ import { recordVisit, voidVisit } from '../../src/lib/server/visits';
 import { createHash } from 'node:crypto';
 import { desc, eq } from 'drizzle-orm';
 import { auditLog } from '../../src/lib/server/db/schema';
-import { exportLines, planExport, type ExportOptions } from '../../src/lib/server/export';
+import { exportChunks, exportLines, planExport, type ExportOptions } from '../../src/lib/server/export';
+import { executeRows } from '../../src/lib/server/db';
+import { sql } from 'drizzle-orm';
 import { exportResponse } from '../../src/lib/server/export/download';
 import { driverName, resetDatabase, testDatabase } from './db';
 import { makeUser } from './helpers';
@@ -113,5 +115,22 @@ describe(`anonymised export (${driverName})`, () => {
 		expect(row).toMatchObject({ actorId, entity: 'export', requestId: 'req-export' });
 		expect(row!.after).toMatchObject({ rows: 11, patients: 4, sha256: createHash('sha256').update(bytes).digest('hex'), filters: { instruments: ['pain_nrs'] } });
 		expect(bytes.toString('utf8').split('\r\n').length - 2).toBe(11);
+	});
+
+	it('leaves no statement running and the connections usable when a download is abandoned half-way', async () => {
+		const plan = await planExport(db, base, { countRows: false });
+		const chunks = exportChunks(db, base, plan, SECRET, 'auto', 1);
+		expect((await chunks.next()).done).toBe(false);
+		expect((await chunks.next()).done).toBe(false);
+		await chunks.return(undefined);
+		if (driverName === 'postgres') {
+			const running = await executeRows(db, sql`select count(*)::int as n from pg_stat_activity where query like '/* export %' and state = 'active' and pid <> pg_backend_pid()`);
+			expect(running[0]!.n).toBe(0);
+		}
+		// Every pooled connection still answers (none is left waiting on an unfinished COPY).
+		const answers = await Promise.all(Array.from({ length: 8 }, () => executeRows(db, sql`select 1 as one`)));
+		expect(answers.map((r) => r[0]!.one)).toEqual(Array(8).fill(1));
+		// And a whole export after it gives every row.
+		expect((await csv(base)).lines).toHaveLength(12);
 	});
 });

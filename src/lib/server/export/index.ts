@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * The anonymised export: one row per patient × visit × instrument × scale, with generalised
  * quasi-identifiers, a pseudonym instead of any identifier, and no calendar dates or free text.
@@ -237,9 +238,11 @@ function toCrlf(pieces: Buffer[]): { bytes: Buffer; rows: number } {
 const COPY_PIECE = 64 * 1024;
 
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+/** A PostgreSQL array literal of text elements, itself as an SQL string literal. */
+const arrayLiteral = (values: string[]) => literal(`{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`);
 
 interface CopyClient {
-	unsafe(query: string): { readable(): Promise<AsyncIterable<Buffer> & { destroy(): void }> };
+	unsafe(query: string): PromiseLike<unknown> & { readable(): Promise<AsyncIterable<Buffer> & { destroy(): void }> };
 }
 /** The postgres.js client behind a drizzle handle, when there is one (PGlite has no COPY TO STDOUT). */
 function copyClient(db: Db): CopyClient | null {
@@ -250,9 +253,16 @@ function copyClient(db: Db): CopyClient | null {
 /**
  * With PostgreSQL: the same rows as `exportChunks`, produced by COPY … TO STDOUT (CSV) — the
  * database's own writer — for a batch of patients per statement. COPY takes no parameters, so the
- * batch's pseudonyms and generalised quasi-identifiers are inlined as one escaped JSON literal
- * (every other value in the statement is a registry id). No cell needs quoting or neutralising:
- * pseudonyms are hex, the rest codes, bands and numbers.
+ * batch's pseudonyms and generalised quasi-identifiers are inlined as array literals (every other
+ * value in the statement is a registry id). No cell needs quoting or neutralising: pseudonyms are
+ * hex, the rest codes, bands and numbers.
+ *
+ * The plan lists patients in id order, so a batch is also an id range: the visits are read by
+ * that range (an index range scan the planner can estimate), and the batch's own list comes from
+ * `unnest` of constant arrays, whose length the planner knows. (With the list as JSON, estimated
+ * at 100 rows, PostgreSQL chose a nested loop that ran for over 18 minutes on a 10,000-patient
+ * batch at 200,000 patients.) A download abandoned half-way cancels its running COPY, found by a
+ * tag in the statement, so it does not hold a connection until it would have finished.
  */
 async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPlan, secret: string, batch: number): AsyncGenerator<{ data: Uint8Array; rows: number }> {
 	const pseudonym = pseudonymiser(o.pseudonyms, secret);
@@ -261,47 +271,61 @@ async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPla
 		const [id, key] = col.split('__') as [string, string];
 		return `, case when r.instrument_id = ${literal(id)} then r.answers ->> ${literal(key)} end`;
 	});
-	for (let i = 0; i < plan.patients; i += batch) {
-		const meta = exportedPatients(plan, i, i + batch).map((g) => ({ patient_id: g.id, pseudonym: pseudonym(g.id), condition: g.condition, sex: g.sex, age_band: g.ageBand }));
-		const query = `copy (
-			with meta as (
-				select * from json_to_recordset(${literal(JSON.stringify(meta))}::json) as m(patient_id uuid, pseudonym text, condition text, sex text, age_band text)
-			), pv as (
-				select v.id, v.patient_id, v.kind, v.acupuncture_sessions, v.flare,
-					row_number() over w as visit_number, v.visit_date - first_value(v.visit_date) over w as days
-				from visits v
-				where v.patient_id in (select patient_id from meta) and not v.voided
-					and exists (select 1 from responses r where r.visit_id = v.id and r.instrument_id in (${instruments}))
-				window w as (partition by v.patient_id order by v.visit_date, v.created_at, v.id)
-			)
-			select m.pseudonym, m.condition, m.sex, m.age_band, pv.visit_number, pv.days, pv.kind, pv.acupuncture_sessions, pv.flare,
-				r.instrument_id, r.instrument_version, rs.scale, rs.value ${items.join(' ')}
-			from pv
-			join meta m on m.patient_id = pv.patient_id
-			join responses r on r.visit_id = pv.id and r.instrument_id in (${instruments})
-			join response_scores rs on rs.response_id = r.id
-			order by pv.patient_id, pv.visit_number, r.instrument_id collate "C", rs.scale collate "C"
-		) to stdout with (format csv)`;
-		const stream = await client.unsafe(query).readable();
-		try {
-			let pieces: Buffer[] = [];
-			let size = 0;
-			for await (const chunk of stream) {
-				pieces.push(chunk);
-				size += chunk.length;
-				if (size >= COPY_PIECE) {
+	const tag = `/* export ${randomUUID()} */`;
+	let finished = false;
+	try {
+		for (let i = 0; i < plan.patients; i += batch) {
+			const meta = exportedPatients(plan, i, i + batch);
+			const column = <K extends keyof (typeof meta)[number]>(k: K) => arrayLiteral(meta.map((m) => m[k]));
+			const query = `${tag} copy (
+				with meta as (
+					select * from unnest(${column('id')}::uuid[], ${arrayLiteral(meta.map((m) => pseudonym(m.id)))}::text[], ${column('condition')}::text[], ${column('sex')}::text[], ${column('ageBand')}::text[])
+						as m(patient_id, pseudonym, condition, sex, age_band)
+				), pv as (
+					select v.id, v.patient_id, v.kind, v.acupuncture_sessions, v.flare,
+						row_number() over w as visit_number, v.visit_date - first_value(v.visit_date) over w as days
+					from visits v
+					where v.patient_id between ${literal(meta[0]!.id)} and ${literal(meta[meta.length - 1]!.id)}
+						and v.patient_id in (select patient_id from meta) and not v.voided
+						and exists (select 1 from responses r where r.visit_id = v.id and r.instrument_id in (${instruments}))
+					window w as (partition by v.patient_id order by v.visit_date, v.created_at, v.id)
+				)
+				select m.pseudonym, m.condition, m.sex, m.age_band, pv.visit_number, pv.days, pv.kind, pv.acupuncture_sessions, pv.flare,
+					r.instrument_id, r.instrument_version, rs.scale, rs.value ${items.join(' ')}
+				from pv
+				join meta m on m.patient_id = pv.patient_id
+				join responses r on r.visit_id = pv.id and r.instrument_id in (${instruments})
+				join response_scores rs on rs.response_id = r.id
+				order by pv.patient_id, pv.visit_number, r.instrument_id collate "C", rs.scale collate "C"
+			) to stdout with (format csv)`;
+			const stream = await client.unsafe(query).readable();
+			try {
+				let pieces: Buffer[] = [];
+				let size = 0;
+				for await (const chunk of stream) {
+					pieces.push(chunk);
+					size += chunk.length;
+					if (size >= COPY_PIECE) {
+						const { bytes, rows } = toCrlf(pieces);
+						yield { data: bytes, rows };
+						pieces = [];
+						size = 0;
+					}
+				}
+				if (size > 0) {
 					const { bytes, rows } = toCrlf(pieces);
 					yield { data: bytes, rows };
-					pieces = [];
-					size = 0;
 				}
+			} finally {
+				stream.destroy();
 			}
-			if (size > 0) {
-				const { bytes, rows } = toCrlf(pieces);
-				yield { data: bytes, rows };
-			}
-		} finally {
-			stream.destroy();
+		}
+		finished = true;
+	} finally {
+		if (!finished) {
+			await Promise.resolve(
+				client.unsafe(`select pg_cancel_backend(pid) from pg_stat_activity where pid <> pg_backend_pid() and state = 'active' and starts_with(query, ${literal(tag)})`)
+			).catch((err) => console.error('Cancelling an abandoned export failed:', err));
 		}
 	}
 }
