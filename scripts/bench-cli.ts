@@ -145,7 +145,16 @@ for (let i = 0; ; i++) {
 	if (i > 600) throw new Error('server did not start');
 	await new Promise((r) => setTimeout(r, 100));
 }
-const results: Record<string, unknown> = { patients: N, date: new Date().toISOString(), node: process.version, seedSeconds };
+// Each part's result is written (JSON file) and printed as soon as it is measured, so a part
+// that fails or a run that is stopped keeps what was measured before it.
+const results: Record<string, unknown> = new Proxy({ patients: N, date: new Date().toISOString(), node: process.version, seedSeconds } as Record<string, unknown>, {
+	set(target, key, value) {
+		target[key as string] = value;
+		fs.writeFileSync(values.json!, JSON.stringify(target, null, 2) + '\n');
+		log(`Result ${String(key)}: ${JSON.stringify(value)}`);
+		return true;
+	}
+});
 const [counts] = await executeRows(db, sql`select (select count(*) from patients)::int as patients, (select count(*) from visits)::int as visits, (select count(*) from response_scores)::int as scores`);
 results.data = counts;
 log(`Data: ${JSON.stringify(counts)}`);
