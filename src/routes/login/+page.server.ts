@@ -22,7 +22,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 };
 
 export const actions: Actions = {
-	default: async (event) => {
+	password: async (event) => {
 		const data = await event.request.formData();
 		const values = formValues(data, ['email', 'password', 'next']);
 		const echo = { email: values.email };
