@@ -49,10 +49,16 @@ test('a clinician turns on two-factor sign-in, then signs in with a code and wit
 	await fresh.getByLabel('Code').fill('123456' === appCode(secret, 30) ? '654321' : '123456');
 	await fresh.getByRole('button', { name: 'Continue' }).click();
 	await expect(fresh.getByText('That code is not correct')).toBeVisible();
+	const sessionCookie = async () => (await fresh.context().cookies()).find((c) => c.name === 'ot_session')?.value;
+	const pendingToken = await sessionCookie();
 	// The next step's code (the phone a little ahead): a step not used at set-up.
 	await fresh.getByLabel('Code').fill(appCode(secret, 30));
 	await fresh.getByRole('button', { name: 'Continue' }).click();
 	await expect(fresh).toHaveURL(/\/patients$/);
+	// Signed in with a new session id; the half-way one is gone.
+	expect(await sessionCookie()).not.toBe(pendingToken);
+	const stale = await fresh.request.get('/patients', { headers: { cookie: `ot_session=${pendingToken}` }, maxRedirects: 0 });
+	expect(stale.status()).toBe(303);
 	await fresh.context().close();
 
 	const lostPhone = await (await browser.newContext({ baseURL })).newPage();
