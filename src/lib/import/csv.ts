@@ -47,7 +47,11 @@ export class CsvParser {
 			const c = text[i]!;
 			if (this.afterCR) {
 				this.afterCR = false;
-				if (c === '\n') continue;
+				if (c === '\n') {
+					// One line break either way; inside quotes the LF is still part of the cell's CRLF.
+					if (this.inQuotes) this.field += c;
+					continue;
+				}
 			}
 			if (++this.recordChars > MAX_RECORD_CHARS) {
 				throw new CsvError(`A record is longer than ${MAX_RECORD_CHARS} characters (an unclosed quote?).`, this.recordLine);

@@ -18,9 +18,11 @@ export function numberedItems(
 	}));
 }
 
+// Steps are 1, 0.1, 0.001…: on the grid = no more decimals than the step. A tolerance on value / step
+// let 5.00000001 through as a whole number, which RAND-36 and PROMIS then looked up as NaN / undefined.
 function onGrid(value: number, step: number): boolean {
-	const n = value / step;
-	return Math.abs(n - Math.round(n)) < 1e-7;
+	const decimals = Math.max(0, Math.round(-Math.log10(step)));
+	return Number(value.toFixed(decimals)) === value;
 }
 
 function describe(item: ItemDef): string {

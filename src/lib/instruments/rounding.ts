@@ -7,6 +7,11 @@ export function roundHalfUp(value: number, decimals: number): number {
 	const sign = value < 0 ? -1 : 1;
 	// toPrecision(15) drops the float noise (1.005 is stored as 1.00499999999999989…).
 	const clean = Number(Math.abs(value).toPrecision(15));
-	const shifted = Number(`${clean}e${decimals}`);
-	return sign * Number(`${Math.round(shifted)}e-${decimals}`);
+	return sign * shift(Math.round(shift(clean, decimals)), -decimals);
+}
+
+/** x · 10^k through the decimal exponent; String(x) may carry its own (1e-7, 1e+21), so add to it. */
+function shift(x: number, k: number): number {
+	const [mantissa, exponent = '0'] = String(x).split('e');
+	return Number(`${mantissa}e${Number(exponent) + k}`);
 }

@@ -22,10 +22,13 @@ export const NameSchema = v.pipe(
 	v.maxLength(200, 'Use at most 200 characters.')
 );
 
+// Characters are code points, as the server counts them: v.minLength would count an emoji as two.
+const characters = (s: string) => [...s].length;
+
 export const NewPasswordSchema = v.pipe(
 	v.string(),
-	v.minLength(MIN, `Use at least ${MIN} characters.`),
-	v.maxLength(MAX, `Use at most ${MAX} characters.`)
+	v.check((s) => characters(s) >= MIN, `Use at least ${MIN} characters.`),
+	v.check((s) => characters(s) <= MAX, `Use at most ${MAX} characters.`)
 );
 
 export const RoleSchema = v.picklist(ROLE_OPTIONS, 'Choose a role.');

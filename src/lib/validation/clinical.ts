@@ -26,7 +26,8 @@ export function today(now = new Date()): string {
 	return `${y}-${m}-${d}`;
 }
 
-function isRealDate(s: string): boolean {
+/** True for a YYYY-MM-DD string naming a day that exists (no 2024-02-30). */
+export function isRealDate(s: string): boolean {
 	const [y, m, d] = s.split('-').map(Number) as [number, number, number];
 	const date = new Date(Date.UTC(y, m - 1, d));
 	return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;

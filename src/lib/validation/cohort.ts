@@ -1,11 +1,13 @@
 /** Cohort query parameters, shared by the page and the JSON endpoint. */
 import * as v from 'valibot';
 import { getInstrument } from '../instruments';
+import { isRealDate } from './clinical';
 
 const dateOrEmpty = v.pipe(
 	v.optional(v.string(), ''),
 	v.trim(),
-	v.check((s) => s === '' || /^\d{4}-\d{2}-\d{2}$/.test(s), 'Use YYYY-MM-DD.'),
+	// Format alone let 2024-02-30 through to the query's `::date`: a server error, not this message.
+	v.check((s) => s === '' || (/^\d{4}-\d{2}-\d{2}$/.test(s) && isRealDate(s)), 'Use a real date as YYYY-MM-DD.'),
 	v.transform((s) => (s === '' ? undefined : s))
 );
 

@@ -1,9 +1,11 @@
 /** Export options from a query string, shared by the page, the download and the codebook. */
 import * as v from 'valibot';
 import { getInstrument } from '../instruments';
+import { isRealDate } from './clinical';
 
 const list = (url: URL, key: string) => url.searchParams.getAll(key).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
-const date = v.pipe(v.string(), v.check((s) => s === '' || /^\d{4}-\d{2}-\d{2}$/.test(s), 'Use YYYY-MM-DD.'), v.transform((s) => (s === '' ? undefined : s)));
+// A real date, not only the format: the value reaches SQL as `::date`, where 2024-02-30 is an error.
+const date = v.pipe(v.string(), v.check((s) => s === '' || (/^\d{4}-\d{2}-\d{2}$/.test(s) && isRealDate(s)), 'Use a real date as YYYY-MM-DD.'), v.transform((s) => (s === '' ? undefined : s)));
 
 export const ExportOptionsSchema = v.object({
 	instruments: v.pipe(
