@@ -2,7 +2,7 @@
  * Accounts: the first administrator, admin management of users, own password changes, sign-in.
  * Every write runs in one transaction with its audit row. Expected failures are returned as values.
  */
-import { and, asc, count, eq, ne } from 'drizzle-orm';
+import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { instanceSetup, users, type Role } from '../db/schema';
 import { appendAudit } from '../audit';
@@ -27,6 +27,8 @@ export interface UserRow {
 	role: Role;
 	active: boolean;
 	createdAt: Date;
+	/** Two-factor sign-in is on. */
+	mfa: boolean;
 }
 
 const publicColumns = {
@@ -35,7 +37,8 @@ const publicColumns = {
 	name: users.name,
 	role: users.role,
 	active: users.active,
-	createdAt: users.createdAt
+	createdAt: users.createdAt,
+	mfa: sql<boolean>`${users.totpEnabledAt} is not null`
 };
 
 function snapshot(u: Pick<UserRow, 'email' | 'name' | 'role' | 'active'>) {

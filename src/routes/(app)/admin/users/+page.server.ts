@@ -12,7 +12,7 @@ export const load: PageServerLoad = async (event) => {
 	requireRole(event, 'admin');
 	const users = await listUsers(db());
 	return {
-		users: users.map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role, active: u.active }))
+		users: users.map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role, active: u.active, mfa: u.mfa }))
 	};
 };
 
