@@ -6,9 +6,13 @@ import { loadExportSecret, setExportSecret } from '$lib/server/export/secret';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { validateApiToken } from '$lib/server/auth/tokens';
 import { clearSessionCookie, db, sessionLimits } from '$lib/server/context';
+import { sequence } from '@sveltejs/kit/hooks';
+import { DATABASE_UNAVAILABLE, answerDatabaseOutage, describe, isDatabaseUnavailable, noteDatabaseUnavailable } from '$lib/server/errors';
+import { isDraining, watchForShutdown } from '$lib/server/lifecycle';
 
 export const init: ServerInit = async () => {
 	const s = settings();
+	watchForShutdown();
 	setExportSecret(loadExportSecret(s));
 	const database = await connect(s);
 	// First start after an upgrade (or a restore): build the cohort rollup from the raw tables.
@@ -16,7 +20,10 @@ export const init: ServerInit = async () => {
 	// Writes append rollup differences; fold them into the histogram every second (readers add
 	// whatever is still pending, so this only keeps their reads short).
 	const folder = setInterval(() => {
-		foldIfDue(database.db, 1).catch((err) => console.error('Folding the cohort rollup failed:', err));
+		foldIfDue(database.db, 1).catch((err) =>
+			// During an outage this would fail every second: one line, not a stack each time.
+			console.error('Folding the cohort rollup failed:', isDatabaseUnavailable(err) ? `database unavailable (${describe(err)})` : err)
+		);
 	}, 1000);
 	folder.unref();
 	// adapter-node emits this after the server stops accepting and in-flight requests finish.
@@ -26,7 +33,7 @@ export const init: ServerInit = async () => {
 	});
 };
 
-export const handle: Handle = async ({ event, resolve }) => {
+const handleRequest: Handle = async ({ event, resolve }) => {
 	event.locals.requestId = crypto.randomUUID();
 	event.locals.user = null;
 	event.locals.session = null;
@@ -57,11 +64,22 @@ export const handle: Handle = async ({ event, resolve }) => {
 	h.set('X-Request-Id', event.locals.requestId);
 	if (event.url.protocol === 'https:') h.set('Strict-Transport-Security', 'max-age=31536000');
 	if (event.locals.user && !h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
+	// Shutting down: kept-alive clients reconnect elsewhere instead of sending more here.
+	if (isDraining()) h.set('Connection', 'close');
 	return response;
 };
 
+// Outermost: a 500 caused by a database outage goes out as 503.
+export const handle = sequence(answerDatabaseOutage, handleRequest);
+
 export const handleError: HandleServerError = ({ error, event, status }) => {
 	const requestId = event.locals.requestId ?? crypto.randomUUID();
+	if (isDatabaseUnavailable(error)) {
+		// Not a bug of ours: one line, no stack; `answerDatabaseOutage` turns the 500 into a 503.
+		console.error(`[${requestId}] ${event.request.method} ${event.url.pathname}: database unavailable (${describe(error)})`);
+		noteDatabaseUnavailable(event.locals);
+		return { message: DATABASE_UNAVAILABLE, requestId };
+	}
 	if (status !== 404) {
 		console.error(`[${requestId}] ${event.request.method} ${event.url.pathname}`, error);
 	}

@@ -160,6 +160,16 @@ describe(`sign-in throttling (${driverName})`, () => {
 		expect(await authenticate(db, unknown, 'x', '10.0.0.6', throttle)).toEqual({ ok: false, reason: 'throttled' });
 	});
 
+	it('counts a burst of simultaneous wrong passwords one by one, stopping at the limit', async () => {
+		const user = await makeUser(db);
+		const results = await Promise.all(
+			Array.from({ length: 20 }, (_, i) => authenticate(db, user.email, `wrong password ${i}!!`, `10.3.0.${i}`, throttle))
+		);
+		expect(results.filter((r) => !r.ok && r.reason === 'invalid')).toHaveLength(5);
+		expect(results.filter((r) => !r.ok && r.reason === 'throttled')).toHaveLength(15);
+		expect(await authenticate(db, user.email, PASSWORD, '10.3.1.1', throttle)).toEqual({ ok: false, reason: 'throttled' });
+	});
+
 	it('limits one address across many accounts', async () => {
 		const user = await makeUser(db);
 		const tight = { ...throttle, addressMax: 3 };

@@ -4,7 +4,7 @@ import { invalid } from '$lib/server/form';
 import { safeNext } from '$lib/server/auth/guard';
 import { verifySecondFactor } from '$lib/server/auth/mfa';
 import { invalidateSession } from '$lib/server/auth/session';
-import { isThrottled, recordAttempt } from '$lib/server/auth/throttle';
+import { throttledAttempt } from '$lib/server/auth/throttle';
 import { beginSignIn, clearSessionCookie, db, finishSignIn, needsSetup, throttleLimits } from '$lib/server/context';
 import { authenticate } from '$lib/server/users';
 import { LoginSchema } from '$lib/validation/account';
@@ -53,12 +53,11 @@ export const actions: Actions = {
 		const values = formValues(await event.request.formData(), ['code', 'next']);
 		const address = event.getClientAddress();
 		// Wrong codes count against the account and the address like wrong passwords.
-		if (await isThrottled(db(), pending.user.email, address, throttleLimits())) {
-			return invalid({}, { code: THROTTLED }, 429);
-		}
-		const kind = await verifySecondFactor(db(), pending.user.id, values.code);
-		await recordAttempt(db(), pending.user.email, address, kind !== null);
-		if (!kind) {
+		const outcome = await throttledAttempt(db(), pending.user.email, address, throttleLimits(), async () =>
+			(await verifySecondFactor(db(), pending.user.id, values.code)) !== null
+		);
+		if (outcome === 'throttled') return invalid({}, { code: THROTTLED }, 429);
+		if (outcome === 'invalid') {
 			return invalid({}, { code: 'That code is not correct or was already used. Type the current 6-digit code, or a recovery code.' });
 		}
 		await finishSignIn(event.cookies, event.url, event.locals.session.id, pending.user.id);

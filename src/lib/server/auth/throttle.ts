@@ -6,7 +6,7 @@
  * Failures count for FORGET_HOURS, and only after the account's last success and after an
  * administrator last cleared the key.
  */
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { executeRows, type Db } from '../db';
 import { loginAttempts, throttleResets } from '../db/schema';
 import { appendAudit } from '../audit';
@@ -77,6 +77,38 @@ export async function isThrottled(
 	const locked = (rows: typeof byAccount, max: number) =>
 		rows.some((r) => (lockedUntil(r.failures, r.last, max, limits.windowMinutes) ?? now) > now);
 	return locked(byAccount, limits.accountMax) || locked(byAddress, limits.addressMax);
+}
+
+export type AttemptOutcome = 'ok' | 'invalid' | 'throttled';
+
+// Namespace of this module's advisory locks (two-key form; other modules use other numbers).
+const THROTTLE_LOCK = 7301;
+
+/**
+ * One sign-in attempt (a password or a second-factor code) under the limits. The check and the
+ * attempt's row are one short transaction holding the account's and the address's locks, and the
+ * row is written as a failure before the secret is checked (then turned into a success), so a
+ * burst of simultaneous wrong guesses, on one app process or several, is counted one by one and
+ * stops at the limit. The secret is checked outside the locks: a slow hash does not queue others.
+ */
+export async function throttledAttempt(
+	db: Db,
+	account: string,
+	address: string,
+	limits: ThrottleLimits,
+	check: () => Promise<boolean>
+): Promise<AttemptOutcome> {
+	const attempt = await db.transaction(async (tx) => {
+		// Account first, then address, always: two attempts never wait on each other in a cycle.
+		await tx.execute(sql`select pg_advisory_xact_lock(${THROTTLE_LOCK}, hashtext(${'account:' + account})), pg_advisory_xact_lock(${THROTTLE_LOCK}, hashtext(${'address:' + address}))`);
+		if (await isThrottled(tx, account, address, limits)) return null;
+		const [row] = await tx.insert(loginAttempts).values({ account, address, success: false }).returning({ id: loginAttempts.id });
+		return row!.id;
+	});
+	if (attempt === null) return 'throttled';
+	if (!(await check())) return 'invalid';
+	await db.update(loginAttempts).set({ success: true }).where(eq(loginAttempts.id, attempt));
+	return 'ok';
 }
 
 export async function recordAttempt(

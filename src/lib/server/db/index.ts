@@ -23,6 +23,7 @@ export async function executeRows(db: Db, query: SQL): Promise<Record<string, un
 }
 
 export interface Database {
+	/** The current handle: on PostgreSQL a fresh pool's after a connection died in use, so read it per use. */
 	db: Db;
 	driver: 'postgres' | 'pglite';
 	close(): Promise<void>;
@@ -60,24 +61,118 @@ function preparedByDefault(session: { prototype: object }): void {
 	proto.__prepared = true;
 }
 
+/**
+ * Seconds before a pooled connection tries again after a failed connect: 0.1, 0.2, 0.4, 0.8,
+ * then 1. postgres.js's default grows to 20 s within seven failures, counted across the pool, and
+ * a query that arrives meanwhile waits out the delay before the connection even tries: during a
+ * PostgreSQL restart requests hung for 15 s and more, and the app took 8–10 s to notice the
+ * database was back (docs/reliability.md). A refused connect costs the server nothing.
+ */
+export function reconnectDelay(failures: number): number {
+	return Math.min(0.05 * 2 ** failures, 1);
+}
+
+const NULL_SOCKET = "Cannot read properties of null (reading 'write')";
+const brokenPoolListeners = new Set<() => void>();
+let deferredWritesWatched = false;
+
+/**
+ * postgres.js 3.4.9 sends small writes from `setImmediate(nextWrite)`, and a connection that dies
+ * in use breaks it (porsager/postgres#1154, #1208; a PostgreSQL restart under load hits this,
+ * docs/reliability.md): closed with a write pending, it cancels the immediate but keeps its handle,
+ * so that connection never sends again (each later use hangs until connect_timeout); a write
+ * queued after the close (the ROLLBACK of a transaction whose connection died) makes `nextWrite`
+ * use the closed socket: an uncaught TypeError that ends the process. Until a release fixes
+ * this, `nextWrite` immediates (and only those) always run; one that finds its socket gone does
+ * nothing and tells each open pool to replace itself, leaving the broken connections behind.
+ */
+function watchDeferredWrites(): void {
+	if (deferredWritesWatched) return;
+	deferredWritesWatched = true;
+	const set = globalThis.setImmediate;
+	const clear = globalThis.clearImmediate;
+	const ours = new WeakSet<NodeJS.Immediate>();
+	const watched = function (callback: (...args: unknown[]) => void, ...args: unknown[]) {
+		if (typeof callback !== 'function' || callback.name !== 'nextWrite') return set(callback, ...args);
+		const handle: NodeJS.Immediate = set(() => {
+			try {
+				callback(...args);
+			} catch (err) {
+				if ((err as Error)?.message === NULL_SOCKET) for (const renew of brokenPoolListeners) renew();
+				// Already flushed by a direct call: nothing was left to write.
+				else if ((err as NodeJS.ErrnoException)?.code !== 'ERR_STREAM_NULL_VALUES') throw err;
+			}
+		});
+		ours.add(handle);
+		return handle;
+	};
+	Object.defineProperties(watched, Object.getOwnPropertyDescriptors(set));
+	globalThis.setImmediate = watched as unknown as typeof setImmediate;
+	globalThis.clearImmediate = function (handle?: NodeJS.Immediate) {
+		if (!handle || !ours.has(handle)) clear(handle);
+	} as typeof clearImmediate;
+}
+
+/**
+ * A postgres.js pool, migrated, that a broken connection replaces with a fresh one (at most every
+ * 250 ms): `current()` is always the fresh one. The old pool ends once its queries finish (no
+ * timeout: a long export keeps going); its dead connections hold no socket and are dropped.
+ */
+async function openPostgres(url: string, max: number, migrationsFolder: string): Promise<{ current: () => Db; close: () => Promise<void> }> {
+	const { default: postgres } = await import('postgres');
+	const { drizzle, PostgresJsSession } = await import('drizzle-orm/postgres-js');
+	const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+	preparedByDefault(PostgresJsSession);
+	watchDeferredWrites();
+	const open = () => {
+		const client = postgres(url, {
+			max,
+			onnotice: () => {},
+			connection: { application_name: 'outcome-tracker' },
+			// A server that accepts the socket but never answers (a failover, a stuck shutdown)
+			// fails the request after 5 s instead of postgres.js's 30.
+			connect_timeout: 5,
+			backoff: reconnectDelay
+		});
+		return { client, db: drizzle(client, { schema }) };
+	};
+	let pool = open();
+	await migrate(pool.db, { migrationsFolder });
+	let renewal: ReturnType<typeof setTimeout> | null = null;
+	let renewedAt = 0;
+	const renew = () => {
+		if (renewal) return;
+		renewal = setTimeout(() => {
+			renewal = null;
+			renewedAt = performance.now();
+			const old = pool;
+			pool = open();
+			void old.client.end();
+			console.error('A PostgreSQL connection died while in use: the connection pool was replaced.');
+		}, Math.max(0, renewedAt + 250 - performance.now()));
+		renewal.unref();
+	};
+	brokenPoolListeners.add(renew);
+	return {
+		current: () => pool.db as unknown as Db,
+		close: async () => {
+			brokenPoolListeners.delete(renew);
+			if (renewal) clearTimeout(renewal);
+			await pool.client.end({ timeout: 5 });
+		}
+	};
+}
+
 export async function openDatabase(options: OpenOptions): Promise<Database> {
 	const folder = options.migrationsFolder ?? migrationsFolder();
 	if (options.url) {
-		const { default: postgres } = await import('postgres');
-		const { drizzle, PostgresJsSession } = await import('drizzle-orm/postgres-js');
-		preparedByDefault(PostgresJsSession);
-		const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-		const client = postgres(options.url, {
-			max: options.max ?? 10,
-			onnotice: () => {},
-			connection: { application_name: 'outcome-tracker' }
-		});
-		const db = drizzle(client, { schema });
-		await migrate(db, { migrationsFolder: folder });
+		const pool = await openPostgres(options.url, options.max ?? 10, folder);
 		return {
-			db: db as unknown as Db,
+			get db() {
+				return pool.current();
+			},
 			driver: 'postgres',
-			close: () => client.end({ timeout: 5 })
+			close: pool.close
 		};
 	}
 	const { PGlite } = await import('@electric-sql/pglite');

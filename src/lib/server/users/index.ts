@@ -9,7 +9,7 @@ import { appendAudit } from '../audit';
 import { isUniqueViolation } from '../errors';
 import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from '../auth/password';
 import { invalidateUserSessions } from '../auth/session';
-import { isThrottled, recordAttempt, type ThrottleLimits } from '../auth/throttle';
+import { throttledAttempt, type ThrottleLimits } from '../auth/throttle';
 
 export interface Actor {
 	id: string | null;
@@ -224,15 +224,18 @@ export async function authenticate(
 	address: string,
 	limits: ThrottleLimits
 ): Promise<SignInResult> {
-	if (await isThrottled(db, email, address, limits)) return { ok: false, reason: 'throttled' };
-	const [row] = await db
-		.select({ ...publicColumns, passwordHash: users.passwordHash })
-		.from(users)
-		.where(eq(users.email, email));
-	const valid = await verifyPassword(row?.passwordHash ?? (await dummyPasswordHash()), password);
-	const success = Boolean(row && row.active && valid);
-	await recordAttempt(db, email, address, success);
-	if (!row || !success) return { ok: false, reason: 'invalid' };
-	const { passwordHash: _unused, ...user } = row;
-	return { ok: true, user };
+	let found: UserRow | undefined;
+	const outcome = await throttledAttempt(db, email, address, limits, async () => {
+		const [row] = await db
+			.select({ ...publicColumns, passwordHash: users.passwordHash })
+			.from(users)
+			.where(eq(users.email, email));
+		const valid = await verifyPassword(row?.passwordHash ?? (await dummyPasswordHash()), password);
+		if (!row || !row.active || !valid) return false;
+		const { passwordHash: _unused, ...user } = row;
+		found = user;
+		return true;
+	});
+	if (outcome !== 'ok' || !found) return { ok: false, reason: outcome === 'throttled' ? 'throttled' : 'invalid' };
+	return { ok: true, user: found };
 }

@@ -4,7 +4,7 @@ import { redirect } from '@sveltejs/kit';
 import { invalid } from '$lib/server/form';
 import { safeNext } from '$lib/server/auth/guard';
 import { beginEnrolment, confirmEnrolment } from '$lib/server/auth/mfa';
-import { isThrottled, recordAttempt } from '$lib/server/auth/throttle';
+import { throttledAttempt } from '$lib/server/auth/throttle';
 import { db, finishSignIn, throttleLimits } from '$lib/server/context';
 import { formValues } from '$lib/validation/form';
 import type { Actions, PageServerLoad } from './$types';
@@ -21,14 +21,13 @@ export const actions: Actions = {
 		if (pending?.step !== 'enrol' || !event.locals.session) redirect(303, '/login');
 		const values = formValues(await event.request.formData(), ['code', 'next']);
 		const address = event.getClientAddress();
-		if (await isThrottled(db(), pending.user.email, address, throttleLimits())) {
-			return invalid({}, { code: 'Too many failed attempts. Wait a few minutes and try again.' }, 429);
-		}
-		const result = await confirmEnrolment(db(), { id: pending.user.id, requestId: event.locals.requestId }, values.code);
-		if (!result.ok) {
-			await recordAttempt(db(), pending.user.email, address, false);
-			return invalid({}, { code: result.message });
-		}
+		let result: Awaited<ReturnType<typeof confirmEnrolment>> | undefined;
+		const outcome = await throttledAttempt(db(), pending.user.email, address, throttleLimits(), async () => {
+			result = await confirmEnrolment(db(), { id: pending.user.id, requestId: event.locals.requestId }, values.code);
+			return result.ok;
+		});
+		if (outcome === 'throttled') return invalid({}, { code: 'Too many failed attempts. Wait a few minutes and try again.' }, 429);
+		if (!result?.ok) return invalid({}, { code: result?.message ?? 'That code does not match.' });
 		await finishSignIn(event.cookies, event.url, event.locals.session.id, pending.user.id);
 		return { codes: result.value };
 	}
