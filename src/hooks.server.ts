@@ -7,7 +7,7 @@ import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { validateApiToken } from '$lib/server/auth/tokens';
 import { clearSessionCookie, db, sessionLimits } from '$lib/server/context';
 import { sequence } from '@sveltejs/kit/hooks';
-import { DATABASE_UNAVAILABLE, answerDatabaseOutage, describe, isDatabaseUnavailable, noteDatabaseUnavailable } from '$lib/server/errors';
+import { DATABASE_UNAVAILABLE, UNREADABLE_REQUEST, answerKnownFailures, badRequestStatus, describe, isDatabaseUnavailable, noteBadRequest, noteDatabaseUnavailable } from '$lib/server/errors';
 import { isDraining, watchForShutdown } from '$lib/server/lifecycle';
 
 export const init: ServerInit = async () => {
@@ -64,21 +64,29 @@ const handleRequest: Handle = async ({ event, resolve }) => {
 	h.set('X-Request-Id', event.locals.requestId);
 	if (event.url.protocol === 'https:') h.set('Strict-Transport-Security', 'max-age=31536000');
 	if (event.locals.user && !h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
-	// Shutting down: kept-alive clients reconnect elsewhere instead of sending more here.
-	if (isDraining()) h.set('Connection', 'close');
+	// Shutting down: kept-alive clients reconnect elsewhere instead of sending more here. And a
+	// request refused before its body was read (sent to sign in, say): the unread bytes must not
+	// sit in front of the next request on the same connection.
+	if (isDraining() || (event.request.body && !event.request.bodyUsed)) h.set('Connection', 'close');
 	return response;
 };
 
 // Outermost: a 500 caused by a database outage goes out as 503.
-export const handle = sequence(answerDatabaseOutage, handleRequest);
+export const handle = sequence(answerKnownFailures, handleRequest);
 
 export const handleError: HandleServerError = ({ error, event, status }) => {
 	const requestId = event.locals.requestId ?? crypto.randomUUID();
 	if (isDatabaseUnavailable(error)) {
-		// Not a bug of ours: one line, no stack; `answerDatabaseOutage` turns the 500 into a 503.
+		// Not a bug of ours: one line, no stack; `answerKnownFailures` turns the 500 into a 503.
 		console.error(`[${requestId}] ${event.request.method} ${event.url.pathname}: database unavailable (${describe(error)})`);
 		noteDatabaseUnavailable(event.locals);
 		return { message: DATABASE_UNAVAILABLE, requestId };
+	}
+	const bad = badRequestStatus(error);
+	if (bad) {
+		console.error(`[${requestId}] ${event.request.method} ${event.url.pathname}: refused as ${bad} (${describe(error)})`);
+		noteBadRequest(event.locals, bad);
+		return { message: bad === 404 ? 'Not found' : UNREADABLE_REQUEST, requestId };
 	}
 	if (status !== 404) {
 		console.error(`[${requestId}] ${event.request.method} ${event.url.pathname}`, error);

@@ -47,12 +47,41 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
 	return isDatabaseUnavailable(e.cause, depth + 1);
 }
 
-// Requests whose failure handleError traced to a database outage (keyed by their `locals`).
-const outages = new WeakSet<object>();
+// Requests whose failure handleError traced to a cause that is not a bug of ours, with the status
+// to answer instead of 500 (keyed by their `locals`).
+const answered = new WeakMap<object, number>();
 
 /** Called by handleError: this request failed because the database is unavailable. */
 export function noteDatabaseUnavailable(locals: object): void {
-	outages.add(locals);
+	answered.set(locals, 503);
+}
+
+/** What a user is told when a request held something the app cannot read (a safety net). */
+export const UNREADABLE_REQUEST = 'This request held something that cannot be read or stored (for example a malformed address or form). Nothing was saved.';
+
+// SQLSTATE class 22 (data exception) raised by input that reached the database unchecked:
+// 22P02 invalid text representation (a malformed uuid), 22021 a NUL or invalid byte in text,
+// 22P05 a NUL (\u0000) in jsonb,
+// 22007/22008 invalid or out-of-range date, 22003 number out of range, 22001 string too long.
+const BAD_INPUT_STATES = new Set(['22P02', '22021', '22P05', '22007', '22008', '22003', '22001']);
+
+/**
+ * The status for an error that a malformed request caused rather than a bug: 400 for values the
+ * database refused and for bodies that are not a form, 404 for SvelteKit's reserved action name.
+ * Null for anything else. Every write runs in a transaction, so a refused one stored nothing.
+ */
+export function badRequestStatus(err: unknown): number | null {
+	const code = pgErrorCode(err);
+	if (code && BAD_INPUT_STATES.has(code)) return 400;
+	const message = err instanceof Error ? err.message : '';
+	if (/^Content-Type was not one of|^Failed to parse body as FormData|^Could not parse content as FormData/.test(message)) return 400;
+	if (/^Cannot use reserved action name/.test(message)) return 404;
+	return null;
+}
+
+/** Called by handleError: this request was malformed; answer `status` instead of 500. */
+export function noteBadRequest(locals: object, status: number): void {
+	answered.set(locals, status);
 }
 
 const RETRY_AFTER_SECONDS = '30';
@@ -60,10 +89,11 @@ const RETRY_AFTER_SECONDS = '30';
 /**
  * The first `handle` in the sequence. SvelteKit 2 answers every unexpected error with 500 and
  * `handleError` cannot change that, so a 500 that handleError traced to a database outage is
- * re-sent here as 503 (same body: the page or JSON with our plain message). An outage met in
+ * re-sent here as 503, one traced to a malformed request as 400/404 (same body: the page or JSON
+ * with our plain message). An outage met in
  * `handle` itself (reading the session) never reaches a route: it is answered here directly.
  */
-export const answerDatabaseOutage: Handle = async ({ event, resolve }) => {
+export const answerKnownFailures: Handle = async ({ event, resolve }) => {
 	let response: Response;
 	try {
 		response = await resolve(event);
@@ -73,10 +103,11 @@ export const answerDatabaseOutage: Handle = async ({ event, resolve }) => {
 		console.error(`[${requestId}] ${event.request.method} ${event.url.pathname}: database unavailable (${describe(err)})`);
 		return outageResponse(event.request, requestId);
 	}
-	if (response.status !== 500 || !outages.has(event.locals)) return response;
+	const status = answered.get(event.locals);
+	if (response.status !== 500 || !status) return response;
 	const headers = new Headers(response.headers);
-	headers.set('Retry-After', RETRY_AFTER_SECONDS);
-	return new Response(response.body, { status: 503, statusText: 'Service Unavailable', headers });
+	if (status === 503) headers.set('Retry-After', RETRY_AFTER_SECONDS);
+	return new Response(response.body, { status, headers });
 };
 
 /** The plain message as JSON for scripts and `fetch`, as text otherwise. */

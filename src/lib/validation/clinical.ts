@@ -98,6 +98,8 @@ export type VisitInput = v.InferOutput<typeof VisitSchema>;
 
 export const ReasonSchema = v.pipe(
 	v.string(),
+	// NUL cannot be stored (PostgreSQL text and jsonb refuse it) and no one types it.
+	v.transform((s) => s.replaceAll('\0', '')),
 	v.trim(),
 	v.nonEmpty('Give a reason for the change.'),
 	v.maxLength(500, 'Keep the reason under 500 characters.')

@@ -12,12 +12,15 @@ export function fieldErrors(issues: v.BaseIssue<unknown>[]): FieldErrors {
 	return errors;
 }
 
-/** Form fields as strings (files and repeated keys are not used by these forms). */
+/**
+ * Form fields as strings (files and repeated keys are not used by these forms). NUL characters
+ * are dropped: no one types them, and PostgreSQL text cannot hold them.
+ */
 export function formValues<K extends string>(data: FormData, names: readonly K[]): Record<K, string> {
 	const values = {} as Record<K, string>;
 	for (const name of names) {
 		const value = data.get(name);
-		values[name] = typeof value === 'string' ? value : '';
+		values[name] = typeof value === 'string' ? value.replaceAll('\0', '') : '';
 	}
 	return values;
 }

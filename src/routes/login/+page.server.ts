@@ -65,8 +65,11 @@ export const actions: Actions = {
 	},
 	/** Back to the password form (another account, or no phone at hand). */
 	cancel: async (event) => {
-		if (event.locals.session?.pending) await invalidateSession(db(), event.locals.session.id);
-		clearSessionCookie(event.cookies, event.url);
+		// Only a half-finished sign-in is cancelled here; a full session signs out at /logout.
+		if (event.locals.session?.pending) {
+			await invalidateSession(db(), event.locals.session.id);
+			clearSessionCookie(event.cookies, event.url);
+		}
 		redirect(303, '/login');
 	}
 };

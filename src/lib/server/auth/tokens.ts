@@ -2,6 +2,7 @@
  * Personal API tokens: `Authorization: Bearer ot_…` for scripts. The token is shown once; only
  * its SHA-256 is stored. A token acts with its owner's current role and stops with the account.
  */
+import { isUuid } from '$lib/validation/ids';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import type { Db } from '../db';
@@ -32,7 +33,7 @@ export function listApiTokens(db: Db, userId: string) {
 }
 
 export async function revokeApiToken(db: Db, actor: { id: string; requestId?: string }, tokenId: string): Promise<boolean> {
-	if (!/^[0-9a-f-]{36}$/i.test(tokenId)) return false;
+	if (!isUuid(tokenId)) return false;
 	return db.transaction(async (tx) => {
 		const [row] = await tx
 			.update(apiTokens)

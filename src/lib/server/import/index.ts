@@ -6,6 +6,7 @@
  * so that one bad row stores nothing. Memory stays flat: the file is read a chunk at a time and
  * rows are handled in batches; only one small entry per patient and per visit date is kept.
  */
+import { isUuid } from '$lib/validation/ids';
 import { createHash, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import * as v from 'valibot';
@@ -187,7 +188,7 @@ async function rememberedMapping(db: Db): Promise<Record<string, string | null>>
 }
 
 export async function getImport(db: Db, id: string): Promise<ImportRow | undefined> {
-	if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+	if (!isUuid(id)) return undefined;
 	const [row] = await db.select().from(imports).where(eq(imports.id, id));
 	return row;
 }

@@ -2,6 +2,7 @@
  * Patients: create, edit (with a reason and optimistic locking), archive. Never deleted. Every
  * write is one transaction with its audit row.
  */
+import { isUuid } from '$lib/validation/ids';
 import { and, asc, count, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db';
 import { conditions, patients, visits } from '../db/schema';
@@ -63,7 +64,7 @@ export async function createPatient(db: Db, actor: Actor, input: PatientInput): 
 }
 
 export async function getPatient(db: Db, id: string): Promise<PatientRow | undefined> {
-	if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+	if (!isUuid(id)) return undefined;
 	const [row] = await db.select().from(patients).where(eq(patients.id, id));
 	return row;
 }

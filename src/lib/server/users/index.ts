@@ -2,6 +2,7 @@
  * Accounts: the first administrator, admin management of users, own password changes, sign-in.
  * Every write runs in one transaction with its audit row. Expected failures are returned as values.
  */
+import { isUuid } from '$lib/validation/ids';
 import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { instanceSetup, users, type Role } from '../db/schema';
@@ -120,7 +121,7 @@ export function listUsers(db: Db): Promise<UserRow[]> {
 }
 
 export async function getUser(db: Db, id: string): Promise<UserRow | undefined> {
-	if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+	if (!isUuid(id)) return undefined;
 	const [row] = await db.select(publicColumns).from(users).where(eq(users.id, id));
 	return row;
 }

@@ -3,6 +3,7 @@
  * answers by the instrument registry; whatever score a client sends is never read. Saving a visit
  * with several instruments is one transaction: all of it or nothing.
  */
+import { isUuid } from '$lib/validation/ids';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { executeRows, type Db } from '../db';
 import { insertRowsSql } from '../db/bulk';
@@ -160,7 +161,7 @@ export async function recordVisit(
 	visit: VisitInput,
 	inputs: ResponseInput[]
 ): Promise<VisitResult<string>> {
-	if (!/^[0-9a-f-]{36}$/i.test(patientId)) return NO_PATIENT;
+	if (!isUuid(patientId)) return NO_PATIENT;
 	const { scored, errors } = scoreAll(inputs);
 	if (Object.keys(errors).length > 0) {
 		// The date's problem first, as the form shows it first.
@@ -364,7 +365,7 @@ export async function patientVisits(db: Db, patientId: string): Promise<VisitVie
 }
 
 export async function getVisit(db: Db, visitId: string) {
-	if (!/^[0-9a-f-]{36}$/i.test(visitId)) return undefined;
+	if (!isUuid(visitId)) return undefined;
 	const [row] = await db.select().from(visits).where(eq(visits.id, visitId));
 	return row;
 }

@@ -1,3 +1,4 @@
+import { isUuid } from '$lib/validation/ids';
 import { requireRole } from '$lib/server/auth/guard';
 import { searchAudit, verifyAuditChain } from '$lib/server/audit';
 import { db } from '$lib/server/context';
@@ -6,14 +7,14 @@ import type { Actions, PageServerLoad } from './$types';
 
 const PAGE = 50;
 const isDate = (s: string | null) => (s && /^\d{4}-\d{2}-\d{2}$/.test(s) ? s : undefined);
-const isUuid = (s: string | null) => (s && /^[0-9a-f-]{36}$/i.test(s) ? s : undefined);
+const uuidOrNothing = (s: string | null) => (isUuid(s) ? s : undefined);
 const isWord = (s: string | null) => (s && /^[a-z_]{1,40}$/.test(s) ? s : undefined);
 
 export const load: PageServerLoad = async (event) => {
 	requireRole(event, 'admin');
 	const p = event.url.searchParams;
 	const filter = {
-		actorId: isUuid(p.get('actor')),
+		actorId: uuidOrNothing(p.get('actor')),
 		entity: isWord(p.get('entity')),
 		action: isWord(p.get('action')),
 		from: isDate(p.get('from')),

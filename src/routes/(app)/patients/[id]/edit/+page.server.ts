@@ -1,3 +1,4 @@
+import { isUuid } from '$lib/validation/ids';
 import { error, redirect } from '@sveltejs/kit';
 import * as v from 'valibot';
 import { requireRole } from '$lib/server/auth/guard';
@@ -22,6 +23,7 @@ export const load: PageServerLoad = async (event) => {
 export const actions: Actions = {
 	default: async (event) => {
 		const user = requireRole(event, 'clinician', 'admin');
+		if (!isUuid(event.params.id)) error(404, { message: 'No such patient' });
 		const data = await event.request.formData();
 		const values = formValues(data, [...PATIENT_FIELDS, 'reason', 'version']);
 		const parsed = v.safeParse(PatientSchema, values);

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { requireRole } from '$lib/server/auth/guard';
 import { db } from '$lib/server/context';
 import { getPatient } from '$lib/server/patients';
-import { patientVisits, saveResponse, updateVisit, voidVisit } from '$lib/server/visits';
+import { getVisit, patientVisits, saveResponse, updateVisit, voidVisit } from '$lib/server/visits';
 import { getInstrument } from '$lib/instruments';
 import { answersFromForm, rawAnswers } from '$lib/validation/answers';
 import { ReasonSchema, VISIT_FIELDS, VisitSchema } from '$lib/validation/clinical';
@@ -38,8 +38,11 @@ function failWith(action: string, errors: Errors, extra: Record<string, unknown>
 	return fail(status, { action, errors, ...extra });
 }
 
+/** The signed-in clinician, once the address names a visit of that patient (else 404). */
 async function actor(event: RequestEvent) {
 	const user = requireRole(event, 'clinician', 'admin');
+	const visit = await getVisit(db(), event.params.visitId);
+	if (!visit || visit.patientId !== event.params.id) error(404, { message: 'No such visit' });
 	return { id: user.id, requestId: event.locals.requestId };
 }
 

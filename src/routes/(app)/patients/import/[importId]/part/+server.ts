@@ -1,3 +1,4 @@
+import { isUuid } from '$lib/validation/ids';
 import { json } from '@sveltejs/kit';
 import { requireRole } from '$lib/server/auth/guard';
 import { db } from '$lib/server/context';
@@ -7,7 +8,7 @@ import type { RequestHandler } from './$types';
 /** One part of the file as the raw request body. */
 export const PUT: RequestHandler = async (event) => {
 	const user = requireRole(event, 'clinician', 'admin');
-	if (!/^[0-9a-f-]{36}$/i.test(event.params.importId)) return json({ message: 'No such import.' }, { status: 404 });
+	if (!isUuid(event.params.importId)) return json({ message: 'No such import.' }, { status: 404 });
 	const seq = Number(event.url.searchParams.get('seq'));
 	const length = Number(event.request.headers.get('content-length') ?? NaN);
 	if (length > PART_BYTES) return json({ message: `A part must hold at most ${PART_BYTES} bytes.` }, { status: 413 });
