@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerDatabaseOutage, DATABASE_UNAVAILABLE, isDatabaseUnavailable, noteDatabaseUnavailable } from '../../src/lib/server/errors';
+import { answerKnownFailures, badRequestStatus, DATABASE_UNAVAILABLE, isDatabaseUnavailable, noteBadRequest, noteDatabaseUnavailable } from '../../src/lib/server/errors';
 import { reconnectDelay } from '../../src/lib/server/db';
 
 // Errors shaped as postgres.js, Node and drizzle make them (drizzle puts the driver's on `cause`).
@@ -24,14 +24,14 @@ describe('isDatabaseUnavailable', () => {
 	});
 });
 
-describe('answerDatabaseOutage', () => {
+describe('answerKnownFailures', () => {
 	const event = () => ({ locals: { requestId: 'r1' }, request: new Request('http://x/patients', { headers: { accept: 'text/html' } }), url: new URL('http://x/patients') });
-	type Input = Parameters<typeof answerDatabaseOutage>[0];
+	type Input = Parameters<typeof answerKnownFailures>[0];
 
 	it('re-sends a 500 that handleError traced to an outage as 503, body and headers kept', async () => {
 		const e = event();
 		noteDatabaseUnavailable(e.locals);
-		const response = await answerDatabaseOutage({ event: e, resolve: async () => new Response('page', { status: 500, headers: { 'x-request-id': 'r1' } }) } as unknown as Input);
+		const response = await answerKnownFailures({ event: e, resolve: async () => new Response('page', { status: 500, headers: { 'x-request-id': 'r1' } }) } as unknown as Input);
 		expect(response.status).toBe(503);
 		expect(response.headers.get('retry-after')).toBe('30');
 		expect(response.headers.get('x-request-id')).toBe('r1');
@@ -39,12 +39,12 @@ describe('answerDatabaseOutage', () => {
 	});
 
 	it('leaves other 500s and every other answer as they are', async () => {
-		const other = await answerDatabaseOutage({ event: event(), resolve: async () => new Response('bug', { status: 500 }) } as unknown as Input);
+		const other = await answerKnownFailures({ event: event(), resolve: async () => new Response('bug', { status: 500 }) } as unknown as Input);
 		expect(other.status).toBe(500);
 	});
 
 	it('answers an outage met before any route (reading the session) with 503 and the message', async () => {
-		const response = await answerDatabaseOutage({
+		const response = await answerKnownFailures({
 			event: event(),
 			resolve: async () => {
 				throw wrapped('ECONNREFUSED');
@@ -52,6 +52,25 @@ describe('answerDatabaseOutage', () => {
 		} as unknown as Input);
 		expect(response.status).toBe(503);
 		expect(await response.text()).toContain(DATABASE_UNAVAILABLE);
+	});
+});
+
+describe('malformed requests', () => {
+	it('are told apart from bugs: values the database refuses, bodies that are not forms, the reserved action name', () => {
+		for (const code of ['22P02', '22021', '22P05', '22007', '22008']) expect(badRequestStatus(wrapped(code)), code).toBe(400);
+		expect(badRequestStatus(new TypeError('Content-Type was not one of "multipart/form-data" or "application/x-www-form-urlencoded".'))).toBe(400);
+		expect(badRequestStatus(new Error('Cannot use reserved action name "default"'))).toBe(404);
+		for (const err of [wrapped('23505'), wrapped('42P01'), new TypeError('x is undefined'), null]) expect(badRequestStatus(err)).toBeNull();
+	});
+
+	it('have their 500 re-sent with the noted status', async () => {
+		type Input = Parameters<typeof answerKnownFailures>[0];
+		const e = { locals: { requestId: 'r2' }, request: new Request('http://x/patients', { method: 'POST' }), url: new URL('http://x/patients') };
+		noteBadRequest(e.locals, 400);
+		const response = await answerKnownFailures({ event: e, resolve: async () => new Response('page', { status: 500 }) } as unknown as Input);
+		expect(response.status).toBe(400);
+		expect(response.headers.get('retry-after')).toBeNull();
+		expect(await response.text()).toBe('page');
 	});
 });
 
