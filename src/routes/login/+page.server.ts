@@ -4,14 +4,12 @@ import { invalid } from '$lib/server/form';
 import { safeNext } from '$lib/server/auth/guard';
 import { verifySecondFactor } from '$lib/server/auth/mfa';
 import { invalidateSession } from '$lib/server/auth/session';
-import { throttledAttempt } from '$lib/server/auth/throttle';
+import { THROTTLED_MESSAGE, throttledAttempt } from '$lib/server/auth/throttle';
 import { beginSignIn, clearSessionCookie, db, finishSignIn, needsSetup, throttleLimits } from '$lib/server/context';
 import { authenticate } from '$lib/server/users';
 import { LoginSchema } from '$lib/validation/account';
 import { fieldErrors, formValues } from '$lib/validation/form';
 import type { Actions, PageServerLoad } from './$types';
-
-const THROTTLED = 'Too many failed attempts. Wait a few minutes and try again.';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
 	if (await needsSetup()) redirect(303, '/setup');
@@ -36,7 +34,7 @@ export const actions: Actions = {
 			throttleLimits()
 		);
 		if (!result.ok) {
-			const message = result.reason === 'throttled' ? THROTTLED : 'Email or password is incorrect.';
+			const message = result.reason === 'throttled' ? THROTTLED_MESSAGE : 'Email or password is incorrect.';
 			return invalid(echo, { form: message }, result.reason === 'throttled' ? 429 : 400);
 		}
 		// A half-finished sign-in in this browser is replaced.
@@ -56,7 +54,7 @@ export const actions: Actions = {
 		const outcome = await throttledAttempt(db(), pending.user.email, address, throttleLimits(), async () =>
 			(await verifySecondFactor(db(), pending.user.id, values.code)) !== null
 		);
-		if (outcome === 'throttled') return invalid({}, { code: THROTTLED }, 429);
+		if (outcome === 'throttled') return invalid({}, { code: THROTTLED_MESSAGE }, 429);
 		if (outcome === 'invalid') {
 			return invalid({}, { code: 'That code is not correct or was already used. Type the current 6-digit code, or a recovery code.' });
 		}

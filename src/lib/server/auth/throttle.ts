@@ -81,6 +81,9 @@ export async function isThrottled(
 
 export type AttemptOutcome = 'ok' | 'invalid' | 'throttled';
 
+/** The one message for a locked account or address: generic, the same for every step of sign-in. */
+export const THROTTLED_MESSAGE = 'Too many failed attempts. Wait a few minutes and try again.';
+
 // Namespace of this module's advisory locks (two-key form; other modules use other numbers).
 const THROTTLE_LOCK = 7301;
 

@@ -4,7 +4,7 @@ import { redirect } from '@sveltejs/kit';
 import { invalid } from '$lib/server/form';
 import { safeNext } from '$lib/server/auth/guard';
 import { beginEnrolment, confirmEnrolment } from '$lib/server/auth/mfa';
-import { throttledAttempt } from '$lib/server/auth/throttle';
+import { THROTTLED_MESSAGE, throttledAttempt } from '$lib/server/auth/throttle';
 import { db, finishSignIn, throttleLimits } from '$lib/server/context';
 import { formValues } from '$lib/validation/form';
 import type { Actions, PageServerLoad } from './$types';
@@ -26,7 +26,7 @@ export const actions: Actions = {
 			result = await confirmEnrolment(db(), { id: pending.user.id, requestId: event.locals.requestId }, values.code);
 			return result.ok;
 		});
-		if (outcome === 'throttled') return invalid({}, { code: 'Too many failed attempts. Wait a few minutes and try again.' }, 429);
+		if (outcome === 'throttled') return invalid({}, { code: THROTTLED_MESSAGE }, 429);
 		if (!result?.ok) return invalid({}, { code: result?.message ?? 'That code does not match.' });
 		await finishSignIn(event.cookies, event.url, event.locals.session.id, pending.user.id);
 		return { codes: result.value };
