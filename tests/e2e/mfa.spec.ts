@@ -116,7 +116,11 @@ test('an administrator sees a locked-out account and clears it', async ({ makeUs
 	for (let i = 0; i < 5; i++) {
 		await attacker.getByLabel('Email').fill(victim.email);
 		await attacker.getByLabel('Password').fill(`wrong password ${i}`);
+		// Wait for each answer to land before typing again (the message stays up between tries).
+		const answered = attacker.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/login'));
 		await attacker.getByRole('button', { name: 'Sign in' }).click();
+		await answered;
+		await expect(attacker.getByRole('button', { name: 'Sign in' })).toBeEnabled();
 		await expect(attacker.getByText('Email or password is incorrect.')).toBeVisible();
 	}
 	await attacker.getByLabel('Email').fill(victim.email);
