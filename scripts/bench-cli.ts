@@ -23,6 +23,7 @@ import { createApiToken } from '../src/lib/server/auth/tokens';
 import { createSession, generateSessionToken, SESSION_COOKIE } from '../src/lib/server/auth/session';
 import { cohortTrendFromRollup, cohortTrendPlain, type TrendQuery } from '../src/lib/server/cohort';
 import { scoreResponse } from '../src/lib/instruments';
+import { copyOut, type CopyClient } from '../src/lib/server/db/copy';
 
 const { values } = parseArgs({
 	options: {
@@ -225,8 +226,8 @@ for (let run = 0; run < EXPORT_RUNS; run++) {
 	clearInterval(sampler);
 	t0 = performance.now();
 	let copyRows = 0;
-	const stream = await pg.unsafe(copyQuery).readable();
-	for await (const chunk of stream as AsyncIterable<Buffer>) for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) copyRows++;
+	// copyOut: the same reader the app uses, which keeps the connection usable afterwards.
+	for await (const chunk of copyOut(pg as unknown as CopyClient, copyQuery)) for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) copyRows++;
 	runs.push({ rows: lines - 1, bytes, seconds, firstByteMs, peakKb: peak, copyRows, copySeconds: (performance.now() - t0) / 1000 });
 }
 const appRate = median(runs.map((r) => r.rows / r.seconds));

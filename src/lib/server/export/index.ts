@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createHmac, randomBytes } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { executeRows, type Db } from '../db';
+import { copyOut, type CopyClient } from '../db/copy';
 import { patientSelection } from '../patients';
 import { generaliseGroups, generalised, type QuasiIdentifiers } from '../../export/anonymise';
 import { csvLine } from '../../export/csv';
@@ -241,9 +242,6 @@ const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 /** A PostgreSQL array literal of text elements, itself as an SQL string literal. */
 const arrayLiteral = (values: string[]) => literal(`{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`);
 
-interface CopyClient {
-	unsafe(query: string): PromiseLike<unknown> & { readable(): Promise<AsyncIterable<Buffer> & { destroy(): void }> };
-}
 /** The postgres.js client behind a drizzle handle, when there is one (PGlite has no COPY TO STDOUT). */
 function copyClient(db: Db): CopyClient | null {
 	const client = (db as unknown as { $client?: { unsafe?: unknown; query?: unknown } }).$client;
@@ -262,7 +260,8 @@ function copyClient(db: Db): CopyClient | null {
  * `unnest` of constant arrays, whose length the planner knows. (With the list as JSON, estimated
  * at 100 rows, PostgreSQL chose a nested loop that ran for over 18 minutes on a 10,000-patient
  * batch at 200,000 patients.) A download abandoned half-way cancels its running COPY, found by a
- * tag in the statement, so it does not hold a connection until it would have finished.
+ * tag in the statement, so it does not hold a connection until it would have finished (`copyOut`,
+ * which also keeps postgres.js from leaving the connection's socket paused).
  */
 async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPlan, secret: string, batch: number): AsyncGenerator<{ data: Uint8Array; rows: number }> {
 	const pseudonym = pseudonymiser(o.pseudonyms, secret);
@@ -272,60 +271,45 @@ async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPla
 		return `, case when r.instrument_id = ${literal(id)} then r.answers ->> ${literal(key)} end`;
 	});
 	const tag = `/* export ${randomUUID()} */`;
-	let finished = false;
-	try {
-		for (let i = 0; i < plan.patients; i += batch) {
-			const meta = exportedPatients(plan, i, i + batch);
-			const column = <K extends keyof (typeof meta)[number]>(k: K) => arrayLiteral(meta.map((m) => m[k]));
-			const query = `${tag} copy (
-				with meta as (
-					select * from unnest(${column('id')}::uuid[], ${arrayLiteral(meta.map((m) => pseudonym(m.id)))}::text[], ${column('condition')}::text[], ${column('sex')}::text[], ${column('ageBand')}::text[])
-						as m(patient_id, pseudonym, condition, sex, age_band)
-				), pv as (
-					select v.id, v.patient_id, v.kind, v.acupuncture_sessions, v.flare,
-						row_number() over w as visit_number, v.visit_date - first_value(v.visit_date) over w as days
-					from visits v
-					where v.patient_id between ${literal(meta[0]!.id)} and ${literal(meta[meta.length - 1]!.id)}
-						and v.patient_id in (select patient_id from meta) and not v.voided
-						and exists (select 1 from responses r where r.visit_id = v.id and r.instrument_id in (${instruments}))
-					window w as (partition by v.patient_id order by v.visit_date, v.created_at, v.id)
-				)
-				select m.pseudonym, m.condition, m.sex, m.age_band, pv.visit_number, pv.days, pv.kind, pv.acupuncture_sessions, pv.flare,
-					r.instrument_id, r.instrument_version, rs.scale, rs.value ${items.join(' ')}
-				from pv
-				join meta m on m.patient_id = pv.patient_id
-				join responses r on r.visit_id = pv.id and r.instrument_id in (${instruments})
-				join response_scores rs on rs.response_id = r.id
-				order by pv.patient_id, pv.visit_number, r.instrument_id collate "C", rs.scale collate "C"
-			) to stdout with (format csv)`;
-			const stream = await client.unsafe(query).readable();
-			try {
-				let pieces: Buffer[] = [];
-				let size = 0;
-				for await (const chunk of stream) {
-					pieces.push(chunk);
-					size += chunk.length;
-					if (size >= COPY_PIECE) {
-						const { bytes, rows } = toCrlf(pieces);
-						yield { data: bytes, rows };
-						pieces = [];
-						size = 0;
-					}
-				}
-				if (size > 0) {
-					const { bytes, rows } = toCrlf(pieces);
-					yield { data: bytes, rows };
-				}
-			} finally {
-				stream.destroy();
+	for (let i = 0; i < plan.patients; i += batch) {
+		const meta = exportedPatients(plan, i, i + batch);
+		const column = <K extends keyof (typeof meta)[number]>(k: K) => arrayLiteral(meta.map((m) => m[k]));
+		const query = `${tag} copy (
+			with meta as (
+				select * from unnest(${column('id')}::uuid[], ${arrayLiteral(meta.map((m) => pseudonym(m.id)))}::text[], ${column('condition')}::text[], ${column('sex')}::text[], ${column('ageBand')}::text[])
+					as m(patient_id, pseudonym, condition, sex, age_band)
+			), pv as (
+				select v.id, v.patient_id, v.kind, v.acupuncture_sessions, v.flare,
+					row_number() over w as visit_number, v.visit_date - first_value(v.visit_date) over w as days
+				from visits v
+				where v.patient_id between ${literal(meta[0]!.id)} and ${literal(meta[meta.length - 1]!.id)}
+					and v.patient_id in (select patient_id from meta) and not v.voided
+					and exists (select 1 from responses r where r.visit_id = v.id and r.instrument_id in (${instruments}))
+				window w as (partition by v.patient_id order by v.visit_date, v.created_at, v.id)
+			)
+			select m.pseudonym, m.condition, m.sex, m.age_band, pv.visit_number, pv.days, pv.kind, pv.acupuncture_sessions, pv.flare,
+				r.instrument_id, r.instrument_version, rs.scale, rs.value ${items.join(' ')}
+			from pv
+			join meta m on m.patient_id = pv.patient_id
+			join responses r on r.visit_id = pv.id and r.instrument_id in (${instruments})
+			join response_scores rs on rs.response_id = r.id
+			order by pv.patient_id, pv.visit_number, r.instrument_id collate "C", rs.scale collate "C"
+		) to stdout with (format csv)`;
+		let pieces: Buffer[] = [];
+		let size = 0;
+		for await (const chunk of copyOut(client, query)) {
+			pieces.push(chunk);
+			size += chunk.length;
+			if (size >= COPY_PIECE) {
+				const { bytes, rows } = toCrlf(pieces);
+				yield { data: bytes, rows };
+				pieces = [];
+				size = 0;
 			}
 		}
-		finished = true;
-	} finally {
-		if (!finished) {
-			await Promise.resolve(
-				client.unsafe(`select pg_cancel_backend(pid) from pg_stat_activity where pid <> pg_backend_pid() and state = 'active' and starts_with(query, ${literal(tag)})`)
-			).catch((err) => console.error('Cancelling an abandoned export failed:', err));
+		if (size > 0) {
+			const { bytes, rows } = toCrlf(pieces);
+			yield { data: bytes, rows };
 		}
 	}
 }
