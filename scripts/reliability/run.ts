@@ -21,8 +21,9 @@ import { conflicts } from './conflicts';
 import { shutdown } from './shutdown';
 import { load } from './load';
 import { backup } from './backup';
+import { replica } from './replica';
 
-const SCENARIOS: Scenario[] = [restart, twoProcesses, conflicts, shutdown, load, backup];
+const SCENARIOS: Scenario[] = [restart, twoProcesses, conflicts, shutdown, load, backup, replica];
 
 const { values } = parseArgs({
 	options: {

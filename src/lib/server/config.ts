@@ -16,6 +16,8 @@ function intSetting(name: string, fallback: number, min: number): number {
 
 export interface Settings {
 	databaseUrl: string | undefined;
+	/** A read replica for cohort charts and exports (DATABASE_READ_URL); needs databaseUrl. */
+	databaseReadUrl: string | undefined;
 	dataDir: string;
 	sessionIdleMinutes: number;
 	sessionMaxHours: number;
@@ -28,10 +30,17 @@ export interface Settings {
 	minCell: number;
 }
 
+function readUrl(): string | undefined {
+	const url = process.env.DATABASE_READ_URL || undefined;
+	if (url && !process.env.DATABASE_URL) throw new Error('DATABASE_READ_URL is a replica of DATABASE_URL: set DATABASE_URL too (the embedded database has no replicas)');
+	return url;
+}
+
 export function settings(): Settings {
 	const secure = process.env.COOKIE_SECURE;
 	return {
 		databaseUrl: process.env.DATABASE_URL || undefined,
+		databaseReadUrl: readUrl(),
 		dataDir: path.resolve(process.env.DATA_DIR || 'data'),
 		sessionIdleMinutes: intSetting('SESSION_IDLE_MINUTES', 60, 1),
 		sessionMaxHours: intSetting('SESSION_MAX_HOURS', 12, 1),

@@ -1,7 +1,7 @@
 /** Request-level helpers shared by hooks and routes: cookies, limits, the open database. */
 import type { Cookies } from '@sveltejs/kit';
 import { settings } from './config';
-import { db } from './db';
+import { db, readDb } from './db';
 import { hasAnyUser } from './users';
 import {
 	SESSION_COOKIE,
@@ -15,7 +15,7 @@ import { mfaRequiredRoles, mfaState } from './auth/mfa';
 import type { Role } from './db/schema';
 import type { ThrottleLimits } from './auth/throttle';
 
-export { db };
+export { db, readDb };
 
 export function sessionLimits(): SessionLimits {
 	const s = settings();

@@ -37,6 +37,10 @@ export interface OpenOptions {
 	migrationsFolder?: string;
 	/** postgres.js pool size. */
 	max?: number;
+	/** Apply the migrations on open (default); off for a read replica, which cannot be written. */
+	migrate?: boolean;
+	/** postgres.js application_name, as pg_stat_activity shows it. */
+	applicationName?: string;
 }
 
 export function migrationsFolder(): string {
@@ -118,7 +122,7 @@ function watchDeferredWrites(): void {
  * 250 ms): `current()` is always the fresh one. The old pool ends once its queries finish (no
  * timeout: a long export keeps going); its dead connections hold no socket and are dropped.
  */
-async function openPostgres(url: string, max: number, migrationsFolder: string): Promise<{ current: () => Db; close: () => Promise<void> }> {
+async function openPostgres(url: string, max: number, migrationsFolder: string | null, applicationName: string): Promise<{ current: () => Db; close: () => Promise<void> }> {
 	const { default: postgres } = await import('postgres');
 	const { drizzle, PostgresJsSession } = await import('drizzle-orm/postgres-js');
 	const { migrate } = await import('drizzle-orm/postgres-js/migrator');
@@ -128,7 +132,7 @@ async function openPostgres(url: string, max: number, migrationsFolder: string):
 		const client = postgres(url, {
 			max,
 			onnotice: () => {},
-			connection: { application_name: 'outcome-tracker' },
+			connection: { application_name: applicationName },
 			// A server that accepts the socket but never answers (a failover, a stuck shutdown)
 			// fails the request after 5 s instead of postgres.js's 30.
 			connect_timeout: 5,
@@ -137,7 +141,7 @@ async function openPostgres(url: string, max: number, migrationsFolder: string):
 		return { client, db: drizzle(client, { schema }) };
 	};
 	let pool = open();
-	await migrate(pool.db, { migrationsFolder });
+	if (migrationsFolder) await migrate(pool.db, { migrationsFolder });
 	let renewal: ReturnType<typeof setTimeout> | null = null;
 	let renewedAt = 0;
 	const renew = () => {
@@ -166,7 +170,7 @@ async function openPostgres(url: string, max: number, migrationsFolder: string):
 export async function openDatabase(options: OpenOptions): Promise<Database> {
 	const folder = options.migrationsFolder ?? migrationsFolder();
 	if (options.url) {
-		const pool = await openPostgres(options.url, options.max ?? 10, folder);
+		const pool = await openPostgres(options.url, options.max ?? 10, options.migrate === false ? null : folder, options.applicationName ?? 'outcome-tracker');
 		return {
 			get db() {
 				return pool.current();
@@ -195,21 +199,29 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 const holder = globalThis as unknown as {
 	__outcomeDb?: Promise<Database>;
 	__outcomeCurrent?: Database;
+	__outcomeRead?: Database;
 };
 
-/** Opens (once) the database the settings point at. */
-export function connect(settings: { databaseUrl?: string; dataDir: string }): Promise<Database> {
-	holder.__outcomeDb ??= openDatabase(
-		settings.databaseUrl
-			? { url: settings.databaseUrl }
-			: { dataDir: path.join(settings.dataDir, 'pglite') }
-	).then(
-		(opened) => (holder.__outcomeCurrent = opened),
-		(err) => {
-			holder.__outcomeDb = undefined;
+/**
+ * Opens (once) the database the settings point at, and the read replica when DATABASE_READ_URL
+ * names one (no migrations there: it follows the primary, which has them).
+ */
+export function connect(settings: { databaseUrl?: string; databaseReadUrl?: string; dataDir: string }): Promise<Database> {
+	holder.__outcomeDb ??= (async () => {
+		const primary = await openDatabase(settings.databaseUrl ? { url: settings.databaseUrl } : { dataDir: path.join(settings.dataDir, 'pglite') });
+		try {
+			holder.__outcomeRead = settings.databaseReadUrl
+				? await openDatabase({ url: settings.databaseReadUrl, migrate: false, applicationName: 'outcome-tracker-read' })
+				: undefined;
+		} catch (err) {
+			await primary.close();
 			throw err;
 		}
-	);
+		return (holder.__outcomeCurrent = primary);
+	})().catch((err) => {
+		holder.__outcomeDb = undefined;
+		throw err;
+	});
 	return holder.__outcomeDb;
 }
 
@@ -223,9 +235,21 @@ export function db(): Db {
 	return database().db;
 }
 
+/**
+ * For reads that may lag the primary by a moment (cohort charts, exports): the read replica when
+ * DATABASE_READ_URL names one, else the database itself. Never written to: an export's audit row
+ * goes through `db()`.
+ */
+export function readDb(): Db {
+	database();
+	return (holder.__outcomeRead ?? database()).db;
+}
+
 export async function disconnect(): Promise<void> {
 	const pending = holder.__outcomeDb;
+	const read = holder.__outcomeRead;
 	holder.__outcomeDb = undefined;
 	holder.__outcomeCurrent = undefined;
-	if (pending) await (await pending).close();
+	holder.__outcomeRead = undefined;
+	await Promise.all([pending?.then((d) => d.close()), read?.close()]);
 }

@@ -5,8 +5,20 @@ import { appendAudit } from '../audit';
 import { exportChunks, planExport, type ExportOptions, type ExportPlan } from '.';
 import { readOptions } from './options';
 
-export function exportResponse(db: Db, o: ExportOptions, plan: ExportPlan, secret: string, actor: { id: string; requestId?: string }): Response {
-	const chunks = exportChunks(db, o, plan, secret);
+/**
+ * Where an export reads (a replica, when DATABASE_READ_URL names one) and where its audit row is
+ * written (always the primary). One handle for both when there is no replica.
+ */
+export interface ExportDatabases {
+	read: Db;
+	write: Db;
+}
+const databases = (d: Db | ExportDatabases): ExportDatabases =>
+	typeof (d as Partial<ExportDatabases>).write?.transaction === 'function' ? (d as ExportDatabases) : { read: d as Db, write: d as Db };
+
+export function exportResponse(d: Db | ExportDatabases, o: ExportOptions, plan: ExportPlan, secret: string, actor: { id: string; requestId?: string }): Response {
+	const { read, write } = databases(d);
+	const chunks = exportChunks(read, o, plan, secret);
 	const hash = createHash('sha256');
 	const encoder = new TextEncoder();
 	let rows = 0;
@@ -22,7 +34,7 @@ export function exportResponse(db: Db, o: ExportOptions, plan: ExportPlan, secre
 				return;
 			}
 			{
-				await db.transaction((tx) =>
+				await write.transaction((tx) =>
 					appendAudit(tx, {
 						actorId: actor.id,
 						action: 'export',
@@ -60,9 +72,9 @@ export function exportResponse(db: Db, o: ExportOptions, plan: ExportPlan, secre
  * The one export request handler, for the page's download and GET /api/export.csv alike, so
  * both always apply the same options, de-identification and audit. The caller has checked the role.
  */
-export async function exportRequest(db: Db, url: URL, secret: string, actor: { id: string; requestId?: string }): Promise<Response> {
-	const read = readOptions(url);
-	if (!read.ok) return Response.json({ message: read.errors.join(' ') }, { status: 400 });
-	const plan = await planExport(db, read.options, { countRows: false });
-	return exportResponse(db, read.options, plan, secret, actor);
+export async function exportRequest(d: Db | ExportDatabases, url: URL, secret: string, actor: { id: string; requestId?: string }): Promise<Response> {
+	const options = readOptions(url);
+	if (!options.ok) return Response.json({ message: options.errors.join(' ') }, { status: 400 });
+	const plan = await planExport(databases(d).read, options.options, { countRows: false });
+	return exportResponse(d, options.options, plan, secret, actor);
 }

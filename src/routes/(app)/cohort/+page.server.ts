@@ -2,14 +2,14 @@ import * as v from 'valibot';
 import { requireRole } from '$lib/server/auth/guard';
 import { cohortTrend } from '$lib/server/cohort';
 import { settings } from '$lib/server/config';
-import { db } from '$lib/server/context';
+import { readDb } from '$lib/server/context';
 import { listConditions } from '$lib/server/patients';
 import { paramsFromUrl, TrendQuerySchema } from '$lib/validation/cohort';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	requireRole(event, 'clinician', 'researcher', 'admin');
-	const conditions = (await listConditions(db())).map((c) => ({ code: c.code, label: c.label }));
+	const conditions = (await listConditions(readDb())).map((c) => ({ code: c.code, label: c.label }));
 	const raw = paramsFromUrl(event.url);
 	const parsed = v.safeParse(TrendQuerySchema, raw);
 	const statistic = event.url.searchParams.get('statistic') === 'median' ? 'median' : 'mean';
@@ -18,7 +18,7 @@ export const load: PageServerLoad = async (event) => {
 	}
 	const q = parsed.output;
 	const trend = await cohortTrend(
-		db(),
+		readDb(),
 		{ instrument: q.instrument, scale: q.scale, axis: q.axis, bucket: q.bucket, measure: q.measure, conditions: q.conditions, enrolledFrom: q.from, enrolledTo: q.to },
 		settings().minCell
 	);

@@ -1,10 +1,10 @@
 import { requireRole } from '$lib/server/auth/guard';
-import { db } from '$lib/server/context';
+import { db, readDb } from '$lib/server/context';
 import { exportRequest } from '$lib/server/export/download';
 import { exportSecret } from '$lib/server/export/secret';
 import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = (event) => {
 	const user = requireRole(event, 'clinician', 'researcher', 'admin');
-	return exportRequest(db(), event.url, exportSecret(), { id: user.id, requestId: event.locals.requestId });
+	return exportRequest({ read: readDb(), write: db() }, event.url, exportSecret(), { id: user.id, requestId: event.locals.requestId });
 };

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { requireRole } from '$lib/server/auth/guard';
 import { cohortTrend } from '$lib/server/cohort';
 import { settings } from '$lib/server/config';
-import { db } from '$lib/server/context';
+import { readDb } from '$lib/server/context';
 import { paramsFromUrl, TrendQuerySchema } from '$lib/validation/cohort';
 import type { RequestHandler } from './$types';
 
@@ -16,7 +16,7 @@ export const GET: RequestHandler = async (event) => {
 	}
 	const q = parsed.output;
 	const trend = await cohortTrend(
-		db(),
+		readDb(),
 		{ instrument: q.instrument, scale: q.scale, axis: q.axis, bucket: q.bucket, measure: q.measure, conditions: q.conditions, enrolledFrom: q.from, enrolledTo: q.to },
 		settings().minCell
 	);
