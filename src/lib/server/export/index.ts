@@ -71,7 +71,9 @@ function exportedPatients(plan: ExportPlan, from: number, to: number): { id: str
  * Who is exported and how far their quasi-identifiers are generalised. Age is whole years at the
  * patient's baseline (first non-voided visit with a selected instrument). `countRows` (the
  * preview) also counts the rows the file will have; the download does not need the count and
- * skips the scores, which halves the work done before the first byte.
+ * skips the scores, which halves the work done before the first byte. (A response always has a
+ * score row per scale of its instrument — null when too few items were answered — so "has a
+ * response" is the same visits as "has score rows", and the same test the file's rows use.)
  */
 export async function planExport(db: Db, o: ExportOptions, { countRows = true }: { countRows?: boolean } = {}): Promise<ExportPlan> {
 	const query = countRows
@@ -93,7 +95,7 @@ export async function planExport(db: Db, o: ExportOptions, { countRows = true }:
 			from patients p
 			join visits v on v.patient_id = p.id and not v.voided
 			where ${patientFilter(o)}
-				and exists (select 1 from responses r join response_scores rs on rs.response_id = r.id where r.visit_id = v.id and ${instrumentFilter(o)})
+				and exists (select 1 from responses r where r.visit_id = v.id and ${instrumentFilter(o)})
 			group by p.id, p.condition_code, p.sex, p.date_of_birth
 			order by p.id`;
 	// Kept per patient: 16 bytes of id and a group number (the rows read are dropped after this
