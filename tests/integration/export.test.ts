@@ -54,6 +54,21 @@ describe(`anonymised export (${driverName})`, () => {
 		expect(byCopy.text.split('\r\n')[1]).toMatch(/^[0-9a-f]{64},multiple_sclerosis,female,40-49,1,0,treatment,1,no,pain_nrs,0-10,score,6,6(,){9}$/);
 	});
 
+	it('applies the condition and enrolment filters the same way by COPY and by batches', async () => {
+		const all = await csv(base);
+		for (const [o, rows] of [
+			[{ ...base, conditions: ['multiple_sclerosis'], enrolledFrom: '2025-01-01', enrolledTo: '2025-01-01' }, 11],
+			[{ ...base, conditions: ['rheumatoid_arthritis'] }, 0],
+			[{ ...base, enrolledTo: '2024-12-31' }, 0],
+			[{ ...base, enrolledFrom: '2025-01-02' }, 0]
+		] as [ExportOptions, number][]) {
+			const byCopy = await csv(o, 2, 'auto');
+			expect(byCopy.text).toBe((await csv(o, 3, 'batch')).text);
+			expect(byCopy.lines.length - 1).toBe(rows);
+			if (rows) expect(byCopy.text).toBe(all.text);
+		}
+	});
+
 	it('writes the documented columns and nothing identifying', async () => {
 		const { lines, plan } = await csv(base);
 		expect(lines[0]).toEqual(['pseudonym', 'condition', 'sex', 'age_band', 'visit_number', 'days_since_baseline', 'visit_kind', 'acupuncture_sessions', 'flare', 'instrument', 'instrument_version', 'scale', 'score']);
