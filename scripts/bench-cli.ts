@@ -34,7 +34,8 @@ const { values } = parseArgs({
 		runs: { type: 'string', default: '7' },
 		only: { type: 'string', default: 'cohort,export,writes,pages' },
 		concurrency: { type: 'string', default: '8' },
-		'export-runs': { type: 'string', default: '3' }
+		'export-runs': { type: 'string', default: '3' },
+		'app-processes': { type: 'string', default: '1' }
 	}
 });
 const N = Number(values.patients);
@@ -44,6 +45,9 @@ const RUNS = Math.max(5, Number(values.runs));
 const ONLY = new Set(values.only!.split(','));
 const CONCURRENCY = Number(values.concurrency);
 const EXPORT_RUNS = Math.max(1, Number(values['export-runs']));
+// --app-processes N: the writes are spread over N copies of the app on one database (as behind a
+// load balancer, README "Deploy"); every other part uses the first.
+const APP_PROCESSES = Math.max(1, Number(values['app-processes']));
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/outcome_tracker_bench';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -128,23 +132,29 @@ if (!fs.existsSync(path.join(root, 'build', 'index.js'))) {
 	if (spawnSync('npx', ['vite', 'build'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
 }
 const PORT = 4300 + Math.floor(Math.random() * 500);
-const base = `http://127.0.0.1:${PORT}`;
 // The node flags of `npm start` (package.json), plus BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof).
 const startFlags = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start as string).split(' ').filter((w) => w.startsWith('--'));
 const serverArgs = [...startFlags, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-const server: ChildProcess = spawn(process.execPath, [...serverArgs, path.join(root, 'build', 'index.js')], {
-	env: { ...process.env, DATABASE_URL: url, PORT: String(PORT), HOST: '127.0.0.1', ORIGIN: base, NODE_ENV: 'production', EXPORT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' },
-	stdio: ['ignore', 'ignore', 'inherit']
-});
-process.on('exit', () => server.kill());
-for (let i = 0; ; i++) {
-	try {
-		if ((await fetch(`${base}/healthz`)).ok) break;
-	} catch {
-		/* not up yet */
+const bases = Array.from({ length: APP_PROCESSES }, (_, i) => `http://127.0.0.1:${PORT + i}`);
+const base = bases[0]!;
+const servers: ChildProcess[] = bases.map((b, i) =>
+	spawn(process.execPath, [...serverArgs, path.join(root, 'build', 'index.js')], {
+		env: { ...process.env, DATABASE_URL: url, PORT: String(PORT + i), HOST: '127.0.0.1', ORIGIN: b, NODE_ENV: 'production', EXPORT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' },
+		stdio: ['ignore', 'ignore', 'inherit']
+	})
+);
+const server = servers[0]!;
+process.on('exit', () => servers.forEach((s) => s.kill()));
+for (const b of bases) {
+	for (let i = 0; ; i++) {
+		try {
+			if ((await fetch(`${b}/healthz`)).ok) break;
+		} catch {
+			/* not up yet */
+		}
+		if (i > 600) throw new Error('server did not start');
+		await new Promise((r) => setTimeout(r, 100));
 	}
-	if (i > 600) throw new Error('server did not start');
-	await new Promise((r) => setTimeout(r, 100));
 }
 // Each part's result is written (JSON file) and printed as soon as it is measured, so a part
 // that fails or a run that is stopped keeps what was measured before it.
@@ -289,10 +299,11 @@ async function load(concurrency: number, seconds: number, one: (i: number) => Pr
 log(`Writes through the app (concurrency ${CONCURRENCY}, ${SECONDS} s)…`);
 const [{ visits: visitsBefore, audits: auditsBefore }] = (await executeRows(db, sql`select (select count(*) from visits)::int as visits, (select count(*) from audit_log)::int as audits`)) as [{ visits: number; audits: number }];
 const viaApp = await load(CONCURRENCY, SECONDS, async (i) => {
-	const r = await fetch(`${base}/patients/${patientIds[i % patientIds.length]}/visits/new`, {
+	const to = bases[i % bases.length]!;
+	const r = await fetch(`${to}/patients/${patientIds[i % patientIds.length]}/visits/new`, {
 		method: 'POST',
 		redirect: 'manual',
-		headers: { cookie, origin: base, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+		headers: { cookie, origin: to, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
 		body
 	});
 	const text = await r.text();
@@ -324,7 +335,7 @@ await pg`delete from response_scores where response_id in (select id from respon
 await pg`with gone as (delete from responses where instrument_version = 'bench' returning visit_id) delete from visits where id in (select visit_id from gone)`;
 // Each app save writes 1 visit + 3 responses, each with its audit row.
 results.writes = {
-	app: { ...viaApp, visitsStored: visitsAfter - visitsBefore, auditRows: auditsAfter - auditsBefore, auditRowsPerVisit: round((auditsAfter - auditsBefore) / Math.max(1, visitsAfter - visitsBefore), 2) },
+	app: { processes: APP_PROCESSES, ...viaApp, visitsStored: visitsAfter - visitsBefore, auditRows: auditsAfter - auditsBefore, auditRowsPerVisit: round((auditsAfter - auditsBefore) / Math.max(1, visitsAfter - visitsBefore), 2) },
 	direct,
 	ratio: round(viaApp.perSecond / direct.perSecond, 2)
 };
@@ -347,7 +358,7 @@ results.pages = {
 
 await pg.end();
 await database.close();
-server.kill('SIGTERM');
+servers.forEach((s) => s.kill('SIGTERM'));
 
 // ---- report --------------------------------------------------------------------------------
 fs.writeFileSync(values.json!, JSON.stringify(results, null, 2) + '\n');
