@@ -1,17 +1,17 @@
 /**
- * A transaction whose last statements travel with its COMMIT. postgres.js's `begin` sends COMMIT
- * only after the transaction function's promise settles, so a function that awaits its last
- * writes costs a round trip more than it needs: here the function returns the statements to run
- * last, they are sent without waiting, and COMMIT follows them at once on the same connection (in
- * order). If one of them fails, PostgreSQL refuses the rest of the transaction and answers the
- * COMMIT with a ROLLBACK: nothing is stored, and the first failing statement's error is thrown.
- * Everything else about the transaction — the connection's reservation, its loss, ROLLBACK when
- * the function throws — is postgres.js's own `begin` (through drizzle), so a database restart is
- * handled as for any other transaction.
+ * A transaction in two round trips. postgres.js's `begin` waits for BEGIN's answer before the
+ * first statement and for the last statement's answer before COMMIT, so a save of one batch of
+ * reads and one batch of writes costs four round trips. Here BEGIN goes out together with the
+ * first batch, and COMMIT together with the last: on a machine whose cores are saturated every
+ * round trip is a context switch on both sides (docs/performance.md, visit saves).
  *
- * `send` sends a statement at once (those sent together go out in one write and are answered in
- * order); `tx` is the same transaction as a drizzle handle, for statements that need not hurry.
- * PGlite (one connection, no network): the same calls, the last statements awaited in turn.
+ * `fn` sends its statements with `send` (each goes out at once; their answers come back in order)
+ * and returns the statements to run last, which are sent in the same turn as COMMIT. If any
+ * statement fails, PostgreSQL refuses the rest of the transaction and answers the COMMIT with a
+ * ROLLBACK: nothing is stored and the first error is thrown. If `fn` throws, ROLLBACK is sent.
+ * `tx` is a drizzle handle on the same connection, for work that is not pipelined (rare paths).
+ *
+ * PGlite (one connection, no network): the same calls in an ordinary transaction.
  */
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
@@ -20,58 +20,83 @@ import { executeRows, type Db } from '.';
 export interface Pipeline {
 	/** Sends the statement now; resolves with its rows. */
 	send(query: SQL): Promise<Record<string, unknown>[]>;
-	/** The transaction as a drizzle handle. */
+	/** The transaction as a drizzle handle, for statements that need not be pipelined. */
 	tx: Db;
 }
 
-interface ScopedClient {
+interface Reserved {
 	unsafe(query: string, params?: unknown[], options?: { prepare?: boolean }): PromiseLike<unknown> & { execute(): unknown; catch(f: (e: unknown) => void): unknown };
+	release(): void;
+}
+interface PostgresClient {
+	reserve(): Promise<Reserved>;
 }
 
 const dialect = new PgDialect();
 
-/** The postgres.js client of a drizzle transaction (its `begin` scope); null on PGlite. */
-function scopedClient(tx: Db): ScopedClient | null {
-	const client = (tx as unknown as { session?: { client?: { unsafe?: unknown; begin?: unknown } } }).session?.client;
-	return client && typeof client.unsafe === 'function' && !('query' in client) ? (client as unknown as ScopedClient) : null;
+function postgresClient(db: Db): PostgresClient | null {
+	const client = (db as unknown as { $client?: { reserve?: unknown } }).$client;
+	return client && typeof client.reserve === 'function' ? (client as unknown as PostgresClient) : null;
 }
 
-const firstFailure = async (sent: PromiseLike<unknown>[]) => (await Promise.allSettled(sent)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-
 export async function pipelinedTransaction<T>(db: Db, fn: (p: Pipeline) => Promise<{ value: T; last: SQL[] }>): Promise<T> {
-	const sent: PromiseLike<unknown>[] = [];
-	let pipelined = false;
-	const value = await db.transaction(async (tx) => {
-		const client = scopedClient(tx);
-		const send = (query: SQL): Promise<Record<string, unknown>[]> => {
-			let p: Promise<Record<string, unknown>[]>;
-			if (client) {
-				const { sql: text, params } = dialect.sqlToQuery(query);
-				const q = client.unsafe(text, params, { prepare: params.length > 0 });
-				q.execute(); // postgres.js sends a query when first awaited: now, in call order
-				p = Promise.resolve(q) as Promise<Record<string, unknown>[]>;
-			} else p = executeRows(tx, query);
-			p.catch(() => {});
-			sent.push(p);
-			return p;
-		};
-		const out = await fn({ send, tx });
-		if (client) {
-			// Sent now, not awaited: `begin` sends COMMIT right after them.
-			for (const q of out.last) void send(q);
-			pipelined = true;
-		} else {
-			const failed = await firstFailure(sent);
-			if (failed) throw failed.reason;
-			for (const q of out.last) await send(q);
-		}
-		return out.value;
-	});
-	if (pipelined) {
-		// COMMIT was answered, so every statement before it was too. If one failed, the COMMIT was
-		// a ROLLBACK: the first failure (later ones only say the transaction was aborted) is thrown.
-		const failed = await firstFailure(sent);
-		if (failed) throw failed.reason;
+	const client = postgresClient(db);
+	if (!client) {
+		return db.transaction(async (tx) => {
+			const sent: Promise<unknown>[] = [];
+			const send = (q: SQL) => {
+				const p = executeRows(tx, q);
+				p.catch(() => {});
+				sent.push(p);
+				return p;
+			};
+			const { value, last } = await fn({ send, tx });
+			// As on PostgreSQL: a statement that failed unawaited is the error, before any other.
+			const first = (await Promise.allSettled(sent)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+			if (first) throw first.reason;
+			for (const q of last) await tx.execute(q);
+			return value;
+		});
 	}
-	return value;
+	const { drizzle } = await import('drizzle-orm/postgres-js');
+	const reserved = await client.reserve();
+	// Every statement sent, so that none is left unanswered (or its rejection unhandled).
+	const sent: PromiseLike<unknown>[] = [];
+	const send = (text: string, params: unknown[] = []) => {
+		const q = reserved.unsafe(text, params, { prepare: params.length > 0 });
+		q.catch(() => {});
+		q.execute(); // postgres.js sends a query when it is first awaited; now, in this order
+		sent.push(q);
+		return q;
+	};
+	const sendSql = (query: SQL) => {
+		const { sql: text, params } = dialect.sqlToQuery(query);
+		return Promise.resolve(send(text, params)).then((rows) => rows as Record<string, unknown>[]);
+	};
+	let open = true;
+	try {
+		send('begin');
+		// drizzle reads (and sets) the client's type parsers; a reserved connection shares its pool's.
+		const tx = drizzle(Object.assign(reserved, { options: (client as unknown as { options: unknown }).options }) as never) as unknown as Db;
+		const { value, last } = await fn({ send: sendSql, tx });
+		// The last statements and COMMIT go out in this same turn, in this order.
+		const finals = last.map((q) => sendSql(q));
+		const commit = send('commit');
+		open = false;
+		await Promise.allSettled([...finals, commit]);
+		// The first statement that failed is the cause (later ones only say the transaction was
+		// aborted), and PostgreSQL answered the COMMIT with a ROLLBACK.
+		const first = (await Promise.allSettled(sent)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+		if (first) throw first.reason;
+		return value;
+	} catch (err) {
+		if (open) {
+			open = false;
+			await Promise.allSettled(sent);
+			await Promise.resolve(send('rollback')).catch(() => {});
+		}
+		throw err;
+	} finally {
+		reserved.release();
+	}
 }
