@@ -82,11 +82,11 @@ export async function serializeWrites(tx: Db): Promise<void> {
  * Takes a chain for the rest of the transaction: the first one free (or already held by this
  * transaction: the locks are re-entrant), else waits for one chosen at random.
  */
-export async function takeChain(tx: Db, send: (q: SQL) => Promise<Record<string, unknown>[]> = (q) => executeRows(tx, q)): Promise<number> {
+export async function takeChain(tx: Db): Promise<number> {
 	// No ORDER BY: generate_series yields 0, 1, … in order, and the LIMIT stops at the first chain
-	// locked, so no other chain is tried (a sort would try, and lock, them all). `send`: how the
-	// first statement is sent (pipelined with others, see db/pipeline.ts).
-	const [free] = await send(
+	// locked, so no other chain is tried (a sort would try, and lock, them all).
+	const [free] = await executeRows(
+		tx,
 		sql`select k from generate_series(0, ${AUDIT_CHAINS - 1}) as k where pg_try_advisory_xact_lock(${AUDIT_CHAIN_KEY}, k) limit 1`
 	);
 	if (free) return Number(free.k);
@@ -102,7 +102,6 @@ export async function appendAudit(tx: Db, entry: AuditEntry): Promise<void> {
 
 /** Rows this many or fewer are hashed and linked by PostgreSQL in the INSERT itself. */
 const CHAIN_IN_SQL = 20;
-export const AUDIT_ROWS_IN_ONE_STATEMENT = CHAIN_IN_SQL;
 
 /**
  * The rows linked in one statement: PostgreSQL reads the chain's last hash and computes each
@@ -152,7 +151,19 @@ export async function appendAuditMany(tx: Db, entries: AuditEntry[], taken?: num
 	if (entries.length === 0) return;
 	// `taken`: a chain this transaction already holds (takeChain), e.g. taken along with other statements.
 	const chain = taken ?? (await takeChain(tx));
-	const contents = entries.map(contentOf);
+	const contents: HashedContent[] = entries.map((entry) => ({
+		// Whole milliseconds: the column keeps three decimals, so the hashed time survives storage.
+		at: new Date(),
+		actorId: entry.actorId,
+		action: entry.action,
+		entity: entry.entity,
+		entityId: entry.entityId,
+		// Round-trip through JSON so the hash covers exactly what jsonb will hold.
+		before: entry.before === undefined ? null : JSON.parse(JSON.stringify(entry.before)),
+		after: entry.after === undefined ? null : JSON.parse(JSON.stringify(entry.after)),
+		reason: entry.reason ?? null,
+		requestId: entry.requestId ?? null
+	}));
 	if (contents.length <= CHAIN_IN_SQL) {
 		await tx.execute(chainedInsertSql(chain, contents));
 		return;
@@ -171,32 +182,6 @@ export async function appendAuditMany(tx: Db, entries: AuditEntry[], taken?: num
 		prevHash = hash;
 	}
 	await bulkInsert(tx, auditLog, rows);
-}
-
-/**
- * The statement that appends a few rows (at most 20) to a chain the transaction holds
- * (takeChain), linked by PostgreSQL as `appendAuditMany` links them: for a caller that sends it
- * along with other statements.
- */
-export function auditInsertSql(entries: AuditEntry[], chain: number): SQL {
-	if (entries.length === 0 || entries.length > CHAIN_IN_SQL) throw new Error(`auditInsertSql takes 1 to ${CHAIN_IN_SQL} rows`);
-	return chainedInsertSql(chain, entries.map(contentOf));
-}
-
-function contentOf(entry: AuditEntry): HashedContent {
-	return {
-		// Whole milliseconds: the column keeps three decimals, so the hashed time survives storage.
-		at: new Date(),
-		actorId: entry.actorId,
-		action: entry.action,
-		entity: entry.entity,
-		entityId: entry.entityId,
-		// Round-trip through JSON so the hash covers exactly what jsonb will hold.
-		before: entry.before === undefined ? null : JSON.parse(JSON.stringify(entry.before)),
-		after: entry.after === undefined ? null : JSON.parse(JSON.stringify(entry.after)),
-		reason: entry.reason ?? null,
-		requestId: entry.requestId ?? null
-	};
 }
 
 export type ChainReport = { intact: true; rows: number } | { intact: false; rows: number; firstBrokenId: number };

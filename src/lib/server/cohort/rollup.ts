@@ -119,21 +119,12 @@ let pending = 0;
 
 /** Appends signed counts (n ≠ 0) to the pending differences. */
 export async function writeDeltas(tx: Db, deltas: Point[]): Promise<void> {
-	const insert = deltasInsertSql(deltas);
-	if (insert) await tx.execute(insert);
-}
-
-/**
- * The statement `writeDeltas` runs (null when there is nothing to write), for a caller that sends
- * it along with others in its transaction. Counted as written (a hint for `foldIfDue`).
- */
-export function deltasInsertSql(deltas: Point[]): SQL | null {
-	if (deltas.length === 0) return null;
-	pending += 1;
-	return sql`
+	if (deltas.length === 0) return;
+	await tx.execute(sql`
 		insert into scale_histogram_delta (${COLUMNS})
 		select ${COLUMNS} from json_to_recordset(${JSON.stringify(deltas)}::json)
-			as d(instrument_id text, scale text, condition_code text, series text, x int, measure text, value float8, n int)`;
+			as d(instrument_id text, scale text, condition_code text, series text, x int, measure text, value float8, n int)`);
+	pending += 1;
 }
 
 export interface RollupSnapshot {
@@ -197,16 +188,11 @@ const days = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:0
  * any comes after the new one. One plain statement — the patient's values of these instruments in
  * the points' order — summarised here (a caller may send it along with the inserts).
  */
-export async function visitAddedFacts(
-	tx: Db,
-	patientId: string,
-	visitId: string,
-	instruments: string[],
-	send: (q: SQL) => Promise<Record<string, unknown>[]> = (q) => executeRows(tx, q)
-): Promise<Record<string, unknown>[]> {
+export async function visitAddedFacts(tx: Db, patientId: string, visitId: string, instruments: string[]): Promise<Record<string, unknown>[]> {
 	const only = [...new Set(instruments)];
 	if (only.length === 0) return [];
-	const rows = await send(
+	const rows = await executeRows(
+		tx,
 		sql`
 		select rs.instrument_id, rs.scale, v.id as visit_id, v.visit_date::text as visit_date, rs.value, p.condition_code
 		from visits v

@@ -9,9 +9,8 @@ import { executeRows, type Db } from '../db';
 import { insertRowsSql } from '../db/bulk';
 import { patients, responses, responseScores, visits } from '../db/schema';
 import { randomUUID } from 'node:crypto';
-import { AUDIT_ROWS_IN_ONE_STATEMENT, appendAudit, appendAuditMany, auditInsertSql, takeChain, type AuditEntry } from '../audit';
-import { pipelinedTransaction } from '../db/pipeline';
-import { deltasInsertSql, lockPatients, rollupAfter, rollupBefore, visitAddedDeltas, visitAddedFacts, writeDeltas } from '../cohort/rollup';
+import { appendAudit, appendAuditMany, takeChain, type AuditEntry } from '../audit';
+import { lockPatients, rollupAfter, rollupBefore, visitAddedDeltas, visitAddedFacts, writeDeltas } from '../cohort/rollup';
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from '../errors';
 import type { Actor } from '../users';
 import type { WriteResult } from '../patients';
@@ -175,38 +174,34 @@ export async function recordVisit(
 	const visitRow = { id: visitId, ...visit, patientId, createdBy: actor.id };
 	const { responseRows, scoreRows } = rowsOf(actor, visitId, scored, responseIds);
 	try {
-		// Two round trips: the inserts and reads with BEGIN, the rollup difference and the audit
-		// rows with COMMIT (db/pipeline.ts).
-		await pipelinedTransaction(db, async ({ send, tx }) => {
+		await db.transaction(async (tx) => {
 			// Foreign keys are checked at the end of the statement, so the CTEs' order does not matter.
 			const inserts = [
 				sql`v as (${insertRowsSql(visits, [visitRow])})`,
 				...(responseRows.length ? [sql`r as (${insertRowsSql(responses, responseRows)})`] : []),
 				...(scoreRows.length ? [sql`s as (${insertRowsSql(responseScores, scoreRows)})`] : [])
 			];
-			// Sent in this order on one connection: the facts are read after the inserts.
 			const [stored, facts, chain] = await Promise.all([
-				send(
+				executeRows(
+					tx,
 					sql`with p as (select enrolled_on::text as enrolled_on, archived from patients where id = ${patientId}::uuid for no key update), ${sql.join(inserts, sql`, `)}
 						select enrolled_on, archived from p`
 				),
 				// A new visit moves only the series of the instruments it records.
-				visitAddedFacts(tx, patientId, visitId, instruments, send),
-				takeChain(tx, send)
+				visitAddedFacts(tx, patientId, visitId, instruments),
+				takeChain(tx)
 			]);
 			const enrolledOn = String(stored[0]!.enrolled_on);
 			if (stored[0]!.archived === true) throw new Refused('form', ARCHIVED);
 			if (visit.visitDate < enrolledOn) throw new Refused('visitDate', `The visit cannot be before enrolment (${enrolledOn}).`);
-			const deltas = deltasInsertSql(await visitAddedDeltas(tx, patientId, visitId, instruments, facts));
-			const auditRows: AuditEntry[] = [
-				{ actorId: actor.id, action: 'create', entity: 'visit', entityId: visitId, after: { patientId, ...visitSnapshot({ ...visit, voided: false, voidReason: null }) }, requestId: actor.requestId },
-				...responseAuditRows(actor, visitId, scored, responseIds)
-			];
-			if (auditRows.length > AUDIT_ROWS_IN_ONE_STATEMENT) {
-				await appendAuditMany(tx, auditRows, chain);
-				return { value: undefined, last: deltas ? [deltas] : [] };
-			}
-			return { value: undefined, last: [...(deltas ? [deltas] : []), auditInsertSql(auditRows, chain)] };
+			const deltas = await visitAddedDeltas(tx, patientId, visitId, instruments, facts);
+			await Promise.all([
+				writeDeltas(tx, deltas),
+				appendAuditMany(tx, [
+					{ actorId: actor.id, action: 'create', entity: 'visit', entityId: visitId, after: { patientId, ...visitSnapshot({ ...visit, voided: false, voidReason: null }) }, requestId: actor.requestId },
+					...responseAuditRows(actor, visitId, scored, responseIds)
+				], chain)
+			]);
 		});
 		return { ok: true, value: visitId };
 	} catch (err) {
