@@ -23,7 +23,24 @@ interface Fixtures {
 	signedIn: (user: TestUser) => Promise<Page>;
 }
 
+/**
+ * `page.goto` that also waits for the app to hydrate (the root layout marks <html
+ * data-hydrated>): text typed into a server-rendered field before hydration can be wiped by it.
+ */
+function waitsForHydration(page: Page): Page {
+	const goto = page.goto.bind(page);
+	page.goto = async (url, options) => {
+		const response = await goto(url, options);
+		await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+		return response;
+	};
+	return page;
+}
+
 export const test = base.extend<Fixtures, { database: Database }>({
+	page: async ({ page }, use) => {
+		await use(waitsForHydration(page));
+	},
 	database: [
 		async ({}, use) => {
 			const database = await openDatabase({ url: e2eDatabaseUrl(), max: 2 });
@@ -69,7 +86,7 @@ async function newSignedInPage(browser: Browser, baseURL: string, database: Data
 			expires: Math.floor(session.expiresAt.getTime() / 1000)
 		}
 	]);
-	return context.newPage();
+	return waitsForHydration(await context.newPage());
 }
 
 export { expect };

@@ -23,7 +23,8 @@ export interface CopyClient {
 interface CancellableQuery {
 	state?: { pid: number; secret: number } | null;
 	active: boolean;
-	cancel(): Promise<void> | undefined;
+	/** Sends a CancelRequest on a connection of its own (Query.cancel() drops this promise). */
+	canceller?: ((q: unknown) => Promise<void>) | null;
 }
 
 /** How long an abandoned COPY may take to wind down before its connection is left to the pool's own timeouts. */
@@ -33,13 +34,23 @@ const DRAIN_MS = 10_000;
  * The rows of `query` (a COPY … TO STDOUT), as postgres.js delivers them. Stopping early (the
  * consumer's `return`) cancels the statement with the protocol's CancelRequest on a connection of
  * its own (postgres.js's `cancel()` treats a streaming COPY as finished, so it is marked active
- * for the call), so a busy pool is no obstacle.
+ * for the call), so a busy pool is no obstacle — unless the COPY's end has already arrived.
  */
 export async function* copyOut(client: CopyClient, query: string): AsyncGenerator<Buffer> {
 	const q = client.unsafe(query);
 	const stream = await q.readable();
-	// postgres.js's stream resumes the socket in its _read; nothing else does.
-	const resumeSocket = () => (stream as unknown as { _read?: (n: number) => void })._read?.call(stream, 0);
+	// postgres.js's stream resumes the socket in its _read; nothing else does. (After the
+	// connection closed there is no socket left to resume.)
+	const resumeSocket = () => {
+		try {
+			(stream as unknown as { _read?: (n: number) => void })._read?.call(stream, 0);
+		} catch {
+			/* the connection is gone; the pool replaces it */
+		}
+	};
+	// The COPY's end has been received: the statement is over and the connection may already be
+	// serving another one, so there is nothing to cancel (a cancel would hit that one).
+	const copyEnded = () => (stream as unknown as { _readableState?: { ended?: boolean } })._readableState?.ended === true;
 	let finished = false;
 	try {
 		for await (const chunk of stream.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
@@ -56,9 +67,11 @@ export async function* copyOut(client: CopyClient, query: string): AsyncGenerato
 			});
 			stream.resume();
 			const handle = q as unknown as CancellableQuery;
-			if (handle.state) {
-				handle.active = true;
-				await Promise.resolve(handle.cancel()).catch((err) => console.error('Cancelling an abandoned COPY failed:', err));
+			if (handle.state && handle.canceller && !copyEnded()) {
+				const cancel = handle.canceller;
+				handle.canceller = null;
+				handle.active = true; // postgres.js cancels only an active query; a streaming COPY is not marked so
+				await cancel(handle).catch((err) => console.error('Cancelling an abandoned COPY failed:', err));
 			}
 			let timer: NodeJS.Timeout | undefined;
 			await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_MS)))]);
