@@ -1,4 +1,4 @@
-import { expect, PASSWORD, test } from './fixtures';
+import { expect, PASSWORD, test, waitsForHydration } from './fixtures';
 
 test('an admin creates a clinician, who can sign in but cannot reach the admin pages', async ({
 	makeUser,
@@ -24,7 +24,7 @@ test('an admin creates a clinician, who can sign in but cannot reach the admin p
 	await expect(page.getByText('Account created.')).toBeVisible();
 	await expect(page.getByRole('heading', { name: 'Cleo Clinician' })).toBeVisible();
 
-	const other = await (await browser.newContext({ baseURL })).newPage();
+	const other = waitsForHydration(await (await browser.newContext({ baseURL })).newPage());
 	await other.goto('/login');
 	await other.getByLabel('Email').fill(email);
 	await other.getByLabel('Password').fill(PASSWORD);

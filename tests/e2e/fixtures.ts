@@ -27,7 +27,7 @@ interface Fixtures {
  * `page.goto` that also waits for the app to hydrate (the root layout marks <html
  * data-hydrated>): text typed into a server-rendered field before hydration can be wiped by it.
  */
-function waitsForHydration(page: Page): Page {
+export function waitsForHydration(page: Page): Page {
 	const goto = page.goto.bind(page);
 	page.goto = async (url, options) => {
 		const response = await goto(url, options);

@@ -3,7 +3,7 @@
 import { generateHOTP } from '@oslojs/otp';
 import { decodeBase32IgnorePadding } from '@oslojs/encoding';
 import type { Page } from '@playwright/test';
-import { expect, PASSWORD, test, type TestUser } from './fixtures';
+import { expect, PASSWORD, test, waitsForHydration, type TestUser } from './fixtures';
 
 /** The code an authenticator app shows `offsetSeconds` from now for the key on the page. */
 function appCode(secret: string, offsetSeconds = 0): string {
@@ -41,7 +41,7 @@ test('a clinician turns on two-factor sign-in, then signs in with a code and wit
 	await page.goto('/account');
 	await expect(page.getByText('Recovery codes left: 10')).toBeVisible();
 
-	const fresh = await (await browser.newContext({ baseURL })).newPage();
+	const fresh = waitsForHydration(await (await browser.newContext({ baseURL })).newPage());
 	await signInWithPassword(fresh, user, '/patients');
 	await expect(fresh.getByLabel('Code')).toBeVisible();
 	// The password alone opens nothing.
@@ -61,7 +61,7 @@ test('a clinician turns on two-factor sign-in, then signs in with a code and wit
 	expect(stale.status()).toBe(303);
 	await fresh.context().close();
 
-	const lostPhone = await (await browser.newContext({ baseURL })).newPage();
+	const lostPhone = waitsForHydration(await (await browser.newContext({ baseURL })).newPage());
 	await signInWithPassword(lostPhone, user);
 	await lostPhone.getByLabel('Code').fill(codes[0]!.toUpperCase());
 	await lostPhone.getByRole('button', { name: 'Continue' }).click();
@@ -85,7 +85,7 @@ test('an administrator requires two-factor sign-in for administrators; a new one
 	await expect(page.getByText('Saved.')).toBeVisible();
 	try {
 		const newcomer = await makeUser('admin');
-		const theirs = await (await browser.newContext({ baseURL })).newPage();
+		const theirs = waitsForHydration(await (await browser.newContext({ baseURL })).newPage());
 		await signInWithPassword(theirs, newcomer, '/admin/users');
 		await expect(theirs).toHaveURL(/\/login\/enrol\?next=%2Fadmin%2Fusers$/);
 		await expect(theirs.getByText('Your administrator requires a second step')).toBeVisible();
@@ -111,7 +111,7 @@ test('an administrator requires two-factor sign-in for administrators; a new one
 test('an administrator sees a locked-out account and clears it', async ({ makeUser, signedIn, browser, baseURL }) => {
 	const admin = await makeUser('admin');
 	const victim = await makeUser('researcher');
-	const attacker = await (await browser.newContext({ baseURL })).newPage();
+	const attacker = waitsForHydration(await (await browser.newContext({ baseURL })).newPage());
 	await attacker.goto('/login');
 	for (let i = 0; i < 5; i++) {
 		await attacker.getByLabel('Email').fill(victim.email);
