@@ -134,7 +134,7 @@ describe(`anonymised export (${driverName})`, () => {
 
 	it('leaves no statement running and the connections usable when a download is abandoned half-way', async () => {
 		const plan = await planExport(db, base, { countRows: false });
-		const chunks = exportChunks(db, base, plan, SECRET, 'auto', 1);
+		const chunks = exportChunks(db, base, plan, SECRET, 'auto', 1); // one patient a batch on PGlite
 		expect((await chunks.next()).done).toBe(false);
 		expect((await chunks.next()).done).toBe(false);
 		await chunks.return(undefined);

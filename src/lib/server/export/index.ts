@@ -346,8 +346,8 @@ export interface ExportChunk {
 }
 
 /**
- * The CSV, header first: by COPY with PostgreSQL, by formatted batches with PGlite (or when
- * `method` says so) — the same bytes either way.
+ * The CSV, header first: by one COPY with PostgreSQL, by formatted batches of `batch` patients
+ * with PGlite (or when `method` says so) — the same bytes either way.
  */
 export async function* exportChunks(db: Db, o: ExportOptions, plan: ExportPlan, secret: string, method: 'auto' | 'batch' = 'auto', batch?: number): AsyncGenerator<ExportChunk> {
 	yield { data: csvLine(plan.columns), rows: 0 };
