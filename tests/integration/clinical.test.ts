@@ -134,6 +134,15 @@ describe(`visits and responses (${driverName})`, () => {
 		expect(await count(visits)).toBe(0);
 	});
 
+	it('names the field of a rule only the database checked (the form checks them first)', async () => {
+		const id = await newPatient();
+		const future = new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10);
+		expect(await recordVisit(db, actor, id, visit({ visitDate: future }), [])).toMatchObject({ ok: false, field: 'visitDate' });
+		expect(await recordVisit(db, actor, id, visit({ acupunctureSessions: 500 }), [])).toMatchObject({ ok: false, field: 'acupunctureSessions' });
+		expect(await recordVisit(db, actor, id, visit({ note: 'x'.repeat(4001) }), [])).toMatchObject({ ok: false, field: 'note' });
+		expect(await count(visits)).toBe(0);
+	});
+
 	it('keeps the old answers in the audit row when a response is corrected, and detects a stale edit', async () => {
 		const id = await newPatient();
 		const r = await recordVisit(db, actor, id, visit(), [nrs(6)]);

@@ -8,6 +8,12 @@ export function pgErrorCode(err: unknown): string | undefined {
 export const isUniqueViolation = (err: unknown) => pgErrorCode(err) === '23505';
 export const isCheckViolation = (err: unknown) => pgErrorCode(err) === '23514';
 export const isForeignKeyViolation = (err: unknown) => pgErrorCode(err) === '23503';
+/** The constraint a refused write broke (postgres.js: constraint_name; PGlite: constraint), and the database's message. */
+export function pgConstraint(err: unknown): { name: string | undefined; message: string } {
+	const e = err as { constraint_name?: string; constraint?: string; message?: string; cause?: { constraint_name?: string; constraint?: string; message?: string } };
+	const source = e?.cause ?? e;
+	return { name: source?.constraint_name ?? source?.constraint, message: String(source?.message ?? '') };
+}
 
 /** What a user is told while the database cannot be reached (a 503, not a bug of ours). */
 export const DATABASE_UNAVAILABLE =

@@ -11,7 +11,7 @@ import { patients, responses, responseScores, visits } from '../db/schema';
 import { randomUUID } from 'node:crypto';
 import { appendAudit, appendAuditMany, takeChain, type AuditEntry } from '../audit';
 import { lockPatients, rollupAfter, rollupBefore, visitAddedDeltas, visitAddedFacts, writeDeltas } from '../cohort/rollup';
-import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from '../errors';
+import { isCheckViolation, isForeignKeyViolation, isUniqueViolation, pgConstraint } from '../errors';
 import type { Actor } from '../users';
 import type { WriteResult } from '../patients';
 import type { VisitInput } from '../../validation/clinical';
@@ -207,9 +207,28 @@ export async function recordVisit(
 	} catch (err) {
 		if (err instanceof Refused) return { ok: false, field: err.field, message: err.message };
 		if (isForeignKeyViolation(err)) return NO_PATIENT;
-		if (isCheckViolation(err)) return { ok: false, field: 'visitDate', message: 'The visit date is outside the allowed range.' };
+		if (isCheckViolation(err)) return visitCheckFailure(err);
 		throw err;
 	}
+}
+
+/**
+ * A CHECK the database refused (the form checks all of these first, so this is the safety net):
+ * the field it concerns, by the constraint's name, or the visit-date rule (a trigger, no
+ * constraint name); any other CHECK (a response's or a score's) is a form-level refusal.
+ */
+function visitCheckFailure(err: unknown): { ok: false; field: string; message: string } {
+	const { name, message } = pgConstraint(err);
+	const byConstraint: Record<string, [string, string]> = {
+		visits_sessions_range: ['acupunctureSessions', 'Acupuncture sessions must be between 0 and 200.'],
+		visits_note_length: ['note', 'The note can be at most 4,000 characters.'],
+		visits_kind_known: ['kind', 'Choose the kind of visit.'],
+		visits_flare_known: ['flare', 'Choose whether there was a flare.']
+	};
+	const known = name ? byConstraint[name] : undefined;
+	if (known) return { ok: false, field: known[0], message: known[1] };
+	if (!name && /visit date/i.test(message)) return { ok: false, field: 'visitDate', message: 'The visit date is outside the allowed range.' };
+	return { ok: false, field: 'form', message: 'A value was outside its allowed range, so nothing was saved.' };
 }
 
 function conflict(current: Record<string, unknown>): WriteResult {
