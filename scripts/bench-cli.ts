@@ -24,6 +24,7 @@ import { createSession, generateSessionToken, SESSION_COOKIE } from '../src/lib/
 import { cohortTrendFromRollup, cohortTrendPlain, type TrendQuery } from '../src/lib/server/cohort';
 import { scoreResponse } from '../src/lib/instruments';
 import { copyOut, type CopyClient } from '../src/lib/server/db/copy';
+import { sameNumbers } from './same-numbers';
 
 const { values } = parseArgs({
 	options: {
@@ -73,16 +74,6 @@ async function timeRuns(f: () => Promise<unknown>, runs = RUNS) {
 		ms.push(performance.now() - t);
 	}
 	return { medianMs: round(median(ms)), minMs: round(Math.min(...ms)), maxMs: round(Math.max(...ms)) };
-}
-function close(a: unknown, b: unknown): boolean {
-	if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
-	if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => close(x, b[i]));
-	if (a && b && typeof a === 'object' && typeof b === 'object') {
-		const ka = Object.keys(a).sort();
-		const kb = Object.keys(b).sort();
-		return close(ka, kb) && ka.every((k) => close((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-	}
-	return a === b;
 }
 function rssKb(pid: number): number {
 	try {
@@ -180,7 +171,7 @@ for (const { name, q } of ONLY.has('cohort') ? charts : []) {
 	log(`Cohort: ${name}`);
 	const fast = await cohortTrendFromRollup(db, q, 5);
 	const plain = await cohortTrendPlain(db, q, 5);
-	const same = close(fast, plain);
+	const same = sameNumbers(fast, plain);
 	const params = new URLSearchParams({ instrument: q.instrument, scale: q.scale, axis: q.axis, bucket: String(q.bucket), measure: q.measure });
 	const http = async () => {
 		const r = await fetch(`${base}/api/cohort/trend?${params}`, { headers: { authorization: `Bearer ${apiToken}` } });

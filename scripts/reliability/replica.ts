@@ -13,12 +13,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { onExit, saysDatabaseUnavailable, sleep, type Report, type Scenario } from './harness';
-import { startServer, type Server } from './server';
+import { portIsFree, startServer, type Server } from './server';
 import { postForm, request } from './http';
 import { fixtures } from './fixtures';
 import { visitForm } from './visits';
@@ -45,14 +44,7 @@ function must(r: { ok: boolean; output: string }, what: string) {
 }
 
 async function freePgPort(from: number): Promise<number> {
-	for (let port = from; port < from + 200; port++) {
-		const free = await new Promise<boolean>((resolve) => {
-			const probe = net.createServer();
-			probe.once('error', () => resolve(false));
-			probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-		});
-		if (free) return port;
-	}
+	for (let port = from; port < from + 200; port++) if (await portIsFree(port)) return port;
 	throw new Error(`no free port from ${from}`);
 }
 

@@ -11,7 +11,7 @@ import { buildDir, children, groups, root, sleep } from './harness';
 import { request } from './http';
 
 let nextPort = Number(process.env.RELIABILITY_PORT_BASE ?? 4300);
-function portIsFree(port: number): Promise<boolean> {
+export function portIsFree(port: number): Promise<boolean> {
 	return new Promise((resolve) => {
 		const probe = net.createServer();
 		probe.once('error', () => resolve(false));

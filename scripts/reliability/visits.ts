@@ -8,6 +8,7 @@ import { executeRows, type Db } from '../../src/lib/server/db';
 import { verifyAuditChain } from '../../src/lib/server/audit';
 import { cohortTrendFromRollup, cohortTrendPlain, type TrendQuery } from '../../src/lib/server/cohort';
 import { scoreResponse } from '../../src/lib/instruments';
+import { sameNumbers } from '../same-numbers';
 
 export const VISIT_DATE = '2024-06-01';
 const FSS = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [String(i + 1), 4]));
@@ -127,16 +128,6 @@ export async function integrity(db: Db): Promise<{ auditRows: number; chainIntac
 	const chain = await verifyAuditChain(db);
 	const q: TrendQuery = { instrument: 'fss9', scale: 'mean', axis: 'visit', bucket: 1, measure: 'score', conditions: [] };
 	const [fast, plain] = await Promise.all([cohortTrendFromRollup(db, q, 3), cohortTrendPlain(db, q, 3)]);
-	return { auditRows: chain.rows, chainIntact: chain.intact, rollupAgrees: same(fast, plain) };
+	return { auditRows: chain.rows, chainIntact: chain.intact, rollupAgrees: sameNumbers(fast, plain) };
 }
 
-function same(a: unknown, b: unknown): boolean {
-	if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
-	if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
-	if (a && b && typeof a === 'object' && typeof b === 'object') {
-		const ka = Object.keys(a).sort();
-		const kb = Object.keys(b).sort();
-		return same(ka, kb) && ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-	}
-	return a === b;
-}

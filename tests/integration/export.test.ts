@@ -124,7 +124,7 @@ describe(`anonymised export (${driverName})`, () => {
 
 	it('audits the export with the SHA-256 of exactly the bytes sent', async () => {
 		const plan = await planExport(db, base);
-		const response = exportResponse(db, base, plan, SECRET, { id: actorId, requestId: 'req-export' });
+		const response = exportResponse({ read: db, write: db }, base, plan, SECRET, { id: actorId, requestId: 'req-export' });
 		const bytes = Buffer.from(await response.arrayBuffer());
 		const [row] = await db.select().from(auditLog).where(eq(auditLog.action, 'export')).orderBy(desc(auditLog.id)).limit(1);
 		expect(row).toMatchObject({ actorId, entity: 'export', requestId: 'req-export' });

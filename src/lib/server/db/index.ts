@@ -241,8 +241,8 @@ export function db(): Db {
  * goes through `db()`.
  */
 export function readDb(): Db {
-	database();
-	return (holder.__outcomeRead ?? database()).db;
+	const primary = database();
+	return (holder.__outcomeRead ?? primary).db;
 }
 
 export async function disconnect(): Promise<void> {

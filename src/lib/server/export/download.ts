@@ -7,17 +7,14 @@ import { readOptions } from './options';
 
 /**
  * Where an export reads (a replica, when DATABASE_READ_URL names one) and where its audit row is
- * written (always the primary). One handle for both when there is no replica.
+ * written (always the primary); the same handle twice when there is no replica.
  */
 export interface ExportDatabases {
 	read: Db;
 	write: Db;
 }
-const databases = (d: Db | ExportDatabases): ExportDatabases =>
-	typeof (d as Partial<ExportDatabases>).write?.transaction === 'function' ? (d as ExportDatabases) : { read: d as Db, write: d as Db };
 
-export function exportResponse(d: Db | ExportDatabases, o: ExportOptions, plan: ExportPlan, secret: string, actor: { id: string; requestId?: string }): Response {
-	const { read, write } = databases(d);
+export function exportResponse({ read, write }: ExportDatabases, o: ExportOptions, plan: ExportPlan, secret: string, actor: { id: string; requestId?: string }): Response {
 	const chunks = exportChunks(read, o, plan, secret);
 	const hash = createHash('sha256');
 	const encoder = new TextEncoder();
@@ -72,9 +69,9 @@ export function exportResponse(d: Db | ExportDatabases, o: ExportOptions, plan: 
  * The one export request handler, for the page's download and GET /api/export.csv alike, so
  * both always apply the same options, de-identification and audit. The caller has checked the role.
  */
-export async function exportRequest(d: Db | ExportDatabases, url: URL, secret: string, actor: { id: string; requestId?: string }): Promise<Response> {
+export async function exportRequest(d: ExportDatabases, url: URL, secret: string, actor: { id: string; requestId?: string }): Promise<Response> {
 	const options = readOptions(url);
 	if (!options.ok) return Response.json({ message: options.errors.join(' ') }, { status: 400 });
-	const plan = await planExport(databases(d).read, options.options, { countRows: false });
+	const plan = await planExport(d.read, options.options, { countRows: false });
 	return exportResponse(d, options.options, plan, secret, actor);
 }

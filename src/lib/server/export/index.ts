@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 /**
  * The anonymised export: one row per patient × visit × instrument × scale, with generalised
  * quasi-identifiers, a pseudonym instead of any identifier, and no calendar dates or free text.
  * Rows are read a batch of patients at a time, so memory stays flat at any size.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { executeRows, type Db } from '../db';
@@ -52,20 +51,20 @@ export interface ExportPlan {
 	columns: string[];
 }
 
-const uuidBytes = (id: string) => Buffer.from(id.replace(/-/g, ''), 'hex');
 function uuidText(b: Buffer, at: number): string {
 	const h = b.toString('hex', at, at + 16);
 	return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** Exported patients `from` to `to` (positions in id order) with their generalised quasi-identifiers. */
-function exportedPatients(plan: ExportPlan, from: number, to: number): { id: string; condition: string; sex: string; ageBand: string }[] {
-	const out = [];
-	for (let j = from; j < Math.min(to, plan.patients); j++) {
-		const group = plan.groups[plan.groupOf[j]!]!;
-		out.push({ id: uuidText(plan.ids, j * 16), ...generalised(group.q, group.level) });
-	}
-	return out;
+/**
+ * The exported patient at position `j` of the plan (id order): its id, and its first four cells —
+ * pseudonym, generalised condition, sex and age band — CSV-escaped, without the comma after them.
+ */
+function patientCells(plan: ExportPlan, j: number, pseudonym: (id: string) => string): { id: string; cells: string } {
+	const group = plan.groups[plan.groupOf[j]!]!;
+	const g = generalised(group.q, group.level);
+	const id = uuidText(plan.ids, j * 16);
+	return { id, cells: csvLine([pseudonym(id), g.condition, g.sex, g.ageBand]).slice(0, -2) };
 }
 
 /**
@@ -178,10 +177,11 @@ async function* batchChunks(db: Db, o: ExportOptions, plan: ExportPlan, secret: 
 	const items = itemColumns(o).map((col) => col.split('__') as [string, string]);
 	const itemCells = items.map(([id, key]) => sql`, ',', case when r.instrument_id = ${id} then coalesce(r.answers ->> ${key}, '') else '' end`);
 	const fetchBatch = async (i: number): Promise<{ data: string; rows: number }> => {
-		const meta = exportedPatients(plan, i, i + batch).map((g) => {
-			// The patient's first four cells, made (and escaped) here once.
-			return { patient_id: g.id, prefix: csvLine([pseudonym(g.id), g.condition, g.sex, g.ageBand]).slice(0, -2) + ',' };
-		});
+		const meta = [];
+		for (let j = i; j < Math.min(i + batch, plan.patients); j++) {
+			const p = patientCells(plan, j, pseudonym);
+			meta.push({ patient_id: p.id, prefix: p.cells + ',' });
+		}
 		const [row] = await executeRows(
 			db,
 			sql`
@@ -280,19 +280,12 @@ async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPla
 
 	const ID = 36; // a uuid's text
 	let j = 0; // the plan's next patient
-	const current = Buffer.alloc(ID); // the id of the rows being read
+	const current = Buffer.alloc(ID); // the id of the rows being read (zeros, which no id equals, at first)
 	let prefix: Buffer | null = null; // its first four cells, or null: its rows are dropped
-	let started = false;
 	const nextPatient = (text: string) => {
 		while (j < plan.patients && uuidText(plan.ids, j * 16) < text) j++;
-		if (j < plan.patients && uuidText(plan.ids, j * 16) === text) {
-			const group = plan.groups[plan.groupOf[j]!]!;
-			const g = generalised(group.q, group.level);
-			j++;
-			// csvLine ends with CRLF: the four cells without it (the row's own comma follows).
-			return Buffer.from(csvLine([pseudonym(text), g.condition, g.sex, g.ageBand]).slice(0, -2), 'latin1');
-		}
-		return null;
+		// The row's own comma follows the id, so it follows the cells too.
+		return j < plan.patients && uuidText(plan.ids, j * 16) === text ? Buffer.from(patientCells(plan, j++, pseudonym).cells, 'latin1') : null;
 	};
 	let out = Buffer.allocUnsafe(4 * COPY_PIECE);
 	let pos = 0;
@@ -308,9 +301,8 @@ async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPla
 				rest = chunk.subarray(s);
 				break;
 			}
-			if (!started || chunk.compare(current, 0, ID, s, s + ID) !== 0) {
+			if (chunk.compare(current, 0, ID, s, s + ID) !== 0) {
 				chunk.copy(current, 0, s, s + ID);
-				started = true;
 				prefix = nextPatient(current.toString('latin1'));
 			}
 			if (prefix) {
