@@ -13,6 +13,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
@@ -36,7 +37,8 @@ const { values } = parseArgs({
 		only: { type: 'string', default: 'cohort,export,writes,pages' },
 		concurrency: { type: 'string', default: '8' },
 		'export-runs': { type: 'string', default: '3' },
-		'app-processes': { type: 'string', default: '1' }
+		'app-processes': { type: 'string', default: '1' },
+		client: { type: 'string', default: 'http' }
 	}
 });
 const N = Number(values.patients);
@@ -49,6 +51,8 @@ const EXPORT_RUNS = Math.max(1, Number(values['export-runs']));
 // --app-processes N: the writes are spread over N copies of the app on one database (as behind a
 // load balancer, README "Deploy"); every other part uses the first.
 const APP_PROCESSES = Math.max(1, Number(values['app-processes']));
+// --client fetch: the saves' load generator uses fetch (undici) instead of node:http.
+const CLIENT = values.client === 'fetch' ? 'fetch' : 'http';
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/outcome_tracker_bench';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -74,6 +78,46 @@ async function timeRuns(f: () => Promise<unknown>, runs = RUNS) {
 		ms.push(performance.now() - t);
 	}
 	return { medianMs: round(median(ms)), minMs: round(Math.min(...ms)), maxMs: round(Math.max(...ms)) };
+}
+/** CPU time (user + system, ms) of a process, or of every process of the postgres user. */
+function cpuMs(pid: number): number {
+	try {
+		const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+		return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+	} catch {
+		return 0;
+	}
+}
+function postgresCpuMs(): number {
+	let ms = 0;
+	for (const d of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(d)) continue;
+		try {
+			if (fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') ms += cpuMs(Number(d));
+		} catch {
+			/* gone */
+		}
+	}
+	return ms;
+}
+const selfCpuMs = () => {
+	const u = process.cpuUsage();
+	return (u.user + u.system) / 1000;
+};
+/** Runs f and returns its result with the CPU ms spent meanwhile by the app, PostgreSQL and this script. */
+async function withCpu<T>(f: () => Promise<T>): Promise<T & { cpuMs: { app: number; database: number; loadGenerator: number } }> {
+	const a0 = servers.reduce((s, p) => s + cpuMs(p.pid!), 0);
+	const d0 = postgresCpuMs();
+	const l0 = selfCpuMs();
+	const r = await f();
+	return {
+		...r,
+		cpuMs: {
+			app: Math.round(servers.reduce((s, p) => s + cpuMs(p.pid!), 0) - a0),
+			database: Math.round(postgresCpuMs() - d0),
+			loadGenerator: Math.round(selfCpuMs() - l0)
+		}
+	};
 }
 function rssKb(pid: number): number {
 	try {
@@ -289,18 +333,41 @@ async function load(concurrency: number, seconds: number, one: (i: number) => Pr
 }
 log(`Writes through the app (concurrency ${CONCURRENCY}, ${SECONDS} s)…`);
 const [{ visits: visitsBefore, audits: auditsBefore }] = (await executeRows(db, sql`select (select count(*) from visits)::int as visits, (select count(*) from audit_log)::int as audits`)) as [{ visits: number; audits: number }];
-const viaApp = await load(CONCURRENCY, SECONDS, async (i) => {
-	const to = bases[i % bases.length]!;
-	const r = await fetch(`${to}/patients/${patientIds[i % patientIds.length]}/visits/new`, {
+// The load generator shares the machine's two cores with the app and PostgreSQL, so it is kept
+// light: node:http on kept-alive connections (fetch/undici cost 1.2–1.7 ms of CPU per request,
+// node:http about a third of that; docs/performance.md). `--client fetch` measures with fetch.
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+const post = (to: string, path: string) =>
+	new Promise<number>((resolve, reject) => {
+		const req = http.request(`${to}${path}`, {
+			method: 'POST',
+			agent,
+			headers: { cookie, origin: to, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) }
+		}, (res) => {
+			res.on('data', () => {});
+			res.on('end', () => resolve(res.statusCode ?? 0));
+			res.on('error', reject);
+		});
+		req.on('error', reject);
+		req.end(body);
+	});
+const viaFetch = async (to: string, path: string) => {
+	const r = await fetch(`${to}${path}`, {
 		method: 'POST',
 		redirect: 'manual',
 		headers: { cookie, origin: to, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
 		body
 	});
-	const text = await r.text();
-	if (r.status !== 303 && i < 1) log(`save answered ${r.status}: ${text.slice(0, 300)}`);
-	return r.status === 303;
-});
+	await r.text();
+	return r.status;
+};
+const viaApp = await withCpu(() => load(CONCURRENCY, SECONDS, async (i) => {
+	const to = bases[i % bases.length]!;
+	const status = await (CLIENT === 'fetch' ? viaFetch : post)(to, `/patients/${patientIds[i % patientIds.length]}/visits/new`);
+	if (status !== 303 && i < 1) log(`save answered ${status}`);
+	return status === 303;
+}));
+agent.destroy();
 const [{ visits: visitsAfter, audits: auditsAfter }] = (await executeRows(db, sql`select (select count(*) from visits)::int as visits, (select count(*) from audit_log)::int as audits`)) as [{ visits: number; audits: number }];
 
 log(`The same inserts directly with postgres.js (concurrency ${CONCURRENCY}, ${SECONDS} s)…`);
@@ -309,7 +376,7 @@ const scores = {
 	pain_nrs: scoreResponse('pain_nrs', { pain: 5 }),
 	who5: scoreResponse('who5', who)
 };
-const direct = await load(CONCURRENCY, SECONDS, async (i) => {
+const direct = await withCpu(() => load(CONCURRENCY, SECONDS, async (i) => {
 	await pg.begin(async (tx) => {
 		const [v] = await tx`insert into visits (patient_id, visit_date, kind, acupuncture_sessions, flare, created_by) values (${patientIds[i % patientIds.length]!}, ${today}, 'treatment', 1, 'no', ${clinician}) returning id`;
 		for (const [instrument, answers] of [['fss9', fss], ['pain_nrs', { pain: 5 }], ['who5', who]] as const) {
@@ -320,13 +387,13 @@ const direct = await load(CONCURRENCY, SECONDS, async (i) => {
 		}
 	});
 	return true;
-});
+}));
 // The direct inserts bypassed the app (no audit, no rollup): remove them so the data stays the app's.
 await pg`delete from response_scores where response_id in (select id from responses where instrument_version = 'bench')`;
 await pg`with gone as (delete from responses where instrument_version = 'bench' returning visit_id) delete from visits where id in (select visit_id from gone)`;
 // Each app save writes 1 visit + 3 responses, each with its audit row.
 results.writes = {
-	app: { processes: APP_PROCESSES, ...viaApp, visitsStored: visitsAfter - visitsBefore, auditRows: auditsAfter - auditsBefore, auditRowsPerVisit: round((auditsAfter - auditsBefore) / Math.max(1, visitsAfter - visitsBefore), 2) },
+	app: { processes: APP_PROCESSES, client: CLIENT, ...viaApp, visitsStored: visitsAfter - visitsBefore, auditRows: auditsAfter - auditsBefore, auditRowsPerVisit: round((auditsAfter - auditsBefore) / Math.max(1, visitsAfter - visitsBefore), 2) },
 	direct,
 	ratio: round(viaApp.perSecond / direct.perSecond, 2)
 };

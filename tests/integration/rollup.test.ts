@@ -148,6 +148,28 @@ describe(`cohort rollup (${driverName})`, () => {
 		close(await cohortTrend(db, q, 1), await cohortTrendPlain(db, q, 1));
 	});
 
+	it('refuses to fold a difference that would drive a count below zero or lower one that does not exist, and keeps it pending', async () => {
+		await foldRollupDeltas(db);
+		const before = await histogram(db);
+		const [some] = before as { instrument_id: string; scale: string; condition_code: string; series: string; x: number; measure: string; value: number; n: number }[];
+		const insertDelta = (x: number, n: number) =>
+			db.execute(sql`insert into scale_histogram_delta (instrument_id, scale, condition_code, series, x, measure, value, n)
+				values (${some!.instrument_id}, ${some!.scale}, ${some!.condition_code}, ${some!.series}, ${x}, ${some!.measure}, ${some!.value}, ${n})`);
+		const clear = () => db.execute(sql`delete from scale_histogram_delta`);
+		// Below zero: an existing count lowered by more than it holds.
+		await insertDelta(some!.x, -(Number(some!.n) + 1));
+		await expect(foldRollupDeltas(db)).rejects.toThrow();
+		expect(await pending()).toBe(1);
+		await clear();
+		// A count that does not exist, lowered (alongside a good difference, which must not land either).
+		await insertDelta(some!.x, 1);
+		await insertDelta(9_999, -1);
+		await expect(foldRollupDeltas(db)).rejects.toThrow(/does not exist/);
+		expect(await pending()).toBe(2);
+		await clear();
+		close(await histogram(db), before);
+	});
+
 	it('matches a rebuild from scratch row for row', async () => {
 		await foldRollupDeltas(db);
 		const maintained = await histogram(db);

@@ -312,12 +312,21 @@ const FOLD_LOCK_KEY = 7_201_357;
 /**
  * Moves the pending differences into the histogram, in one statement (one snapshot: the rows it
  * deletes are exactly the rows it adds). Returns how many were folded; 0 when another fold is
- * running. A count that would go below zero aborts the fold (the CHECK on n) and leaves the
- * differences pending — readers stay correct either way.
+ * running. A count that would go below zero, or a negative difference to a count that does not
+ * exist, aborts the fold and leaves the differences pending — readers stay correct either way.
+ *
+ * Each changed count is found through the histogram's key, one index probe each: positive
+ * differences as INSERT … ON CONFLICT DO UPDATE, negative ones (which must find their count) as an
+ * UPDATE joined by nested loop. Left to itself the planner joined the whole histogram by hash: at
+ * 20,000 patients, 0.5 s for a second's 5,000 differences, against 0.1 s this way. (ON CONFLICT
+ * cannot take the negative ones: the CHECK on n refuses the proposed row before the conflict.)
  */
 export async function foldRollupDeltas(db: Db): Promise<number> {
 	return db.transaction(async (tx) => {
-		const [got] = await executeRows(tx, sql`select pg_try_advisory_xact_lock(${FOLD_LOCK_KEY}) as ok`);
+		const [got] = await executeRows(
+			tx,
+			sql`select pg_try_advisory_xact_lock(${FOLD_LOCK_KEY}) as ok, set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`
+		);
 		if (got?.ok !== true) return 0;
 		pending = 0;
 		const [done] = await executeRows(
@@ -328,22 +337,26 @@ export async function foldRollupDeltas(db: Db): Promise<number> {
 			), s as (
 				select instrument_id, scale, condition_code, series, x, measure, value, sum(n)::int as n, count(*)::int as rows
 				from d group by instrument_id, scale, condition_code, series, x, measure, value
-			), u as (
+			), lowered as (
 				update scale_histogram h set n = h.n + s.n
 				from s
-				where s.n <> 0 and h.instrument_id = s.instrument_id and h.scale = s.scale and h.series = s.series and h.measure = s.measure
+				where s.n < 0 and h.instrument_id = s.instrument_id and h.scale = s.scale and h.series = s.series and h.measure = s.measure
 					and h.condition_code = s.condition_code and h.x = s.x and h.value = s.value
-				returning h.instrument_id, h.scale, h.condition_code, h.series, h.x, h.measure, h.value
-			), i as (
-				insert into scale_histogram (${COLUMNS})
-				select instrument_id, scale, condition_code, series, x, measure, value, n from s
-				where s.n <> 0 and not exists (
-					select 1 from u where u.instrument_id = s.instrument_id and u.scale = s.scale and u.series = s.series and u.measure = s.measure
-						and u.condition_code = s.condition_code and u.x = s.x and u.value = s.value)
+				returning 1
+			), raised as (
+				insert into scale_histogram as h (${COLUMNS})
+				select ${COLUMNS} from s where s.n > 0
+				on conflict (instrument_id, scale, series, measure, condition_code, x, value) do update set n = h.n + excluded.n
 				returning 1
 			)
-			select coalesce(sum(rows), 0)::int as folded, (select count(*) from i)::int as inserted from s`
+			select coalesce(sum(rows), 0)::int as folded, (count(*) filter (where n < 0))::int as negative,
+				(select count(*) from lowered)::int as lowered, (select count(*) from raised)::int as raised
+			from s`
 		);
+		if (Number(done?.lowered) !== Number(done?.negative)) {
+			// Rolls the fold back: the differences stay pending, as with a count below zero.
+			throw new Error(`Folding the cohort rollup: ${Number(done?.negative) - Number(done?.lowered)} negative difference(s) to a count that does not exist`);
+		}
 		return Number(done?.folded ?? 0);
 	});
 }
