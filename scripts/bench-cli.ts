@@ -38,7 +38,9 @@ const { values } = parseArgs({
 		concurrency: { type: 'string', default: '8' },
 		'export-runs': { type: 'string', default: '3' },
 		'app-processes': { type: 'string', default: '1' },
-		client: { type: 'string', default: 'http' }
+		client: { type: 'string', default: 'http' },
+		rounds: { type: 'string', default: '4' },
+		warmup: { type: 'string', default: '3' }
 	}
 });
 const N = Number(values.patients);
@@ -53,6 +55,10 @@ const EXPORT_RUNS = Math.max(1, Number(values['export-runs']));
 const APP_PROCESSES = Math.max(1, Number(values['app-processes']));
 // --client fetch: the saves' load generator uses fetch (undici) instead of node:http.
 const CLIENT = values.client === 'fetch' ? 'fetch' : 'http';
+// --rounds R: the saves' measurement alternates app and direct inserts R times.
+const ROUNDS = Math.max(1, Number(values.rounds));
+// --warmup S: seconds of saves (and of direct inserts) before the measured rounds, not counted.
+const WARMUP = Math.max(0, Number(values.warmup));
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/outcome_tracker_bench';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -308,29 +314,54 @@ const form = () => {
 	return f.toString();
 };
 const body = form();
-async function load(concurrency: number, seconds: number, one: (i: number) => Promise<boolean>) {
-	const latencies: number[] = [];
-	let ok = 0;
-	let errors = 0;
-	let n = 0;
-	const end = performance.now() + seconds * 1000;
-	await Promise.all(
-		Array.from({ length: concurrency }, async () => {
-			while (performance.now() < end) {
-				const i = n++;
-				const t = performance.now();
-				try {
-					if (await one(i)) ok++;
-					else errors++;
-				} catch {
-					errors++;
-				}
-				latencies.push(performance.now() - t);
-			}
-		})
-	);
-	return { requests: latencies.length, ok, errors, perSecond: round(ok / seconds, 1), p50Ms: round(pct(latencies, 0.5)), p99Ms: round(pct(latencies, 0.99)) };
+/** One side's requests for `seconds` at `concurrency`; adds to `into` (requests are numbered on from its count). */
+interface Side {
+	latencies: number[];
+	ok: number;
+	errors: number;
+	seconds: number;
+	cpuMs: { app: number; database: number; loadGenerator: number };
+	perRound: number[];
 }
+const side = (): Side => ({ latencies: [], ok: 0, errors: 0, seconds: 0, cpuMs: { app: 0, database: 0, loadGenerator: 0 }, perRound: [] });
+async function load(into: Side, concurrency: number, seconds: number, one: (i: number) => Promise<boolean>) {
+	let n = into.latencies.length;
+	const okBefore = into.ok;
+	const { cpuMs } = await withCpu(async () => {
+		const end = performance.now() + seconds * 1000;
+		await Promise.all(
+			Array.from({ length: concurrency }, async () => {
+				while (performance.now() < end) {
+					const i = n++;
+					const t = performance.now();
+					try {
+						if (await one(i)) into.ok++;
+						else into.errors++;
+					} catch {
+						into.errors++;
+					}
+					into.latencies.push(performance.now() - t);
+				}
+			})
+		);
+		return {};
+	});
+	into.seconds += seconds;
+	into.perRound.push(round((into.ok - okBefore) / seconds, 1));
+	for (const k of ['app', 'database', 'loadGenerator'] as const) into.cpuMs[k] += cpuMs[k];
+}
+const summary = (x: Side) => ({
+	requests: x.latencies.length,
+	ok: x.ok,
+	errors: x.errors,
+	perSecond: round(x.ok / x.seconds, 1),
+	perRound: x.perRound,
+	p50Ms: round(pct(x.latencies, 0.5)),
+	p99Ms: round(pct(x.latencies, 0.99)),
+	cpuMs: x.cpuMs,
+	// CPU per request, by process (the machine's two cores are shared by all three).
+	cpuMsPerRequest: { app: round(x.cpuMs.app / Math.max(1, x.ok)), database: round(x.cpuMs.database / Math.max(1, x.ok)), loadGenerator: round(x.cpuMs.loadGenerator / Math.max(1, x.ok)) }
+});
 log(`Writes through the app (concurrency ${CONCURRENCY}, ${SECONDS} s)…`);
 const [{ visits: visitsBefore, audits: auditsBefore }] = (await executeRows(db, sql`select (select count(*) from visits)::int as visits, (select count(*) from audit_log)::int as audits`)) as [{ visits: number; audits: number }];
 // The load generator shares the machine's two cores with the app and PostgreSQL, so it is kept
@@ -361,22 +392,18 @@ const viaFetch = async (to: string, path: string) => {
 	await r.text();
 	return r.status;
 };
-const viaApp = await withCpu(() => load(CONCURRENCY, SECONDS, async (i) => {
+const appOne = async (i: number) => {
 	const to = bases[i % bases.length]!;
 	const status = await (CLIENT === 'fetch' ? viaFetch : post)(to, `/patients/${patientIds[i % patientIds.length]}/visits/new`);
 	if (status !== 303 && i < 1) log(`save answered ${status}`);
 	return status === 303;
-}));
-agent.destroy();
-const [{ visits: visitsAfter, audits: auditsAfter }] = (await executeRows(db, sql`select (select count(*) from visits)::int as visits, (select count(*) from audit_log)::int as audits`)) as [{ visits: number; audits: number }];
-
-log(`The same inserts directly with postgres.js (concurrency ${CONCURRENCY}, ${SECONDS} s)…`);
+};
 const scores = {
 	fss9: scoreResponse('fss9', fss),
 	pain_nrs: scoreResponse('pain_nrs', { pain: 5 }),
 	who5: scoreResponse('who5', who)
 };
-const direct = await withCpu(() => load(CONCURRENCY, SECONDS, async (i) => {
+const directOne = async (i: number) => {
 	await pg.begin(async (tx) => {
 		const [v] = await tx`insert into visits (patient_id, visit_date, kind, acupuncture_sessions, flare, created_by) values (${patientIds[i % patientIds.length]!}, ${today}, 'treatment', 1, 'no', ${clinician}) returning id`;
 		for (const [instrument, answers] of [['fss9', fss], ['pain_nrs', { pain: 5 }], ['who5', who]] as const) {
@@ -387,15 +414,35 @@ const direct = await withCpu(() => load(CONCURRENCY, SECONDS, async (i) => {
 		}
 	});
 	return true;
-}));
+};
+// The machine's speed drifts (runs of the same code differ by 20 % and more): the app and the
+// direct inserts take turns, ROUNDS times, SECONDS in all each; the ratio is of the totals, and
+// each round's is kept.
+// First a checkpoint (the seed's or the database copy's pending writes would otherwise be flushed
+// during the first rounds) and a warm-up of both sides, not counted (JIT, caches, connections).
+await pg`checkpoint`.catch((err) => log(`checkpoint refused (${(err as Error).message}); measuring without`));
+await load(side(), CONCURRENCY, WARMUP, appOne);
+await load(side(), CONCURRENCY, WARMUP, directOne);
+const viaAppSide = side();
+const directSide = side();
+for (let r = 0; r < ROUNDS; r++) {
+	log(`Round ${r + 1} of ${ROUNDS}: saves through the app, then the same inserts directly with postgres.js (concurrency ${CONCURRENCY}, ${round(SECONDS / ROUNDS, 1)} s each)…`);
+	await load(viaAppSide, CONCURRENCY, SECONDS / ROUNDS, appOne);
+	await load(directSide, CONCURRENCY, SECONDS / ROUNDS, directOne);
+}
+agent.destroy();
+const viaApp = summary(viaAppSide);
+const direct = summary(directSide);
 // The direct inserts bypassed the app (no audit, no rollup): remove them so the data stays the app's.
 await pg`delete from response_scores where response_id in (select id from responses where instrument_version = 'bench')`;
 await pg`with gone as (delete from responses where instrument_version = 'bench' returning visit_id) delete from visits where id in (select visit_id from gone)`;
+const [{ visits: visitsAfter, audits: auditsAfter }] = (await executeRows(db, sql`select (select count(*) from visits)::int as visits, (select count(*) from audit_log)::int as audits`)) as [{ visits: number; audits: number }];
 // Each app save writes 1 visit + 3 responses, each with its audit row.
 results.writes = {
 	app: { processes: APP_PROCESSES, client: CLIENT, ...viaApp, visitsStored: visitsAfter - visitsBefore, auditRows: auditsAfter - auditsBefore, auditRowsPerVisit: round((auditsAfter - auditsBefore) / Math.max(1, visitsAfter - visitsBefore), 2) },
 	direct,
-	ratio: round(viaApp.perSecond / direct.perSecond, 2)
+	ratio: round(viaApp.perSecond / direct.perSecond, 2),
+	ratiosPerRound: viaApp.perRound.map((a, i) => round(a / direct.perRound[i]!, 2))
 };
 
 }
@@ -421,7 +468,7 @@ servers.forEach((s) => s.kill('SIGTERM'));
 // ---- report --------------------------------------------------------------------------------
 fs.writeFileSync(values.json!, JSON.stringify(results, null, 2) + '\n');
 const e = results.export as undefined | { rows: number; rowsPerSecond: number; serverPeakRssMb: number; copy: { rowsPerSecond: number }; ratioToCopy: number; ratiosPerRun: number[]; firstByteMs: number };
-const w = results.writes as undefined | { app: { perSecond: number; p50Ms: number; p99Ms: number; errors: number; visitsStored: number; auditRowsPerVisit: number }; direct: { perSecond: number; p50Ms: number; p99Ms: number }; ratio: number };
+const w = results.writes as undefined | { ratiosPerRound: number[]; app: { perSecond: number; p50Ms: number; p99Ms: number; errors: number; visitsStored: number; auditRowsPerVisit: number }; direct: { perSecond: number; p50Ms: number; p99Ms: number }; ratio: number };
 const pages = results.pages as undefined | { patientPage: { medianMs: number }; cohortPage: { medianMs: number } };
 const lines2 = [
 	`Outcome Tracker benchmark — ${N} patients (${JSON.stringify(counts)})`,
@@ -430,7 +477,7 @@ const lines2 = [
 	'|---|---|---|---|',
 	...cohort.map((c) => `| cohort: ${c.chart} | function ${c.appFunction.medianMs} ms (${c.appFunction.minMs}–${c.appFunction.maxMs}); HTTP ${c.httpEndpoint.medianMs} ms (${c.httpEndpoint.minMs}–${c.httpEndpoint.maxMs}) | plain SQL ${c.plainSql.medianMs} ms (${c.plainSql.minMs}–${c.plainSql.maxMs}) | ${c.speedup}× (HTTP ${c.speedupHttp}×), numbers ${c.identicalNumbers ? 'identical' : 'DIFFER'} |`),
 	...(e ? [`| export | ${e.rows} rows, ${e.rowsPerSecond} rows/s, first byte ${e.firstByteMs} ms, server peak RSS ${e.serverPeakRssMb} MB | COPY ${e.copy.rowsPerSecond} rows/s | ${e.ratioToCopy}× (runs: ${e.ratiosPerRun.join(', ')}) |`] : []),
-	...(w ? [`| visit save, 3 instruments, c = ${CONCURRENCY} | ${w.app.perSecond}/s, p50 ${w.app.p50Ms} ms, p99 ${w.app.p99Ms} ms, ${w.app.errors} errors, ${w.app.auditRowsPerVisit} audit rows per visit | direct ${w.direct.perSecond}/s, p50 ${w.direct.p50Ms} ms, p99 ${w.direct.p99Ms} ms | ${w.ratio}× |`] : []),
+	...(w ? [`| visit save, 3 instruments, c = ${CONCURRENCY} | ${w.app.perSecond}/s, p50 ${w.app.p50Ms} ms, p99 ${w.app.p99Ms} ms, ${w.app.errors} errors, ${w.app.auditRowsPerVisit} audit rows per visit | direct ${w.direct.perSecond}/s, p50 ${w.direct.p50Ms} ms, p99 ${w.direct.p99Ms} ms | ${w.ratio}× (rounds: ${w.ratiosPerRound.join(", ")}) |`] : []),
 	...(pages ? [`| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`] : [])
 ];
 console.log(lines2.join('\n'));

@@ -4,7 +4,7 @@ import { executeRows, type Db } from '../../src/lib/server/db';
 import { createPatient, getPatient, updatePatient } from '../../src/lib/server/patients';
 import { patientVisits, recordVisit, saveResponse, updateVisit, voidVisit } from '../../src/lib/server/visits';
 import { cohortTrend, cohortTrendFromRollup, cohortTrendPlain, rollupServes, type TrendQuery } from '../../src/lib/server/cohort';
-import { foldRollupDeltas, rebuildRollups } from '../../src/lib/server/cohort/rollup';
+import { foldRollupDeltas, rebuildRollups, refreshSeries } from '../../src/lib/server/cohort/rollup';
 import { commitImport, dryRun, getImport, saveMapping, uploadImport } from '../../src/lib/server/import';
 import { getInstrument } from '../../src/lib/instruments';
 import { driverName, resetDatabase, testDatabase } from './db';
@@ -139,6 +139,14 @@ describe(`cohort rollup (${driverName})`, () => {
 		expect(await foldRollupDeltas(db)).toBeGreaterThan(0);
 		expect(await pending()).toBe(0);
 		expect(await compareAll()).toBe(48);
+	});
+
+	it('keeps every patient’s series (count, baseline, last value) as a recount from the raw tables gives it', async () => {
+		const series = () => executeRows(db, sql`select * from patient_series order by patient_id, instrument_id, scale`);
+		const kept = await series();
+		expect(kept.length).toBeGreaterThan(40);
+		await db.transaction((tx) => refreshSeries(tx, null));
+		close(await series(), kept);
 	});
 
 	it('falls back to the raw tables for an enrolment filter or another bucket width', async () => {

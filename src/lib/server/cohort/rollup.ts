@@ -7,6 +7,10 @@
  * histogram; `foldRollupDeltas` moves them into it now and then (one folder at a time). The rollup
  * is therefore never stale. Bulk loads (seed) call `rebuildRollups`.
  *
+ * `patient_series` keeps each patient's count, baseline and last value per scale, so that the
+ * common write — a new visit after the patient's others — finds its difference without reading
+ * the patient's history (`visitAddedFacts`); every other write recomputes the rows it touches.
+ *
  * The points are defined exactly as the plain SQL in ./index.ts defines them (baseline = first
  * non-voided visit with a value; visits numbered by date, then entry order; last value per week
  * bucket; change = value − baseline; responders from the latest visit when it is not the baseline).
@@ -16,8 +20,11 @@ import { executeRows, type Db } from '../db';
 
 /** Week buckets kept ready; other bucket widths are computed from the raw tables. */
 export const ROLLUP_BUCKETS = [1, 2, 4] as const;
-/** Bump when the point definition changes: start-up then rebuilds the histogram. */
-export const ROLLUP_VERSION = 1;
+/**
+ * Bump when the point definition (or what is kept beside it) changes: start-up then rebuilds the
+ * histogram and `patient_series`. 2: `patient_series` added.
+ */
+export const ROLLUP_VERSION = 2;
 
 function uuidList(ids: string[]): SQL {
 	return sql.join(
@@ -177,62 +184,132 @@ export async function rollupBefore(tx: Db, ids: string[], instruments?: string[]
 export async function rollupAfter(tx: Db, snap: RollupSnapshot): Promise<void> {
 	if (snap.ids.length === 0 || snap.instruments?.length === 0) return;
 	await writeDeltas(tx, difference(snap.before, await readPoints(tx, snap.ids, snap.instruments)));
+	await refreshSeries(tx, snap.ids, snap.instruments);
 }
 
 const DAY_MS = 86_400_000;
 const days = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
 
+/** A scale value of the new visit (null: not computable from its answers, no point). */
+export interface NewValue {
+	instrument_id: string;
+	scale: string;
+	value: number | null;
+}
+
 /**
  * What `visitAddedDeltas` needs, per scale the new visit has a value on: its value, the patient's
  * condition, and over the patient's other visits the count, baseline, latest value, and whether
- * any comes after the new one. One plain statement — the patient's values of these instruments in
- * the points' order — summarised here (a caller may send it along with the inserts).
+ * any comes after the new one — read from the patient's `patient_series` rows (one statement; a
+ * caller may send it along with the inserts: it does not depend on them). The new visit's place
+ * in the order is its date, then now() (its created_at, the transaction's start), then its id.
  */
-export async function visitAddedFacts(tx: Db, patientId: string, visitId: string, instruments: string[]): Promise<Record<string, unknown>[]> {
-	const only = [...new Set(instruments)];
+export async function visitAddedFacts(tx: Db, patientId: string, visitId: string, visitDate: string, values: NewValue[]): Promise<Record<string, unknown>[]> {
+	const present = values.filter((v) => v.value !== null);
+	const only = [...new Set(present.map((v) => v.instrument_id))];
 	if (only.length === 0) return [];
 	const rows = await executeRows(
 		tx,
 		sql`
-		select rs.instrument_id, rs.scale, v.id as visit_id, v.visit_date::text as visit_date, rs.value, p.condition_code
-		from visits v
-		join patients p on p.id = v.patient_id
-		join responses r on r.visit_id = v.id
-		join response_scores rs on rs.response_id = r.id
-		where v.patient_id = ${patientId}::uuid and not v.voided and rs.value is not null
-			and rs.instrument_id in (${sql.join(only.map((i) => sql`${i}`), sql`, `)})
-		order by rs.instrument_id, rs.scale, v.visit_date, v.created_at, v.id`
+		select p.condition_code, s.instrument_id, s.scale, s.n, s.base_value, s.base_date::text as base_date, s.last_value, s.last_date::text as last_date,
+			(s.last_date, s.last_created_at, s.last_visit_id) > (${visitDate}::date, now(), ${visitId}::uuid) as later
+		from patients p
+		left join patient_series s on s.patient_id = p.id and s.instrument_id in (${sql.join(only.map((i) => sql`${i}`), sql`, `)})
+		where p.id = ${patientId}::uuid`
 	);
-	const byScale = new Map<string, Record<string, unknown>[]>();
-	for (const r of rows) {
-		const key = `${r.instrument_id}|${r.scale}`;
-		const list = byScale.get(key);
-		if (list) list.push(r);
-		else byScale.set(key, [r]);
+	const condition = rows[0]?.condition_code;
+	const series = new Map<string, Record<string, unknown>>();
+	for (const r of rows) if (r.instrument_id != null) series.set(`${r.instrument_id}|${r.scale}`, r);
+	return present.map((v) => {
+		const s = series.get(`${v.instrument_id}|${v.scale}`);
+		return {
+			instrument_id: v.instrument_id,
+			scale: v.scale,
+			value: v.value,
+			visit_date: visitDate,
+			condition_code: condition,
+			n: s ? Number(s.n) : 0,
+			base_value: s ? Number(s.base_value) : null,
+			base_date: s ? String(s.base_date) : null,
+			last_value: s ? Number(s.last_value) : null,
+			last_date: s ? String(s.last_date) : null,
+			later: s ? s.later === true : false
+		};
+	});
+}
+
+/** Whether `visitAddedDeltas` can take the short way: one value per scale, none of the patient's values after it. */
+function appended(facts: Record<string, unknown>[]): boolean {
+	const scales = new Set(facts.map((r) => `${r.instrument_id}|${r.scale}`));
+	return scales.size === facts.length && !facts.some((r) => r.later === true);
+}
+
+/**
+ * Recomputes the `patient_series` rows of some patients (all when `ids` is null), of some
+ * instruments or all, from the raw tables: after any write that can move their points other than
+ * a visit appended at the end of their series (which `writeVisitSeries` records directly).
+ */
+export async function refreshSeries(tx: Db, ids: string[] | null, instruments?: string[]): Promise<void> {
+	if (ids?.length === 0 || instruments?.length === 0) return;
+	const only = sql.join(
+		[
+			ids ? sql`and v.patient_id in (${uuidList(ids)})` : sql``,
+			instruments ? sql`and rs.instrument_id in (${sql.join(instruments.map((i) => sql`${i}`), sql`, `)})` : sql``
+		],
+		sql` `
+	);
+	const mine = sql.join(
+		[
+			ids ? sql`and patient_id in (${uuidList(ids)})` : sql``,
+			instruments ? sql`and instrument_id in (${sql.join(instruments.map((i) => sql`${i}`), sql`, `)})` : sql``
+		],
+		sql` `
+	);
+	await tx.execute(sql`delete from patient_series where true ${mine}`);
+	await tx.execute(sql`
+		insert into patient_series (patient_id, instrument_id, scale, n, base_value, base_date, last_value, last_date, last_created_at, last_visit_id)
+		select patient_id, instrument_id, scale, count(*)::int,
+			(array_agg(value order by visit_date, created_at, visit_id))[1],
+			(array_agg(visit_date order by visit_date, created_at, visit_id))[1],
+			(array_agg(value order by visit_date desc, created_at desc, visit_id desc))[1],
+			(array_agg(visit_date order by visit_date desc, created_at desc, visit_id desc))[1],
+			(array_agg(created_at order by visit_date desc, created_at desc, visit_id desc))[1],
+			(array_agg(visit_id order by visit_date desc, created_at desc, visit_id desc))[1]
+		from (
+			select v.patient_id, rs.instrument_id, rs.scale, rs.value, v.visit_date, v.created_at, v.id as visit_id
+			from response_scores rs
+			join responses r on r.id = rs.response_id
+			join visits v on v.id = r.visit_id and not v.voided
+			where rs.value is not null ${only}
+		) x
+		group by patient_id, instrument_id, scale`);
+}
+
+/**
+ * The patient's series after a new visit (inserted, patient locked): appended at the end, the
+ * counts, baseline and last value follow from `facts`; otherwise they are recomputed.
+ */
+export async function writeVisitSeries(tx: Db, patientId: string, visitId: string, facts: Record<string, unknown>[]): Promise<void> {
+	if (facts.length === 0) return;
+	if (!appended(facts)) {
+		await refreshSeries(tx, [patientId], [...new Set(facts.map((f) => String(f.instrument_id)))]);
+		return;
 	}
-	const facts: Record<string, unknown>[] = [];
-	for (const list of byScale.values()) {
-		list.forEach((r, i) => {
-			if (String(r.visit_id) !== visitId) return;
-			const others = list.filter((o) => String(o.visit_id) !== visitId);
-			const first = others[0];
-			const last = others[others.length - 1];
-			facts.push({
-				instrument_id: r.instrument_id,
-				scale: r.scale,
-				value: r.value,
-				visit_date: r.visit_date,
-				condition_code: r.condition_code,
-				n: others.length,
-				base_value: first?.value ?? null,
-				base_date: first?.visit_date ?? null,
-				last_value: last?.value ?? null,
-				last_date: last?.visit_date ?? null,
-				later: list.slice(i + 1).some((o) => String(o.visit_id) !== visitId)
-			});
-		});
-	}
-	return facts;
+	const rows = facts.map((f) => ({
+		instrument_id: f.instrument_id,
+		scale: f.scale,
+		n: Number(f.n) + 1,
+		base_value: Number(f.n) === 0 ? f.value : f.base_value,
+		base_date: Number(f.n) === 0 ? f.visit_date : f.base_date,
+		last_value: f.value,
+		last_date: f.visit_date
+	}));
+	await tx.execute(sql`
+		insert into patient_series (patient_id, instrument_id, scale, n, base_value, base_date, last_value, last_date, last_created_at, last_visit_id)
+		select ${patientId}::uuid, instrument_id, scale, n, base_value, base_date, last_value, last_date, now(), ${visitId}::uuid
+		from json_to_recordset(${JSON.stringify(rows)}::json) as r(instrument_id text, scale text, n int, base_value float8, base_date date, last_value float8, last_date date)
+		on conflict (patient_id, instrument_id, scale) do update set n = excluded.n, base_value = excluded.base_value, base_date = excluded.base_date,
+			last_value = excluded.last_value, last_date = excluded.last_date, last_created_at = excluded.last_created_at, last_visit_id = excluded.last_visit_id`);
 }
 
 /**
@@ -245,8 +322,7 @@ export async function visitAddedFacts(tx: Db, patientId: string, visitId: string
  */
 export async function visitAddedDeltas(tx: Db, patientId: string, visitId: string, instruments: string[], rows: Record<string, unknown>[]): Promise<Point[]> {
 	const only = [...new Set(instruments)];
-	const scales = new Set(rows.map((r) => `${r.instrument_id}|${r.scale}`));
-	if (scales.size !== rows.length || rows.some((r) => r.later === true)) {
+	if (!appended(rows)) {
 		// Not at the end (or two responses of one instrument): the general difference.
 		const before = await readPoints(tx, [patientId], only, visitId);
 		return difference(before, await readPoints(tx, [patientId], only));
@@ -303,7 +379,9 @@ export async function rollupRemove(tx: Db, ids: string[]): Promise<void> {
 }
 
 export async function rollupAdd(tx: Db, ids: string[]): Promise<void> {
-	if (ids.length > 0) await adjust(tx, [...new Set(ids)], 1);
+	if (ids.length === 0) return;
+	await adjust(tx, [...new Set(ids)], 1);
+	await refreshSeries(tx, [...new Set(ids)]);
 }
 
 // The folder's transaction-scoped lock: one fold or rebuild at a time.
@@ -376,6 +454,7 @@ export async function rebuildRollups(db: Db): Promise<void> {
 		await tx.execute(sql`
 			with d as (delete from scale_histogram_delta)
 			insert into scale_histogram (${COLUMNS}) ${grouped(null)}`);
+		await refreshSeries(tx, null);
 		await tx.execute(sql`
 			insert into rollup_state (name, version, built_at) values ('scale_histogram', ${ROLLUP_VERSION}, now())
 			on conflict (name) do update set version = excluded.version, built_at = excluded.built_at`);

@@ -10,7 +10,7 @@ import { insertRowsSql } from '../db/bulk';
 import { patients, responses, responseScores, visits } from '../db/schema';
 import { randomUUID } from 'node:crypto';
 import { appendAudit, appendAuditMany, takeChain, type AuditEntry } from '../audit';
-import { lockPatients, rollupAfter, rollupBefore, visitAddedDeltas, visitAddedFacts, writeDeltas } from '../cohort/rollup';
+import { lockPatients, rollupAfter, rollupBefore, visitAddedDeltas, visitAddedFacts, writeDeltas, writeVisitSeries } from '../cohort/rollup';
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation, pgConstraint } from '../errors';
 import type { Actor } from '../users';
 import type { WriteResult } from '../patients';
@@ -151,8 +151,8 @@ const ARCHIVED = 'This patient is archived; restore them first.';
 /**
  * Saves a new visit with its responses in one transaction, in four round trips: begin; (1) the
  * patient locked and read, the visit, responses and scores inserted — one statement — with the
- * rollup's facts and an audit chain taken in the same round trip; (2) the rollup difference and
- * the audit rows; commit.
+ * patient's series (the rollup's facts) and an audit chain read in the same round trip; (2) the
+ * rollup difference, the patient's new series and the audit rows; commit.
  */
 export async function recordVisit(
 	db: Db,
@@ -171,6 +171,7 @@ export async function recordVisit(
 	const visitId = randomUUID();
 	const responseIds = scored.map(() => randomUUID());
 	const instruments = scored.map((x) => x.instrumentId);
+	const newValues = scored.flatMap((x) => Object.entries(x.scores).map(([scale, value]) => ({ instrument_id: x.instrumentId, scale, value })));
 	const visitRow = { id: visitId, ...visit, patientId, createdBy: actor.id };
 	const { responseRows, scoreRows } = rowsOf(actor, visitId, scored, responseIds);
 	try {
@@ -187,8 +188,8 @@ export async function recordVisit(
 					sql`with p as (select enrolled_on::text as enrolled_on, archived from patients where id = ${patientId}::uuid for no key update), ${sql.join(inserts, sql`, `)}
 						select enrolled_on, archived from p`
 				),
-				// A new visit moves only the series of the instruments it records.
-				visitAddedFacts(tx, patientId, visitId, instruments),
+				// A new visit moves only the series of the scales it has values on.
+				visitAddedFacts(tx, patientId, visitId, visit.visitDate, newValues),
 				takeChain(tx)
 			]);
 			const enrolledOn = String(stored[0]!.enrolled_on);
@@ -197,6 +198,7 @@ export async function recordVisit(
 			const deltas = await visitAddedDeltas(tx, patientId, visitId, instruments, facts);
 			await Promise.all([
 				writeDeltas(tx, deltas),
+				writeVisitSeries(tx, patientId, visitId, facts),
 				appendAuditMany(tx, [
 					{ actorId: actor.id, action: 'create', entity: 'visit', entityId: visitId, after: { patientId, ...visitSnapshot({ ...visit, voided: false, voidReason: null }) }, requestId: actor.requestId },
 					...responseAuditRows(actor, visitId, scored, responseIds)

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, doublePrecision, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, check, date, doublePrecision, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { patients } from './clinical';
 
 /** One count: how many patients have `value` at this scale, condition, series, point and measure. */
 const countColumns = () => ({
@@ -50,3 +51,29 @@ export const rollupState = pgTable('rollup_state', {
 	version: integer('version').notNull(),
 	builtAt: timestamp('built_at', { withTimezone: true }).notNull().defaultNow()
 });
+
+/**
+ * Each patient's series on each instrument scale, as the rollup's points define it (non-voided
+ * visits with a value, in visit date, then entry order): how many values, the first (baseline)
+ * and the last, with the last one's place in that order. A new visit after the last needs only
+ * this row to know what it changes in the histogram (server/cohort/rollup.ts), instead of reading
+ * the patient's whole history. Kept in the same transaction as every write that moves a point.
+ */
+export const patientSeries = pgTable(
+	'patient_series',
+	{
+		patientId: uuid('patient_id')
+			.notNull()
+			.references(() => patients.id),
+		instrumentId: text('instrument_id').notNull(),
+		scale: text('scale').notNull(),
+		n: integer('n').notNull(),
+		baseValue: doublePrecision('base_value').notNull(),
+		baseDate: date('base_date', { mode: 'string' }).notNull(),
+		lastValue: doublePrecision('last_value').notNull(),
+		lastDate: date('last_date', { mode: 'string' }).notNull(),
+		lastCreatedAt: timestamp('last_created_at', { withTimezone: true }).notNull(),
+		lastVisitId: uuid('last_visit_id').notNull()
+	},
+	(t) => [primaryKey({ columns: [t.patientId, t.instrumentId, t.scale] }), check('patient_series_n_positive', sql`${t.n} >= 1`)]
+);
