@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../src/lib/server/db';
 import { apiTokens } from '../../src/lib/server/db/schema';
 import { createApiToken, revokeApiToken, validateApiToken } from '../../src/lib/server/auth/tokens';
@@ -33,5 +34,21 @@ describe(`API tokens (${driverName})`, () => {
 		await updateUserAccess(db, { id: admin.id }, user.id, { active: false });
 		expect(await validateApiToken(db, token)).toBeNull();
 		expect(id).toBeTruthy();
+	});
+
+	it('records when a token was last used, to the minute, without a write on every call', async () => {
+		const user = await makeUser(db, 'researcher');
+		const { id, token } = await createApiToken(db, user, 'poller');
+		const lastUsed = async () => (await db.select({ at: apiTokens.lastUsedAt }).from(apiTokens).where(eq(apiTokens.id, id)))[0]!.at;
+		expect(await lastUsed()).toBeNull();
+		await validateApiToken(db, token);
+		const first = await lastUsed();
+		expect(first).toBeInstanceOf(Date);
+		await validateApiToken(db, token);
+		expect((await lastUsed())!.getTime()).toBe(first!.getTime());
+		// Over a minute ago: written again.
+		await db.update(apiTokens).set({ lastUsedAt: new Date(Date.now() - 61_000) }).where(eq(apiTokens.id, id));
+		await validateApiToken(db, token);
+		expect(Date.now() - (await lastUsed())!.getTime()).toBeLessThan(5_000);
 	});
 });

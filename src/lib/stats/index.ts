@@ -67,6 +67,19 @@ export function tCdf(t: number, df: number): number {
 export function tQuantile(p: number, df: number): number {
 	if (!(p > 0 && p < 1) || !(df > 0)) return Number.NaN;
 	if (p === 0.5) return 0;
+	// A chart asks for the same few quantiles (p = 0.975, df = n − 1) at every point and on every
+	// request; each costs up to 200 evaluations of the t CDF (about 6 ms a chart at 20,000 patients).
+	const key = `${p}|${df}`;
+	const known = quantiles.get(key);
+	if (known !== undefined) return known;
+	if (quantiles.size >= 10_000) quantiles.clear();
+	const q = bisectT(p, df);
+	quantiles.set(key, q);
+	return q;
+}
+const quantiles = new Map<string, number>();
+
+function bisectT(p: number, df: number): number {
 	let lo = -1e4;
 	let hi = 1e4;
 	for (let i = 0; i < 200 && hi - lo > 1e-11; i++) {

@@ -46,14 +46,22 @@ export async function revokeApiToken(db: Db, actor: { id: string; requestId?: st
 	});
 }
 
+/** last_used_at is written at most this often. */
+const LAST_USED_INTERVAL_MS = 60_000;
+
 export async function validateApiToken(db: Db, token: string): Promise<SessionUser | null> {
 	if (!token.startsWith(PREFIX) || token.length > 200) return null;
 	const [row] = await db
-		.select({ id: apiTokens.id, userId: users.id, email: users.email, name: users.name, role: users.role, active: users.active, revokedAt: apiTokens.revokedAt })
+		.select({ id: apiTokens.id, userId: users.id, email: users.email, name: users.name, role: users.role, active: users.active, revokedAt: apiTokens.revokedAt, lastUsedAt: apiTokens.lastUsedAt })
 		.from(apiTokens)
 		.innerJoin(users, eq(users.id, apiTokens.userId))
 		.where(eq(apiTokens.tokenHash, sessionIdFromToken(token)));
 	if (!row || row.revokedAt || !row.active) return null;
-	await db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.id));
+	// "Last used" to the minute, as sessions' last_seen_at: a script polling a chart does not write
+	// (and wait for a commit) on every call.
+	const now = new Date();
+	if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_INTERVAL_MS) {
+		await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
+	}
 	return { id: row.userId, email: row.email, name: row.name, role: row.role };
 }

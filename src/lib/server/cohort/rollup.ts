@@ -497,5 +497,12 @@ export async function readHistogram(
 		group by condition_code, x, value
 		having sum(n) > 0
 		order by condition_code, x, value`);
-	return rows.map((r) => ({ condition_code: String(r.condition_code), x: Number(r.x), value: Number(r.value), n: Number(r.n) }));
+	// Both drivers already give numbers for int and float8; converted in place when not (a chart
+	// reads thousands of rows: a copy of each was a tenth of its time, in garbage collection).
+	for (const r of rows) {
+		if (typeof r.x !== 'number') r.x = Number(r.x);
+		if (typeof r.value !== 'number') r.value = Number(r.value);
+		if (typeof r.n !== 'number') r.n = Number(r.n);
+	}
+	return rows as unknown as HistogramRow[];
 }
