@@ -301,7 +301,11 @@ results.export = {
 
 // ---- writes --------------------------------------------------------------------------------
 if (ONLY.has('writes')) {
-const patientIds = (await executeRows(db, sql`select id from patients order by id limit 2000`)).map((r) => String(r.id));
+// The app's saves go to 2,000 patients and the direct inserts to 2,000 others: the direct rows
+// bypass the rollup and are deleted afterwards, so no app save may ever count them.
+const ids = (await executeRows(db, sql`select id from patients order by id limit 4000`)).map((r) => String(r.id));
+const patientIds = ids.slice(0, 2000);
+const directIds = ids.slice(2000);
 const today = new Date().toISOString().slice(0, 10);
 const fss = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [String(i + 1), 4]));
 const who = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [String(i + 1), 3]));
@@ -405,7 +409,7 @@ const scores = {
 };
 const directOne = async (i: number) => {
 	await pg.begin(async (tx) => {
-		const [v] = await tx`insert into visits (patient_id, visit_date, kind, acupuncture_sessions, flare, created_by) values (${patientIds[i % patientIds.length]!}, ${today}, 'treatment', 1, 'no', ${clinician}) returning id`;
+		const [v] = await tx`insert into visits (patient_id, visit_date, kind, acupuncture_sessions, flare, created_by) values (${directIds[i % directIds.length]!}, ${today}, 'treatment', 1, 'no', ${clinician}) returning id`;
 		for (const [instrument, answers] of [['fss9', fss], ['pain_nrs', { pain: 5 }], ['who5', who]] as const) {
 			const [r] = await tx`insert into responses (visit_id, instrument_id, instrument_version, scoring_version, answers, entered_by) values (${v!.id}, ${instrument}, 'bench', 'bench', ${tx.json(answers)}, ${clinician}) returning id`;
 			const s = scores[instrument];

@@ -28,6 +28,9 @@ async function startBaselineVisit(page: Page) {
 const RAND36 = [2, 3, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1, 2, 2, 3, 5, 5, 3, 2, 5, 4, 2, 4, 5, 4, 2, 4, 2];
 
 test('a clinician registers a patient and records a baseline visit with the keyboard only', async ({ makeUser, signedIn }) => {
+	// About 50 answers typed key by key, each re-scored live: 15 s on an idle 2-core machine, 28 s
+	// and once 32 s alongside the rest of the suite — over the default 30 s (2026-11-30).
+	test.slow();
 	const page = await signedIn(await makeUser('clinician'));
 	const ref = `E2E-${Date.now()}`;
 

@@ -406,37 +406,50 @@ export async function foldRollupDeltas(db: Db): Promise<number> {
 			sql`select pg_try_advisory_xact_lock(${FOLD_LOCK_KEY}) as ok, set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)`
 		);
 		if (got?.ok !== true) return 0;
+		// Reset now (writes during the fold count towards the next); restored if the fold fails,
+		// so that the next tick tries again instead of waiting for another write.
+		const was = pending;
 		pending = 0;
-		const [done] = await executeRows(
-			tx,
-			sql`
-			with d as (
-				delete from scale_histogram_delta returning ${COLUMNS}
-			), s as (
-				select instrument_id, scale, condition_code, series, x, measure, value, sum(n)::int as n, count(*)::int as rows
-				from d group by instrument_id, scale, condition_code, series, x, measure, value
-			), lowered as (
-				update scale_histogram h set n = h.n + s.n
-				from s
-				where s.n < 0 and h.instrument_id = s.instrument_id and h.scale = s.scale and h.series = s.series and h.measure = s.measure
-					and h.condition_code = s.condition_code and h.x = s.x and h.value = s.value
-				returning 1
-			), raised as (
-				insert into scale_histogram as h (${COLUMNS})
-				select ${COLUMNS} from s where s.n > 0
-				on conflict (instrument_id, scale, series, measure, condition_code, x, value) do update set n = h.n + excluded.n
-				returning 1
-			)
-			select coalesce(sum(rows), 0)::int as folded, (count(*) filter (where n < 0))::int as negative,
-				(select count(*) from lowered)::int as lowered, (select count(*) from raised)::int as raised
-			from s`
-		);
-		if (Number(done?.lowered) !== Number(done?.negative)) {
-			// Rolls the fold back: the differences stay pending, as with a count below zero.
-			throw new Error(`Folding the cohort rollup: ${Number(done?.negative) - Number(done?.lowered)} negative difference(s) to a count that does not exist`);
+		try {
+			return await fold(tx);
+		} catch (err) {
+			pending += was;
+			throw err;
 		}
-		return Number(done?.folded ?? 0);
 	});
+}
+
+/** The fold's statement, in the transaction that holds the fold lock. */
+async function fold(tx: Db): Promise<number> {
+	const [done] = await executeRows(
+		tx,
+		sql`
+		with d as (
+			delete from scale_histogram_delta returning ${COLUMNS}
+		), s as (
+			select instrument_id, scale, condition_code, series, x, measure, value, sum(n)::int as n, count(*)::int as rows
+			from d group by instrument_id, scale, condition_code, series, x, measure, value
+		), lowered as (
+			update scale_histogram h set n = h.n + s.n
+			from s
+			where s.n < 0 and h.instrument_id = s.instrument_id and h.scale = s.scale and h.series = s.series and h.measure = s.measure
+				and h.condition_code = s.condition_code and h.x = s.x and h.value = s.value
+			returning 1
+		), raised as (
+			insert into scale_histogram as h (${COLUMNS})
+			select ${COLUMNS} from s where s.n > 0
+			on conflict (instrument_id, scale, series, measure, condition_code, x, value) do update set n = h.n + excluded.n
+			returning 1
+		)
+		select coalesce(sum(rows), 0)::int as folded, (count(*) filter (where n < 0))::int as negative,
+			(select count(*) from lowered)::int as lowered, (select count(*) from raised)::int as raised
+		from s`
+	);
+	if (Number(done?.lowered) !== Number(done?.negative)) {
+		// Rolls the fold back: the differences stay pending, as with a count below zero.
+		throw new Error(`Folding the cohort rollup: ${Number(done?.negative) - Number(done?.lowered)} negative difference(s) to a count that does not exist`);
+	}
+	return Number(done?.folded ?? 0);
 }
 
 /** Folds when this process has appended enough differences since the last fold. */
@@ -448,6 +461,9 @@ export async function foldIfDue(db: Db, every = 200): Promise<void> {
 export async function rebuildRollups(db: Db): Promise<void> {
 	await db.transaction(async (tx) => {
 		await tx.execute(sql`select pg_advisory_xact_lock(${FOLD_LOCK_KEY})`);
+		// Saves wait for the rebuild to commit before they upsert a patient's series: one landing
+		// between refreshSeries's delete and its insert would make the insert's key collide.
+		await tx.execute(sql`lock table patient_series in share row exclusive mode`);
 		await tx.execute(sql`delete from scale_histogram`);
 		// One statement, one snapshot: differences committed before it are in the raw tables it
 		// reads and are deleted; later ones are in neither.
