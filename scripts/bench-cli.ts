@@ -304,8 +304,9 @@ if (ONLY.has('writes')) {
 // The app's saves go to 2,000 patients and the direct inserts to 2,000 others: the direct rows
 // bypass the rollup and are deleted afterwards, so no app save may ever count them.
 const ids = (await executeRows(db, sql`select id from patients order by id limit 4000`)).map((r) => String(r.id));
-const patientIds = ids.slice(0, 2000);
-const directIds = ids.slice(2000);
+const half = Math.min(2000, Math.ceil(ids.length / 2));
+const patientIds = ids.slice(0, half);
+const directIds = ids.slice(half);
 const today = new Date().toISOString().slice(0, 10);
 const fss = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [String(i + 1), 4]));
 const who = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [String(i + 1), 3]));
