@@ -172,7 +172,10 @@ export async function recordVisit(
 	const responseIds = scored.map(() => randomUUID());
 	const instruments = scored.map((x) => x.instrumentId);
 	const newValues = scored.flatMap((x) => Object.entries(x.scores).map(([scale, value]) => ({ instrument_id: x.instrumentId, scale, value })));
-	const visitRow = { id: visitId, ...visit, patientId, createdBy: actor.id };
+	// Named fields only: created_at must stay the column default (now(), the transaction's start),
+	// which the patient series' order check (visitAddedFacts) relies on.
+	const { visitDate, kind, acupunctureSessions, flare, note } = visit;
+	const visitRow = { id: visitId, visitDate, kind, acupunctureSessions, flare, note, patientId, createdBy: actor.id };
 	const { responseRows, scoreRows } = rowsOf(actor, visitId, scored, responseIds);
 	try {
 		await db.transaction(async (tx) => {
