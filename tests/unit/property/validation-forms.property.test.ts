@@ -139,7 +139,7 @@ describe('field errors and form values', () => {
 		);
 	});
 
-	it('read each named field as its first value when that is text, else as an empty string', () => {
+	it('read each named field as its first value when that is text (without NUL, which cannot be stored), else as an empty string', () => {
 		const name = fc.oneof(fc.constantFrom('email', 'name', 'note', 'x'), fc.string({ maxLength: 4 }));
 		const value = fc.oneof(text.map((s): string | File => s), fc.string().map((s) => new File([s], 'upload.txt')));
 		fc.assert(
@@ -150,7 +150,8 @@ describe('field errors and form values', () => {
 				expect(Object.keys(values).sort()).toEqual([...names].sort());
 				for (const n of names) {
 					const first = entries.find(([k]) => k === n)?.[1];
-					expect(values[n]).toBe(typeof first === 'string' ? first : '');
+					// formValues drops NUL characters (PostgreSQL text refuses them); a random text holds one now and then.
+					expect(values[n]).toBe(typeof first === 'string' ? first.replaceAll('\0', '') : '');
 				}
 			}),
 			{ numRuns: RUNS }
