@@ -33,12 +33,20 @@ function uuidList(ids: string[]): SQL {
 	);
 }
 
+/** Parameters for `in (…)`, text. */
+function textList(values: readonly string[]): SQL {
+	return sql.join(
+		values.map((v) => sql`${v}`),
+		sql`, `
+	);
+}
+
 /** Every histogram point of the selected patients (all when `ids` is null), optionally of some instruments. */
 function points(ids: string[] | null, instruments?: string[], exceptVisit?: string): SQL {
 	const only = sql.join(
 		[
 			ids ? sql`and v.patient_id in (${uuidList(ids)})` : sql``,
-			instruments ? sql`and rs.instrument_id in (${sql.join(instruments.map((i) => sql`${i}`), sql`, `)})` : sql``,
+			instruments ? sql`and rs.instrument_id in (${textList(instruments)})` : sql``,
 			exceptVisit ? sql`and v.id <> ${exceptVisit}::uuid` : sql``
 		],
 		sql` `
@@ -214,7 +222,7 @@ export async function visitAddedFacts(tx: Db, patientId: string, visitId: string
 		select p.condition_code, s.instrument_id, s.scale, s.n, s.base_value, s.base_date::text as base_date, s.last_value, s.last_date::text as last_date,
 			(s.last_date, s.last_created_at, s.last_visit_id) > (${visitDate}::date, now(), ${visitId}::uuid) as later
 		from patients p
-		left join patient_series s on s.patient_id = p.id and s.instrument_id in (${sql.join(only.map((i) => sql`${i}`), sql`, `)})
+		left join patient_series s on s.patient_id = p.id and s.instrument_id in (${textList(only)})
 		where p.id = ${patientId}::uuid`
 	);
 	const condition = rows[0]?.condition_code;
@@ -254,14 +262,14 @@ export async function refreshSeries(tx: Db, ids: string[] | null, instruments?: 
 	const only = sql.join(
 		[
 			ids ? sql`and v.patient_id in (${uuidList(ids)})` : sql``,
-			instruments ? sql`and rs.instrument_id in (${sql.join(instruments.map((i) => sql`${i}`), sql`, `)})` : sql``
+			instruments ? sql`and rs.instrument_id in (${textList(instruments)})` : sql``
 		],
 		sql` `
 	);
 	const mine = sql.join(
 		[
 			ids ? sql`and patient_id in (${uuidList(ids)})` : sql``,
-			instruments ? sql`and instrument_id in (${sql.join(instruments.map((i) => sql`${i}`), sql`, `)})` : sql``
+			instruments ? sql`and instrument_id in (${textList(instruments)})` : sql``
 		],
 		sql` `
 	);
@@ -501,7 +509,7 @@ export async function readHistogram(
 	db: Db,
 	q: { instrument: string; scale: string; series: string; measure: 'score' | 'change'; conditions: string[] }
 ): Promise<HistogramRow[]> {
-	const cond = q.conditions.length > 0 ? sql`and condition_code in (${sql.join(q.conditions.map((c) => sql`${c}`), sql`, `)})` : sql``;
+	const cond = q.conditions.length > 0 ? sql`and condition_code in (${textList(q.conditions)})` : sql``;
 	const where = sql`instrument_id = ${q.instrument} and scale = ${q.scale} and series = ${q.series} and measure = ${q.measure} ${cond}`;
 	// The histogram plus the differences not folded into it yet.
 	const rows = await executeRows(db, sql`
