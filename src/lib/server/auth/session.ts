@@ -32,8 +32,8 @@ export interface SessionLimits {
 	maxHours: number;
 }
 
-// last_seen_at is written at most this often, so a busy page does not write on every request.
-const TOUCH_INTERVAL_MS = 60_000;
+/** last_seen_at (and an API token's last_used_at) is written at most this often, so a busy page does not write on every request. */
+export const TOUCH_INTERVAL_MS = 60_000;
 // A half-finished sign-in (password proven, code not yet typed) lasts this long.
 const PENDING_MINUTES = 10;
 

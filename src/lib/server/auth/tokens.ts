@@ -8,7 +8,7 @@ import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
 import type { Db } from '../db';
 import { apiTokens, users } from '../db/schema';
 import { appendAudit } from '../audit';
-import { sessionIdFromToken, type SessionUser } from './session';
+import { sessionIdFromToken, TOUCH_INTERVAL_MS, type SessionUser } from './session';
 
 const PREFIX = 'ot_';
 
@@ -46,9 +46,6 @@ export async function revokeApiToken(db: Db, actor: { id: string; requestId?: st
 	});
 }
 
-/** last_used_at is written at most this often. */
-const LAST_USED_INTERVAL_MS = 60_000;
-
 export async function validateApiToken(db: Db, token: string): Promise<SessionUser | null> {
 	if (!token.startsWith(PREFIX) || token.length > 200) return null;
 	const [row] = await db
@@ -60,7 +57,7 @@ export async function validateApiToken(db: Db, token: string): Promise<SessionUs
 	// "Last used" to the minute, as sessions' last_seen_at: a script polling a chart does not write
 	// (and wait for a commit) on every call.
 	const now = new Date();
-	if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_INTERVAL_MS) {
+	if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) {
 		await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
 	}
 	return { id: row.userId, email: row.email, name: row.name, role: row.role };

@@ -41,16 +41,20 @@ function textList(values: readonly string[]): SQL {
 	);
 }
 
-/** Every histogram point of the selected patients (all when `ids` is null), optionally of some instruments. */
-function points(ids: string[] | null, instruments?: string[], exceptVisit?: string): SQL {
-	const only = sql.join(
+/** `and …` conditions on the given columns: these patients (all when null), these instruments (all when undefined). */
+function selected(ids: string[] | null, instruments: string[] | undefined, patientColumn: string, instrumentColumn: string): SQL {
+	return sql.join(
 		[
-			ids ? sql`and v.patient_id in (${uuidList(ids)})` : sql``,
-			instruments ? sql`and rs.instrument_id in (${textList(instruments)})` : sql``,
-			exceptVisit ? sql`and v.id <> ${exceptVisit}::uuid` : sql``
+			ids ? sql`and ${sql.raw(patientColumn)} in (${uuidList(ids)})` : sql``,
+			instruments ? sql`and ${sql.raw(instrumentColumn)} in (${textList(instruments)})` : sql``
 		],
 		sql` `
 	);
+}
+
+/** Every histogram point of the selected patients (all when `ids` is null), optionally of some instruments. */
+function points(ids: string[] | null, instruments?: string[], exceptVisit?: string): SQL {
+	const only = sql`${selected(ids, instruments, 'v.patient_id', 'rs.instrument_id')} ${exceptVisit ? sql`and v.id <> ${exceptVisit}::uuid` : sql``}`;
 	const buckets = sql.raw(ROLLUP_BUCKETS.map((b) => `(${b})`).join(', '));
 	return sql`
 		with scored as (
@@ -259,21 +263,8 @@ function appended(facts: Record<string, unknown>[]): boolean {
  */
 export async function refreshSeries(tx: Db, ids: string[] | null, instruments?: string[]): Promise<void> {
 	if (ids?.length === 0 || instruments?.length === 0) return;
-	const only = sql.join(
-		[
-			ids ? sql`and v.patient_id in (${uuidList(ids)})` : sql``,
-			instruments ? sql`and rs.instrument_id in (${textList(instruments)})` : sql``
-		],
-		sql` `
-	);
-	const mine = sql.join(
-		[
-			ids ? sql`and patient_id in (${uuidList(ids)})` : sql``,
-			instruments ? sql`and instrument_id in (${textList(instruments)})` : sql``
-		],
-		sql` `
-	);
-	await tx.execute(sql`delete from patient_series where true ${mine}`);
+	const only = selected(ids, instruments, 'v.patient_id', 'rs.instrument_id');
+	await tx.execute(sql`delete from patient_series where true ${selected(ids, instruments, 'patient_id', 'instrument_id')}`);
 	await tx.execute(sql`
 		insert into patient_series (patient_id, instrument_id, scale, n, base_value, base_date, last_value, last_date, last_created_at, last_visit_id)
 		select patient_id, instrument_id, scale, count(*)::int,
