@@ -5,6 +5,7 @@ import { auditLog, instrumentScales, patients, responses, responseScores, visits
 import { createPatient, listPatients, setPatientArchived, updatePatient } from '../../src/lib/server/patients';
 import { patientVisits, recordVisit, saveResponse, updateVisit, voidVisit } from '../../src/lib/server/visits';
 import { verifyAuditChain } from '../../src/lib/server/audit';
+import { isCheckViolation } from '../../src/lib/server/errors';
 import { INSTRUMENTS } from '../../src/lib/instruments';
 import type { PatientInput, VisitInput } from '../../src/lib/validation/clinical';
 import { driverName, resetDatabase, testDatabase } from './db';
@@ -197,6 +198,23 @@ describe(`the database repeats the rules (${driverName})`, () => {
 		await expect(db.execute(sql`update response_scores set scale = 'mean'`)).rejects.toThrow();
 		await expect(db.execute(sql`insert into responses (visit_id, instrument_id, instrument_version, scoring_version, answers) values (${r.value}, 'pain_nrs', '1', '1', '{}')`)).rejects.toThrow();
 		expect((await db.select().from(responseScores))[0]!.value).toBe(6);
+	});
+
+	it('checks every row of a many-row statement, and only moved visits on update', async () => {
+		const id = await newPatient();
+		const r = await recordVisit(db, actor, id, visit(), [nrs(6), fss(4)]);
+		if (!r.ok) throw new Error('visit');
+		const refusal = (statement: ReturnType<typeof sql>) => db.execute(statement).then(() => null, (err: unknown) => err);
+		// One bad score among several: the whole statement is refused as a CHECK, nothing changes.
+		expect(isCheckViolation(await refusal(sql`update response_scores set value = case when instrument_id = 'fss9' then 8 else value end`))).toBe(true);
+		await db.execute(sql`insert into responses (visit_id, instrument_id, instrument_version, scoring_version, answers) values (${r.value}, 'who5', '1', '1', '{}')`);
+		expect(isCheckViolation(await refusal(sql`insert into response_scores (response_id, instrument_id, scale, value) select id, 'who5', x.scale, x.v from responses, (values ('raw', 10), ('percentage', 101)) x(scale, v) where instrument_id = 'who5'`))).toBe(true);
+		expect((await db.select().from(responseScores)).map((s) => s.value).sort((a, b) => a! - b!)).toEqual([4, 6, 36]);
+		// A visit moved before enrolment or into the future is refused; voiding an old one is not.
+		expect(isCheckViolation(await refusal(sql`update visits set visit_date = '2024-12-31'`))).toBe(true);
+		expect(isCheckViolation(await refusal(sql`update visits set visit_date = current_date + 30`))).toBe(true);
+		await db.execute(sql`update visits set voided = true, void_reason = 'test'`);
+		expect((await db.select().from(visits))[0]).toMatchObject({ visitDate: '2025-01-10', voided: true });
 	});
 
 	it('knows the range of every scale in the instrument registry', async () => {

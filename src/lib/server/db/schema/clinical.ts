@@ -148,9 +148,9 @@ export const responses = pgTable(
 export const responseScores = pgTable(
 	'response_scores',
 	{
-		responseId: uuid('response_id')
-			.notNull()
-			.references(() => responses.id),
+		// The response is enforced by the composite key below (a second, single-column one only
+		// doubled every insert's checks).
+		responseId: uuid('response_id').notNull(),
 		instrumentId: text('instrument_id').notNull(),
 		scale: text('scale').notNull(),
 		value: doublePrecision('value')
