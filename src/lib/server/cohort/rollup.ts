@@ -52,51 +52,58 @@ function selected(ids: string[] | null, instruments: string[] | undefined, patie
 	);
 }
 
-/** Every histogram point of the selected patients (all when `ids` is null), optionally of some instruments. */
-function points(ids: string[] | null, instruments?: string[], exceptVisit?: string): SQL {
+/**
+ * Every scored value of the selected patients with its place in the patient's series of that
+ * scale (`numbered`, a CTE), and the histogram points placed from it (`PLACED`): one row per point
+ * with its score (`value`; null for the latest change, which has no score measure) and its change
+ * from baseline.
+ *
+ * A week bucket's point is the last visit in it. Days since baseline never fall along a series
+ * (baseline is its first date), so a visit is the last of its bucket exactly when the next visit
+ * (`lead`) is in a later bucket or there is none; whole days ÷ (7 × width) is an integer division.
+ * This is the same point as the plain SQL's `distinct on` per bucket, without sorting every visit
+ * three more times (rebuild at 20,000 patients: 51 s → 22 s with `counted`'s grouping sets).
+ */
+function numbered(ids: string[] | null, instruments?: string[], exceptVisit?: string): SQL {
 	const only = sql`${selected(ids, instruments, 'v.patient_id', 'rs.instrument_id')} ${exceptVisit ? sql`and v.id <> ${exceptVisit}::uuid` : sql``}`;
-	const buckets = sql.raw(ROLLUP_BUCKETS.map((b) => `(${b})`).join(', '));
 	return sql`
-		with scored as (
-			select p.id as patient_id, p.condition_code, rs.instrument_id, rs.scale, v.visit_date, v.created_at, v.id as visit_id, rs.value
-			from response_scores rs
-			join responses r on r.id = rs.response_id
-			join visits v on v.id = r.visit_id and not v.voided
-			join patients p on p.id = v.patient_id
-			where rs.value is not null ${only}
-		), numbered as (
-			select *,
-				row_number() over w as visit_number,
-				first_value(value) over w as baseline,
-				first_value(visit_date) over w as baseline_date,
-				count(*) over (partition by patient_id, instrument_id, scale) as visits
-			from scored
-			window w as (partition by patient_id, instrument_id, scale order by visit_date, created_at, visit_id)
-		), weekly as (
-			select distinct on (patient_id, instrument_id, scale, b.bucket, wx)
-				condition_code, instrument_id, scale, 'week' || b.bucket as series, wx as x, value, value - baseline as change
-			from numbered
-			cross join (values ${buckets}) as b(bucket)
-			cross join lateral (select (floor((visit_date - baseline_date) / (7.0 * b.bucket)) * b.bucket)::int as wx) w
-			order by patient_id, instrument_id, scale, b.bucket, wx, visit_date desc, created_at desc, visit_id desc
-		), placed as (
-			select condition_code, instrument_id, scale, 'visit' as series, visit_number::int as x, value, value - baseline as change from numbered
-			union all
-			select condition_code, instrument_id, scale, series, x, value, change from weekly
-			union all
-			select condition_code, instrument_id, scale, 'latest', 0, value, value - baseline from numbered where visit_number = visits and visits > 1
-		)
-		select instrument_id, scale, condition_code, series, x, m.measure,
-			case m.measure when 'score' then value else change end as value
-		from placed cross join (values ('score'), ('change')) as m(measure)
-		where series <> 'latest' or m.measure = 'change'`;
+		select v.patient_id, p.condition_code, rs.instrument_id, rs.scale, rs.value, v.visit_date, v.created_at, v.id as visit_id,
+			row_number() over w as visit_number,
+			count(*) over (partition by v.patient_id, rs.instrument_id, rs.scale) as visits,
+			first_value(rs.value) over w as baseline,
+			first_value(v.visit_date) over w as baseline_date,
+			v.visit_date - first_value(v.visit_date) over w as days,
+			lead(v.visit_date) over w - first_value(v.visit_date) over w as next_days
+		from response_scores rs
+		join responses r on r.id = rs.response_id
+		join visits v on v.id = r.visit_id and not v.voided
+		join patients p on p.id = v.patient_id
+		where rs.value is not null ${only}
+		window w as (partition by v.patient_id, rs.instrument_id, rs.scale order by v.visit_date, v.created_at, v.id)`;
+}
+
+const PLACED = sql`
+	select condition_code, instrument_id, scale, 'visit' as series, visit_number::int as x, value, value - baseline as change from numbered
+	union all
+	select condition_code, instrument_id, scale, 'week' || b.bucket, days / (7 * b.bucket) * b.bucket, value, value - baseline
+	from numbered cross join (values ${sql.raw(ROLLUP_BUCKETS.map((b) => `(${b})`).join(', '))}) as b(bucket)
+	where next_days is null or next_days / (7 * b.bucket) <> days / (7 * b.bucket)
+	union all
+	select condition_code, instrument_id, scale, 'latest', 0, null, value - baseline from numbered where visit_number = visits and visits > 1`;
+
+/** Placed points counted per value, as (…, measure, value, n): scores and changes in one pass (grouping sets); the latest has changes only. */
+function counted(placed: SQL): SQL {
+	return sql`
+		select instrument_id, scale, condition_code, series, x,
+			case when grouping(change) = 1 then 'score' else 'change' end as measure,
+			coalesce(value, change) as value, count(*)::int as n
+		from (${placed}) pts
+		group by grouping sets ((instrument_id, scale, condition_code, series, x, value), (instrument_id, scale, condition_code, series, x, change))
+		having grouping(change) = 0 or series <> 'latest'`;
 }
 
 function grouped(ids: string[] | null, instruments?: string[], exceptVisit?: string): SQL {
-	return sql`
-		select instrument_id, scale, condition_code, series, x, measure, value, count(*)::int as n
-		from (${points(ids, instruments, exceptVisit)}) pts
-		group by instrument_id, scale, condition_code, series, x, measure, value`;
+	return counted(sql`with numbered as (${numbered(ids, instruments, exceptVisit)}) ${PLACED}`);
 }
 
 const COLUMNS = sql.raw('instrument_id, scale, condition_code, series, x, measure, value, n');
@@ -457,19 +464,33 @@ export async function foldIfDue(db: Db, every = 200): Promise<void> {
 }
 
 /** Recomputes the whole histogram from the raw tables (after a bulk load, or a new definition). */
+/** The whole histogram and every patient's series, from one pass over the raw tables (both tables emptied first). */
+export function rebuildStatement(): SQL {
+	return sql`
+		with numbered as (${numbered(null)}),
+		s as (
+			insert into patient_series (patient_id, instrument_id, scale, n, base_value, base_date, last_value, last_date, last_created_at, last_visit_id)
+			select patient_id, instrument_id, scale, visits, baseline, baseline_date, value, visit_date, created_at, visit_id from numbered where visit_number = visits
+		),
+		d as (delete from scale_histogram_delta)
+		insert into scale_histogram (${COLUMNS}) ${counted(PLACED)}`;
+}
+
 export async function rebuildRollups(db: Db): Promise<void> {
 	await db.transaction(async (tx) => {
 		await tx.execute(sql`select pg_advisory_xact_lock(${FOLD_LOCK_KEY})`);
+		// The whole cohort's points are counted in one hash table (about 110 MB at 20,000
+		// patients); with the default 4 MB it spills to disk and the rebuild takes three times as long.
+		await tx.execute(sql`set local work_mem = '256MB'`);
 		// Saves wait for the rebuild to commit before they upsert a patient's series: one landing
 		// between refreshSeries's delete and its insert would make the insert's key collide.
 		await tx.execute(sql`lock table patient_series in share row exclusive mode`);
 		await tx.execute(sql`delete from scale_histogram`);
+		await tx.execute(sql`delete from patient_series`);
 		// One statement, one snapshot: differences committed before it are in the raw tables it
-		// reads and are deleted; later ones are in neither.
-		await tx.execute(sql`
-			with d as (delete from scale_histogram_delta)
-			insert into scale_histogram (${COLUMNS}) ${grouped(null)}`);
-		await refreshSeries(tx, null);
+		// reads and are deleted; later ones are in neither. The series come from the same pass
+		// over the raw tables (each series' last value; refreshSeries computes the same rows).
+		await tx.execute(rebuildStatement());
 		await tx.execute(sql`
 			insert into rollup_state (name, version, built_at) values ('scale_histogram', ${ROLLUP_VERSION}, now())
 			on conflict (name) do update set version = excluded.version, built_at = excluded.built_at`);
