@@ -83,13 +83,22 @@ export async function serializeWrites(tx: Db): Promise<void> {
  * transaction: the locks are re-entrant), else waits for one chosen at random.
  */
 export async function takeChain(tx: Db): Promise<number> {
-	// No ORDER BY: generate_series yields 0, 1, … in order, and the LIMIT stops at the first chain
-	// locked, so no other chain is tried (a sort would try, and lock, them all).
-	const [free] = await executeRows(
-		tx,
-		sql`select k from generate_series(0, ${AUDIT_CHAINS - 1}) as k where pg_try_advisory_xact_lock(${AUDIT_CHAIN_KEY}, k) limit 1`
-	);
-	if (free) return Number(free.k);
+	const [free] = await executeRows(tx, sql`select ${freeChainSql()} as k`);
+	return free?.k == null ? waitForChain(tx) : Number(free.k);
+}
+
+/**
+ * The first chain free, taken (an int), or null when all are held: a scalar subquery, for a caller
+ * that takes its chain in a statement it sends anyway. No ORDER BY: generate_series yields 0, 1, …
+ * in order, and the LIMIT stops at the first chain locked, so no other chain is tried (a sort
+ * would try, and lock, them all).
+ */
+export function freeChainSql(): SQL {
+	return sql`(select k from generate_series(0, ${AUDIT_CHAINS - 1}) as k where pg_try_advisory_xact_lock(${AUDIT_CHAIN_KEY}, k) limit 1)`;
+}
+
+/** No chain was free: waits for one chosen at random. */
+export async function waitForChain(tx: Db): Promise<number> {
 	const k = Math.floor(Math.random() * AUDIT_CHAINS);
 	await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_KEY}, ${k}::int)`);
 	return k;
@@ -108,7 +117,7 @@ const CHAIN_IN_SQL = 20;
  * row's hash exactly as `auditHash` does (SHA-256 of the previous hash, a newline and the
  * canonical JSON, which the app computes). Saves a round trip per write.
  */
-function chainedInsertSql(chain: number, rows: HashedContent[]): SQL {
+function chainedInsertSql(chain: number, rows: HashedContent[], ctes: SQL[] = []): SQL {
 	const json = JSON.stringify(
 		rows.map((r, i) => ({
 			ord: i + 1,
@@ -136,22 +145,15 @@ function chainedInsertSql(chain: number, rows: HashedContent[]): SQL {
 			union all
 			select r.ord, c.hash, encode(sha256(convert_to(c.hash || chr(10) || r.content, 'UTF8')), 'hex')
 			from chained c join r on r.ord = c.ord + 1
-		)
+		)${sql.join(ctes.map((c, i) => sql`, w${sql.raw(String(i))} as (${c})`))}
 		insert into audit_log (at, actor_id, action, entity, entity_id, before, after, reason, request_id, chain, prev_hash, hash)
 		select r.at, r.actor_id, r.action, r.entity, r.entity_id, r.before, r.after, r.reason, r.request_id, ${chain}::int, c.prev_hash, c.hash
 		from r join chained c on c.ord = r.ord
 		order by r.ord`;
 }
 
-/**
- * Appends rows in order, chained, in the transaction that made the changes they record: a few
- * rows in one statement, many (an import) hashed here and inserted in bulk.
- */
-export async function appendAuditMany(tx: Db, entries: AuditEntry[], taken?: number): Promise<void> {
-	if (entries.length === 0) return;
-	// `taken`: a chain this transaction already holds (takeChain), e.g. taken along with other statements.
-	const chain = taken ?? (await takeChain(tx));
-	const contents: HashedContent[] = entries.map((entry) => ({
+function hashedContent(entry: AuditEntry): HashedContent {
+	return {
 		// Whole milliseconds: the column keeps three decimals, so the hashed time survives storage.
 		at: new Date(),
 		actorId: entry.actorId,
@@ -163,7 +165,27 @@ export async function appendAuditMany(tx: Db, entries: AuditEntry[], taken?: num
 		after: entry.after === undefined ? null : JSON.parse(JSON.stringify(entry.after)),
 		reason: entry.reason ?? null,
 		requestId: entry.requestId ?? null
-	}));
+	};
+}
+
+/**
+ * A few rows' chained INSERT as one statement, with other data-modifying statements run in it as
+ * CTEs (a write's other rows, sent in the same round trip); null for more rows than are hashed in
+ * SQL (`appendAuditMany` then). The chain must already be held by the transaction.
+ */
+export function auditInsertSql(chain: number, entries: AuditEntry[], ctes: SQL[] = []): SQL | null {
+	return entries.length > 0 && entries.length <= CHAIN_IN_SQL ? chainedInsertSql(chain, entries.map(hashedContent), ctes) : null;
+}
+
+/**
+ * Appends rows in order, chained, in the transaction that made the changes they record: a few
+ * rows in one statement, many (an import) hashed here and inserted in bulk.
+ */
+export async function appendAuditMany(tx: Db, entries: AuditEntry[], taken?: number): Promise<void> {
+	if (entries.length === 0) return;
+	// `taken`: a chain this transaction already holds (takeChain), e.g. taken along with other statements.
+	const chain = taken ?? (await takeChain(tx));
+	const contents = entries.map(hashedContent);
 	if (contents.length <= CHAIN_IN_SQL) {
 		await tx.execute(chainedInsertSql(chain, contents));
 		return;

@@ -9,7 +9,7 @@
  *
  * `patient_series` keeps each patient's count, baseline and last value per scale, so that the
  * common write — a new visit after the patient's others — finds its difference without reading
- * the patient's history (`visitAddedFacts`); every other write recomputes the rows it touches.
+ * the patient's history (`visitFactsSql`); every other write recomputes the rows it touches.
  *
  * The points are defined exactly as the plain SQL in ./index.ts defines them (baseline = first
  * non-voided visit with a value; visits numbered by date, then entry order; last value per week
@@ -145,12 +145,18 @@ let pending = 0;
 
 /** Appends signed counts (n ≠ 0) to the pending differences. */
 export async function writeDeltas(tx: Db, deltas: Point[]): Promise<void> {
-	if (deltas.length === 0) return;
-	await tx.execute(sql`
+	const insert = deltasSql(deltas);
+	if (insert) await tx.execute(insert);
+}
+
+/** The INSERT of `writeDeltas` (null when there is nothing to append), for a caller sending it with other statements. */
+export function deltasSql(deltas: Point[]): SQL | null {
+	if (deltas.length === 0) return null;
+	pending += 1;
+	return sql`
 		insert into scale_histogram_delta (${COLUMNS})
 		select ${COLUMNS} from json_to_recordset(${JSON.stringify(deltas)}::json)
-			as d(instrument_id text, scale text, condition_code text, series text, x int, measure text, value float8, n int)`);
-	pending += 1;
+			as d(instrument_id text, scale text, condition_code text, series text, x int, measure text, value float8, n int)`;
 }
 
 export interface RollupSnapshot {
@@ -219,42 +225,45 @@ export interface NewValue {
 /**
  * What `visitAddedDeltas` needs, per scale the new visit has a value on: its value, the patient's
  * condition, and over the patient's other visits the count, baseline, latest value, and whether
- * any comes after the new one — read from the patient's `patient_series` rows (one statement; a
- * caller may send it along with the inserts: it does not depend on them). The new visit's place
- * in the order is its date, then now() (its created_at, the transaction's start), then its id.
+ * any comes after the new one — from the patient's `patient_series` rows. `visitFactsSql` reads
+ * them (one row per series, or one row of nulls; each row also has the patient's enrolment date
+ * and archived flag) and must run after the patient is locked, in a statement of its own or as the
+ * SELECT of one that inserts the visit (it does not read the visit's rows); `visitFacts` reads the
+ * rows. The new visit's place in the order is its date, then now() (its created_at, the
+ * transaction's start), then its id.
  */
-export async function visitAddedFacts(tx: Db, patientId: string, visitId: string, visitDate: string, values: NewValue[]): Promise<Record<string, unknown>[]> {
-	const present = values.filter((v) => v.value !== null);
-	const only = [...new Set(present.map((v) => v.instrument_id))];
-	if (only.length === 0) return [];
-	const rows = await executeRows(
-		tx,
-		sql`
-		select p.condition_code, s.instrument_id, s.scale, s.n, s.base_value, s.base_date::text as base_date, s.last_value, s.last_date::text as last_date,
+export function visitFactsSql(patientId: string, visitId: string, visitDate: string, values: NewValue[]): SQL {
+	const only = [...new Set(values.filter((v) => v.value !== null).map((v) => v.instrument_id))];
+	return sql`
+		select p.enrolled_on::text as enrolled_on, p.archived, p.condition_code, s.instrument_id, s.scale, s.n, s.base_value, s.base_date::text as base_date, s.last_value, s.last_date::text as last_date,
 			(s.last_date, s.last_created_at, s.last_visit_id) > (${visitDate}::date, now(), ${visitId}::uuid) as later
 		from patients p
-		left join patient_series s on s.patient_id = p.id and s.instrument_id in (${textList(only)})
-		where p.id = ${patientId}::uuid`
-	);
+		left join patient_series s on s.patient_id = p.id and ${only.length ? sql`s.instrument_id in (${textList(only)})` : sql`false`}
+		where p.id = ${patientId}::uuid`;
+}
+
+export function visitFacts(rows: Record<string, unknown>[], visitDate: string, values: NewValue[]): Record<string, unknown>[] {
 	const condition = rows[0]?.condition_code;
 	const series = new Map<string, Record<string, unknown>>();
 	for (const r of rows) if (r.instrument_id != null) series.set(`${r.instrument_id}|${r.scale}`, r);
-	return present.map((v) => {
-		const s = series.get(`${v.instrument_id}|${v.scale}`);
-		return {
-			instrument_id: v.instrument_id,
-			scale: v.scale,
-			value: v.value,
-			visit_date: visitDate,
-			condition_code: condition,
-			n: s ? Number(s.n) : 0,
-			base_value: s ? Number(s.base_value) : null,
-			base_date: s ? String(s.base_date) : null,
-			last_value: s ? Number(s.last_value) : null,
-			last_date: s ? String(s.last_date) : null,
-			later: s ? s.later === true : false
-		};
-	});
+	return values
+		.filter((v) => v.value !== null)
+		.map((v) => {
+			const s = series.get(`${v.instrument_id}|${v.scale}`);
+			return {
+				instrument_id: v.instrument_id,
+				scale: v.scale,
+				value: v.value,
+				visit_date: visitDate,
+				condition_code: condition,
+				n: s ? Number(s.n) : 0,
+				base_value: s ? Number(s.base_value) : null,
+				base_date: s ? String(s.base_date) : null,
+				last_value: s ? Number(s.last_value) : null,
+				last_date: s ? String(s.last_date) : null,
+				later: s ? s.later === true : false
+			};
+		});
 }
 
 /** Whether `visitAddedDeltas` can take the short way: one value per scale, none of the patient's values after it. */
@@ -297,10 +306,14 @@ export async function refreshSeries(tx: Db, ids: string[] | null, instruments?: 
  */
 export async function writeVisitSeries(tx: Db, patientId: string, visitId: string, facts: Record<string, unknown>[]): Promise<void> {
 	if (facts.length === 0) return;
-	if (!appended(facts)) {
-		await refreshSeries(tx, [patientId], [...new Set(facts.map((f) => String(f.instrument_id)))]);
-		return;
-	}
+	const upsert = appendedSeriesSql(patientId, visitId, facts);
+	if (upsert) await tx.execute(upsert);
+	else await refreshSeries(tx, [patientId], [...new Set(facts.map((f) => String(f.instrument_id)))]);
+}
+
+/** `writeVisitSeries`'s upsert when the visit is appended at the end of its series (null otherwise: refreshSeries then). */
+export function appendedSeriesSql(patientId: string, visitId: string, facts: Record<string, unknown>[]): SQL | null {
+	if (facts.length === 0 || !appended(facts)) return null;
 	const rows = facts.map((f) => ({
 		instrument_id: f.instrument_id,
 		scale: f.scale,
@@ -310,17 +323,17 @@ export async function writeVisitSeries(tx: Db, patientId: string, visitId: strin
 		last_value: f.value,
 		last_date: f.visit_date
 	}));
-	await tx.execute(sql`
+	return sql`
 		insert into patient_series (patient_id, instrument_id, scale, n, base_value, base_date, last_value, last_date, last_created_at, last_visit_id)
 		select ${patientId}::uuid, instrument_id, scale, n, base_value, base_date, last_value, last_date, now(), ${visitId}::uuid
 		from json_to_recordset(${JSON.stringify(rows)}::json) as r(instrument_id text, scale text, n int, base_value float8, base_date date, last_value float8, last_date date)
 		on conflict (patient_id, instrument_id, scale) do update set n = excluded.n, base_value = excluded.base_value, base_date = excluded.base_date,
-			last_value = excluded.last_value, last_date = excluded.last_date, last_created_at = excluded.last_created_at, last_visit_id = excluded.last_visit_id`);
+			last_value = excluded.last_value, last_date = excluded.last_date, last_created_at = excluded.last_created_at, last_visit_id = excluded.last_visit_id`;
 }
 
 /**
  * The rollup difference a new visit makes, once it is inserted (with its responses and scores)
- * and the patient is locked, from `visitAddedFacts`. The common case — the visit comes after every
+ * and the patient is locked, from `visitFacts`. The common case — the visit comes after every
  * other visit of the patient with a value on that scale — changes a handful of counts exactly as
  * `points` would: a new visit number, the week bucket it falls in (replacing the previous latest
  * visit's value when that was in the same bucket), and the latest change. A visit entered out of
@@ -463,7 +476,6 @@ export async function foldIfDue(db: Db, every = 200): Promise<void> {
 	if (pending >= every) await foldRollupDeltas(db);
 }
 
-/** Recomputes the whole histogram from the raw tables (after a bulk load, or a new definition). */
 /** The whole histogram and every patient's series, from one pass over the raw tables (both tables emptied first). */
 export function rebuildStatement(): SQL {
 	return sql`
@@ -476,6 +488,7 @@ export function rebuildStatement(): SQL {
 		insert into scale_histogram (${COLUMNS}) ${counted(PLACED)}`;
 }
 
+/** Recomputes the whole histogram from the raw tables (after a bulk load, or a new definition). */
 export async function rebuildRollups(db: Db): Promise<void> {
 	await db.transaction(async (tx) => {
 		await tx.execute(sql`select pg_advisory_xact_lock(${FOLD_LOCK_KEY})`);
