@@ -143,7 +143,13 @@ async function main() {
 			}
 		}
 		// Generation stays in order (the cohort depends only on --seed); batches commit in any order.
-		if (inFlight.size >= lanes) await Promise.race(inFlight);
+		if (inFlight.size >= lanes) {
+			// A failed batch stops the seed once the other one has finished too (no half-sent batch).
+			await Promise.race(inFlight).catch(async (err) => {
+				await Promise.allSettled(inFlight);
+				throw err;
+			});
+		}
 		const load: Promise<void> = db
 			.transaction(async (tx) => {
 				await bulkInsert(tx, patients, pRows);

@@ -149,12 +149,13 @@ const NO_PATIENT = { ok: false, field: 'patient', message: 'No such patient.' } 
 const ARCHIVED = 'This patient is archived; restore them first.';
 
 /**
- * Saves a new visit with its responses in one transaction, in four round trips and four
- * statements: begin; (1) the patient locked and an audit chain taken, then — sent in the same
+ * Saves a new visit with its responses in one transaction, in four round trips: begin; (1) the
+ * patient locked and an audit chain taken by a small statement, then — sent in the same socket
  * write, so run once the lock is held — the visit, responses and scores inserted by one statement
  * whose SELECT reads the patient and their series (the rollup's facts); (2) one statement writing
- * the rollup difference, the patient's new series and the audit rows; commit. Each statement and
- * each socket write costs CPU on both sides (a quarter of the app's own time went to socket writes).
+ * the rollup difference, the patient's new series and the audit rows; commit. More only when no
+ * audit chain was free (one wait) or the visit is dated before others (the patient's points read
+ * twice, the series recomputed). Each statement and socket write costs CPU on both sides.
  */
 export async function recordVisit(
 	db: Db,
