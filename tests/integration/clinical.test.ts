@@ -128,6 +128,15 @@ describe(`visits and responses (${driverName})`, () => {
 		expect(await count(auditLog)).toBe(before);
 	});
 
+	it('refuses a visit for a patient that does not exist, or is archived, storing nothing', async () => {
+		expect(await recordVisit(db, actor, '00000000-0000-4000-8000-000000000000', visit(), [nrs(4)])).toMatchObject({ ok: false, field: 'patient' });
+		const id = await newPatient();
+		expect((await setPatientArchived(db, actor, id, 1, true, 'moved away')).ok).toBe(true);
+		expect(await recordVisit(db, actor, id, visit(), [nrs(4)])).toMatchObject({ ok: false, field: 'form' });
+		expect(await count(visits)).toBe(0);
+		expect(await count(responses)).toBe(0);
+	});
+
 	it('refuses a visit before enrolment, at the field', async () => {
 		const id = await newPatient();
 		const r = await recordVisit(db, actor, id, visit({ visitDate: '2024-12-31' }), []);

@@ -276,7 +276,7 @@ function appended(facts: Record<string, unknown>[]): boolean {
 /**
  * Recomputes the `patient_series` rows of some patients (all when `ids` is null), of some
  * instruments or all, from the raw tables: after any write that can move their points other than
- * a visit appended at the end of their series (which `writeVisitSeries` records directly).
+ * a visit appended at the end of their series (which `visitSeriesUpkeep` records directly).
  */
 export async function refreshSeries(tx: Db, ids: string[] | null, instruments?: string[]): Promise<void> {
 	if (ids?.length === 0 || instruments?.length === 0) return;
@@ -302,19 +302,16 @@ export async function refreshSeries(tx: Db, ids: string[] | null, instruments?: 
 }
 
 /**
- * The patient's series after a new visit (inserted, patient locked): appended at the end, the
- * counts, baseline and last value follow from `facts`; otherwise they are recomputed.
+ * The patient's series after a new visit (inserted, patient locked). Appended at the end, the
+ * counts, baseline and last value follow from `facts`: the upsert is returned, for the caller to
+ * send with its other statements. Otherwise they are recomputed here and null is returned.
  */
-export async function writeVisitSeries(tx: Db, patientId: string, visitId: string, facts: Record<string, unknown>[]): Promise<void> {
-	if (facts.length === 0) return;
-	const upsert = appendedSeriesSql(patientId, visitId, facts);
-	if (upsert) await tx.execute(upsert);
-	else await refreshSeries(tx, [patientId], [...new Set(facts.map((f) => String(f.instrument_id)))]);
-}
-
-/** `writeVisitSeries`'s upsert when the visit is appended at the end of its series (null otherwise: refreshSeries then). */
-export function appendedSeriesSql(patientId: string, visitId: string, facts: Record<string, unknown>[]): SQL | null {
-	if (facts.length === 0 || !appended(facts)) return null;
+export async function visitSeriesUpkeep(tx: Db, patientId: string, visitId: string, facts: Record<string, unknown>[]): Promise<SQL | null> {
+	if (facts.length === 0) return null;
+	if (!appended(facts)) {
+		await refreshSeries(tx, [patientId], [...new Set(facts.map((f) => String(f.instrument_id)))]);
+		return null;
+	}
 	const rows = facts.map((f) => ({
 		instrument_id: f.instrument_id,
 		scale: f.scale,

@@ -10,7 +10,7 @@ import { insertRowsSql } from '../db/bulk';
 import { patients, responses, responseScores, visits } from '../db/schema';
 import { randomUUID } from 'node:crypto';
 import { appendAudit, appendAuditMany, auditInsertSql, freeChainSql, waitForChain, type AuditEntry } from '../audit';
-import { appendedSeriesSql, deltasSql, lockPatients, rollupAfter, rollupBefore, visitAddedDeltas, visitFacts, visitFactsSql, writeVisitSeries } from '../cohort/rollup';
+import { deltasSql, lockPatients, rollupAfter, rollupBefore, visitAddedDeltas, visitFacts, visitFactsSql, visitSeriesUpkeep } from '../cohort/rollup';
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation, pgConstraint } from '../errors';
 import type { Actor } from '../users';
 import type { WriteResult } from '../patients';
@@ -198,16 +198,15 @@ export async function recordVisit(
 				// it sees the series a concurrent save to the same patient committed.
 				executeRows(tx, sql`with ${sql.join(inserts, sql`, `)} ${visitFactsSql(patientId, visitId, visit.visitDate, newValues)}`)
 			]);
-			if (locked?.found == null) throw new Refused('patient', 'No such patient.');
+			// A missing patient never gets here: the visit's foreign key fails the insert statement.
 			if (rows[0]!.archived === true) throw new Refused('form', ARCHIVED);
 			const enrolledOn = String(rows[0]!.enrolled_on);
 			if (visit.visitDate < enrolledOn) throw new Refused('visitDate', `The visit cannot be before enrolment (${enrolledOn}).`);
-			const chain = locked.chain == null ? await waitForChain(tx) : Number(locked.chain);
+			const chain = locked?.chain == null ? await waitForChain(tx) : Number(locked.chain);
 			const facts = visitFacts(rows, visit.visitDate, newValues);
 			const deltas = await visitAddedDeltas(tx, patientId, visitId, instruments, facts);
-			// A visit not at the end of its series: the series are recomputed (two statements) first.
-			const series = appendedSeriesSql(patientId, visitId, facts);
-			if (!series) await writeVisitSeries(tx, patientId, visitId, facts);
+			// A visit not at the end of its series: the series are recomputed (two statements) here.
+			const series = await visitSeriesUpkeep(tx, patientId, visitId, facts);
 			const others = [deltasSql(deltas), series].filter((x): x is SQL => x !== null);
 			const insertAudit = auditInsertSql(chain, audit, others);
 			if (insertAudit) await tx.execute(insertAudit);
@@ -218,7 +217,7 @@ export async function recordVisit(
 		});
 		return { ok: true, value: visitId };
 	} catch (err) {
-		if (err instanceof Refused) return err.field === 'patient' ? NO_PATIENT : { ok: false, field: err.field, message: err.message };
+		if (err instanceof Refused) return { ok: false, field: err.field, message: err.message };
 		if (isForeignKeyViolation(err)) return NO_PATIENT;
 		if (isCheckViolation(err)) return visitCheckFailure(err);
 		throw err;
