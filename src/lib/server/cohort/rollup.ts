@@ -520,6 +520,9 @@ export async function rebuildRollups(db: Db): Promise<void> {
 			on conflict (name) do update set version = excluded.version, built_at = excluded.built_at`);
 	});
 	pending = 0;
+	// Fresh statistics for the two tables just rewritten (autovacuum may be off, or late: these
+	// machines run with it off, and a seed left the histogram with none, planned as if empty).
+	await db.execute(sql`analyze scale_histogram, patient_series`);
 }
 
 /** At start-up: builds the histogram if it was never built for this definition, else folds. */
@@ -547,12 +550,18 @@ export async function readHistogram(
 ): Promise<HistogramRow[]> {
 	const cond = q.conditions.length > 0 ? sql`and condition_code in (${textList(q.conditions)})` : sql``;
 	const where = sql`instrument_id = ${q.instrument} and scale = ${q.scale} and series = ${q.series} and measure = ${q.measure} ${cond}`;
-	// The histogram plus the differences not folded into it yet.
+	// The histogram plus the differences not folded into it yet. The inner ORDER BY makes the plan
+	// sort-then-group whatever the statistics say: the histogram's rows come from its key index
+	// already in order, so the sort finds them sorted (or nearly, when differences are pending).
+	// Left to itself, once the table is analysed, the planner hashed the 9,000 counts of a chart and
+	// then sorted them from hash order: 10.5 ms instead of 5.7 ms (PostgreSQL's own time, 20,000
+	// patients, docs/performance.md).
 	const rows = await executeRows(db, sql`
 		select condition_code, x, value, sum(n)::int as n from (
 			select condition_code, x, value, n from scale_histogram where ${where} and n > 0
 			union all
 			select condition_code, x, value, n from scale_histogram_delta where ${where}
+			order by condition_code, x, value
 		) h
 		group by condition_code, x, value
 		having sum(n) > 0
