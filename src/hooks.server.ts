@@ -3,6 +3,7 @@ import { settings } from '$lib/server/config';
 import { connect, disconnect } from '$lib/server/db';
 import { ensureRollups, foldIfDue } from '$lib/server/cohort/rollup';
 import { loadExportSecret, setExportSecret } from '$lib/server/export/secret';
+import { expireStagedImports, STAGED_IMPORT_DAYS } from '$lib/server/import';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { validateApiToken } from '$lib/server/auth/tokens';
 import { clearSessionCookie, db, sessionLimits } from '$lib/server/context';
@@ -26,9 +27,20 @@ export const init: ServerInit = async () => {
 		);
 	}, 1000);
 	folder.unref();
+	// Imports left unfinished for a week lose their stored file (names, dates of birth): now and hourly.
+	const expire = () =>
+		expireStagedImports(database.db)
+			.then((n) => {
+				if (n > 0) console.log(`Discarded ${n} import(s) left unfinished for ${STAGED_IMPORT_DAYS} days.`);
+			})
+			.catch((err) => console.error('Discarding unfinished imports failed:', isDatabaseUnavailable(err) ? `database unavailable (${describe(err)})` : err));
+	await expire();
+	const expirer = setInterval(expire, 3_600_000);
+	expirer.unref();
 	// adapter-node emits this after the server stops accepting and in-flight requests finish.
 	process.once('sveltekit:shutdown', () => {
 		clearInterval(folder);
+		clearInterval(expirer);
 		void disconnect();
 	});
 };

@@ -52,12 +52,23 @@ export const isWhole = (s: StoredSave) =>
 export async function storedSaves(db: Db): Promise<Map<string, StoredSave>> {
 	const rows = await executeRows(
 		db,
-		sql`select v.note,
-			(select count(*) from responses r where r.visit_id = v.id)::int as responses,
-			(select count(*) from response_scores s join responses r on r.id = s.response_id where r.visit_id = v.id)::int as scores,
-			(select count(*) from audit_log a where a.entity = 'visit' and a.entity_id = v.id::text and a.action = 'create')::int as visit_audit,
-			(select count(*) from audit_log a join responses r on a.entity = 'response' and a.entity_id = r.id::text where r.visit_id = v.id)::int as response_audit
-		from visits v`
+		// Counted with one grouping pass over each table, then joined: as four subqueries per visit
+		// (on a scenario database never analysed — autovacuum is off on these machines) the check
+		// took 280 s after the 16,829 visits of a fast machine's 30 s load run; now about 4 s.
+		sql`with r as (select visit_id, count(*) as n from responses group by visit_id),
+			s as (select r.visit_id, count(*) as n from response_scores s join responses r on r.id = s.response_id group by r.visit_id),
+			va as (select entity_id, count(*) as n from audit_log where entity = 'visit' and action = 'create' group by entity_id),
+			ra as (select r.visit_id, count(*) as n from audit_log a join responses r on a.entity = 'response' and a.entity_id = r.id::text group by r.visit_id)
+		select v.note,
+			coalesce(r.n, 0)::int as responses,
+			coalesce(s.n, 0)::int as scores,
+			coalesce(va.n, 0)::int as visit_audit,
+			coalesce(ra.n, 0)::int as response_audit
+		from visits v
+			left join r on r.visit_id = v.id
+			left join s on s.visit_id = v.id
+			left join va on va.entity_id = v.id::text
+			left join ra on ra.visit_id = v.id`
 	);
 	const out = new Map<string, StoredSave>();
 	for (const r of rows) {

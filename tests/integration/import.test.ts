@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { executeRows, type Db } from '../../src/lib/server/db';
 import { auditLog, importChunks, imports, patients, responses, responseScores, visits } from '../../src/lib/server/db/schema';
-import { appendUpload, beginUpload, commitImport, discardImport, dryRun, finishUpload, getImport, importIssuesPage, PART_BYTES, saveMapping, uploadImport, type Progress } from '../../src/lib/server/import';
+import { appendUpload, beginUpload, commitImport, discardImport, dryRun, expireStagedImports, finishUpload, getImport, importIssuesPage, PART_BYTES, saveMapping, STAGED_IMPORT_DAYS, uploadImport, type Progress } from '../../src/lib/server/import';
 import { createPatient } from '../../src/lib/server/patients';
 import { recordVisit } from '../../src/lib/server/visits';
 import { verifyAuditChain } from '../../src/lib/server/audit';
@@ -235,5 +235,41 @@ describe(`CSV import (${driverName})`, () => {
 		expect(await dryRun(db, actor, id)).toMatchObject({ ok: false, message: expect.stringContaining('discarded') });
 		const [audit] = await db.select().from(auditLog).where(and(eq(auditLog.entityId, id), eq(auditLog.action, 'discard')));
 		expect(audit).toMatchObject({ entity: 'import', actorId: actor.id });
+	});
+
+	it('discards imports left unfinished for a week, with their stored file and report, and nothing else', async () => {
+		const old = (days: number, id: string) => db.update(imports).set({ createdAt: sql`now() - make_interval(days => ${days})` }).where(eq(imports.id, id));
+		const files = async (id: string) => (await db.select().from(importChunks).where(eq(importChunks.importId, id))).length;
+		// Old and dry-run (with a rejected row in its report); old and never finished; old and committed; fresh.
+		const checked = await upload(bytes([HEADER, line('E-1', '01/03/2024', 8, 5)].join('\n')), 'checked.csv');
+		expect(await dryRun(db, actor, checked)).toMatchObject({ ok: true, summary: { rejected: 1 } });
+		const unfinished = await beginUpload(db, actor, 'unfinished.csv');
+		expect(await appendUpload(db, actor, unfinished, 0, bytes('clinic_ref,visit_date\n'))).toEqual({ ok: true });
+		const committed = await upload(bytes([HEADER, line('E-2', '01/03/2024', 4, 5, { kind: 'baseline', sessions: '0' })].join('\n')), 'committed.csv');
+		expect(await dryRun(db, actor, committed)).toMatchObject({ ok: true, summary: { rejected: 0 } });
+		expect(await commitImport(db, actor, committed)).toMatchObject({ ok: true });
+		const fresh = await upload(bytes([HEADER, line('E-3', '01/03/2024', 4, 5)].join('\n')), 'fresh.csv');
+		await old(STAGED_IMPORT_DAYS + 1, checked);
+		await old(STAGED_IMPORT_DAYS + 1, unfinished);
+		await old(STAGED_IMPORT_DAYS + 1, committed);
+		await old(STAGED_IMPORT_DAYS - 1, fresh);
+		const visitsBefore = await count(visits);
+
+		expect(await expireStagedImports(db)).toBe(2);
+		for (const id of [checked, unfinished]) {
+			expect((await getImport(db, id))!.status).toBe('discarded');
+			expect(await files(id)).toBe(0);
+			const [audit] = await db.select().from(auditLog).where(and(eq(auditLog.entityId, id), eq(auditLog.action, 'expire')));
+			expect(audit).toMatchObject({ entity: 'import', actorId: null });
+		}
+		expect(await importIssuesPage(db, checked)).toEqual([]);
+		expect(await dryRun(db, actor, checked)).toMatchObject({ ok: false, message: expect.stringContaining('discarded') });
+		expect((await getImport(db, committed))!.status).toBe('committed');
+		expect((await getImport(db, fresh))!.status).toBe('uploaded');
+		expect(await files(fresh)).toBeGreaterThan(0);
+		expect(await count(visits)).toBe(visitsBefore);
+		expect(await verifyAuditChain(db)).toMatchObject({ intact: true });
+		// Nothing more to discard on the next run.
+		expect(await expireStagedImports(db)).toBe(0);
 	});
 });

@@ -8,7 +8,7 @@
  */
 import { isUuid } from '$lib/validation/ids';
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import * as v from 'valibot';
 import type { Db } from '../db';
 import { bulkInsert } from '../db/bulk';
@@ -270,6 +270,40 @@ export async function discardImport(db: Db, actor: Actor, id: string): Promise<b
 		await tx.delete(importIssues).where(eq(importIssues.importId, id));
 		await appendAudit(tx, { actorId: actor.id, action: 'discard', entity: 'import', entityId: id, after: { fileName: row.fileName }, requestId: actor.requestId });
 		return true;
+	});
+}
+
+/**
+ * Days an import may wait between upload and commit. The stored file holds names and dates of
+ * birth, so an import left unfinished (never committed nor discarded) is discarded after this:
+ * a week covers a dry run, a correction and a second look, and then the file goes.
+ */
+export const STAGED_IMPORT_DAYS = 7;
+
+/**
+ * Discards every import uploaded more than `STAGED_IMPORT_DAYS` before `now` and not committed or
+ * discarded yet (uploads that never finished too): its stored file and dry-run report are deleted,
+ * it is marked discarded, and each gets an audit row (no actor; action `expire`), in one
+ * transaction. An import being committed at that moment holds its row: the update waits, sees it
+ * committed and leaves it. Returns how many were discarded. Runs at start-up and hourly.
+ */
+export async function expireStagedImports(db: Db, now = new Date()): Promise<number> {
+	const uploadedBefore = new Date(now.getTime() - STAGED_IMPORT_DAYS * 86_400_000);
+	return db.transaction(async (tx) => {
+		const rows = await tx
+			.update(imports)
+			.set({ status: 'discarded' })
+			.where(and(inArray(imports.status, ['uploading', 'uploaded', 'validated']), lt(imports.createdAt, uploadedBefore)))
+			.returning({ id: imports.id, fileName: imports.fileName });
+		if (rows.length === 0) return 0;
+		const ids = rows.map((r) => r.id);
+		await tx.delete(importChunks).where(inArray(importChunks.importId, ids));
+		await tx.delete(importIssues).where(inArray(importIssues.importId, ids));
+		await appendAuditMany(
+			tx,
+			rows.map((r) => ({ actorId: null, action: 'expire', entity: 'import', entityId: r.id, after: { fileName: r.fileName, afterDays: STAGED_IMPORT_DAYS }, requestId: 'import-expiry' }))
+		);
+		return rows.length;
 	});
 }
 
