@@ -169,12 +169,14 @@ function hashedContent(entry: AuditEntry): HashedContent {
 }
 
 /**
- * A few rows' chained INSERT as one statement, with other data-modifying statements run in it as
- * CTEs (a write's other rows, sent in the same round trip); null for more rows than are hashed in
- * SQL (`appendAuditMany` then). The chain must already be held by the transaction.
+ * One write's audit rows (a visit and one per questionnaire: a dozen at most with the registry's
+ * instruments) as one chained INSERT, with other data-modifying statements run in it as CTEs (the
+ * write's other rows, sent in the same round trip). The chain must already be held by the
+ * transaction. Thousands of rows (an import) go through `appendAuditMany`, hashed in the app.
  */
-export function auditInsertSql(chain: number, entries: AuditEntry[], ctes: SQL[] = []): SQL | null {
-	return entries.length > 0 && entries.length <= CHAIN_IN_SQL ? chainedInsertSql(chain, entries.map(hashedContent), ctes) : null;
+export function auditInsertSql(chain: number, entries: AuditEntry[], ctes: SQL[] = []): SQL {
+	if (entries.length === 0) throw new Error('auditInsertSql: no rows');
+	return chainedInsertSql(chain, entries.map(hashedContent), ctes);
 }
 
 /**

@@ -208,12 +208,7 @@ export async function recordVisit(
 			// A visit not at the end of its series: the series are recomputed (two statements) here.
 			const series = await visitSeriesUpkeep(tx, patientId, visitId, facts);
 			const others = [deltasSql(deltas), series].filter((x): x is SQL => x !== null);
-			const insertAudit = auditInsertSql(chain, audit, others);
-			if (insertAudit) await tx.execute(insertAudit);
-			else {
-				for (const statement of others) await tx.execute(statement);
-				await appendAuditMany(tx, audit, chain);
-			}
+			await tx.execute(auditInsertSql(chain, audit, others));
 		});
 		return { ok: true, value: visitId };
 	} catch (err) {
