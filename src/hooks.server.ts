@@ -34,7 +34,7 @@ export const init: ServerInit = async () => {
 				if (n > 0) console.log(`Discarded ${n} import(s) left unfinished for ${STAGED_IMPORT_DAYS} days.`);
 			})
 			.catch((err) => console.error('Discarding unfinished imports failed:', isDatabaseUnavailable(err) ? `database unavailable (${describe(err)})` : err));
-	await expire();
+	void expire(); // not awaited: the first run after an upgrade may delete many stored files
 	const expirer = setInterval(expire, 3_600_000);
 	expirer.unref();
 	// adapter-node emits this after the server stops accepting and in-flight requests finish.

@@ -264,6 +264,10 @@ describe(`CSV import (${driverName})`, () => {
 		}
 		expect(await importIssuesPage(db, checked)).toEqual([]);
 		expect(await dryRun(db, actor, checked)).toMatchObject({ ok: false, message: expect.stringContaining('discarded') });
+		expect(await saveMapping(db, actor, checked, (await getImport(db, checked))!.mapping!, 'dmy')).toMatchObject({ ok: false });
+		expect(await commitImport(db, actor, checked)).toMatchObject({ ok: false });
+		expect(await finishUpload(db, actor, unfinished)).toMatchObject({ ok: false });
+		expect((await getImport(db, checked))!.status).toBe('discarded');
 		expect((await getImport(db, committed))!.status).toBe('committed');
 		expect((await getImport(db, fresh))!.status).toBe('uploaded');
 		expect(await files(fresh)).toBeGreaterThan(0);

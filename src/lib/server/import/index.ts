@@ -122,11 +122,14 @@ export async function finishUpload(db: Db, actor: Actor, id: string): Promise<Up
 	const memory = await rememberedMapping(db);
 	const mapping = proposeMapping(headers, memory);
 	const dateFormat = DATE_FORMATS.find(([f]) => f === memory[DATE_FORMAT_MEMORY])?.[0] ?? 'iso';
-	await db.transaction(async (tx) => {
-		await tx
+	const finished = await db.transaction(async (tx) => {
+		// Only an upload still in progress (an expiry may have discarded it meanwhile).
+		const [row] = await tx
 			.update(imports)
 			.set({ fileSha256: sha, byteSize: total, encoding, delimiter, headers, mapping, dateFormat, status: 'uploaded' })
-			.where(eq(imports.id, id));
+			.where(and(eq(imports.id, id), eq(imports.status, 'uploading')))
+			.returning({ id: imports.id });
+		if (!row) return false;
 		await appendAudit(tx, {
 			actorId: actor.id,
 			action: 'upload',
@@ -135,7 +138,9 @@ export async function finishUpload(db: Db, actor: Actor, id: string): Promise<Up
 			after: { fileName: imp.fileName, sha256: sha, bytes: total, encoding, delimiter, columns: headers.length },
 			requestId: actor.requestId
 		});
+		return true;
 	});
+	if (!finished) return { ok: false, message: 'No upload in progress with this id.' };
 	return { ok: true, id };
 }
 
@@ -226,11 +231,14 @@ export async function saveMapping(db: Db, actor: Actor, id: string, mapping: Map
 	if (Object.keys(errors).length > 0) {
 		return { ok: false, errors: Object.fromEntries(Object.entries(errors).map(([k, m]) => [k === 'form' ? 'form' : `col${k}`, m])) };
 	}
-	await db.transaction(async (tx) => {
-		await tx
+	const saved = await db.transaction(async (tx) => {
+		// Only while it can still change (not committed, discarded or expired since it was read).
+		const [row] = await tx
 			.update(imports)
 			.set({ mapping, dateFormat, status: 'uploaded', summary: null, validatedAt: null })
-			.where(eq(imports.id, id));
+			.where(and(eq(imports.id, id), inArray(imports.status, ['uploaded', 'validated'])))
+			.returning({ id: imports.id });
+		if (!row) return false;
 		await tx.delete(importIssues).where(eq(importIssues.importId, id));
 		const memory = headers.map((h, i) => ({ headerKey: headerKey(h), field: mapping[i] ?? null, updatedBy: actor.id, updatedAt: new Date() }));
 		// The date format is remembered too, under a key no header can produce (headerKey trims underscores).
@@ -253,7 +261,9 @@ export async function saveMapping(db: Db, actor: Actor, id: string, mapping: Map
 			after: { mapping: Object.fromEntries(headers.map((h, i) => [h, mapping[i] ?? null])), dateFormat },
 			requestId: actor.requestId
 		});
+		return true;
 	});
+	if (!saved) return { ok: false, errors: { form: 'This import can no longer be changed.' } };
 	return { ok: true };
 }
 
@@ -284,8 +294,9 @@ export const STAGED_IMPORT_DAYS = 7;
  * Discards every import uploaded more than `STAGED_IMPORT_DAYS` before `now` and not committed or
  * discarded yet (uploads that never finished too): its stored file and dry-run report are deleted,
  * it is marked discarded, and each gets an audit row (no actor; action `expire`), in one
- * transaction. An import being committed at that moment holds its row: the update waits, sees it
- * committed and leaves it. Returns how many were discarded. Runs at start-up and hourly.
+ * transaction. A commit that has claimed its import holds the row: the update waits, sees it
+ * committed and leaves it; one that has not claimed it yet finds it discarded and stores nothing.
+ * Returns how many were discarded. Runs at start-up and hourly.
  */
 export async function expireStagedImports(db: Db, now = new Date()): Promise<number> {
 	const uploadedBefore = new Date(now.getTime() - STAGED_IMPORT_DAYS * 86_400_000);
@@ -336,6 +347,7 @@ interface PatientState {
 }
 
 class RejectedDuringCommit extends Error {}
+class ImportGone extends Error {}
 
 const PATIENT_COLUMN: Record<string, string> = {
 	clinicRef: 'clinic_ref',
@@ -642,7 +654,13 @@ export async function dryRun(db: Db, actor: Actor, id: string, onProgress: (p: P
 		await appendAudit(tx, { actorId: actor.id, action: 'dry_run', entity: 'import', entityId: id, after: { ...run.summary }, requestId: actor.requestId });
 		return true;
 	});
-	if (!recorded) return { ok: false, message: 'The import changed during the dry run (a new mapping?); run it again.' };
+	if (!recorded) {
+		// Discarded (or expired) or committed meanwhile: the report this run wrote belongs to nothing.
+		const now = await getImport(db, id);
+		if (now?.status === 'discarded' || now?.status === 'committed') await db.delete(importIssues).where(eq(importIssues.importId, id));
+		if (now?.status === 'discarded') return { ok: false, message: 'This import was discarded during the dry run; upload the file again.' };
+		return { ok: false, message: 'The import changed during the dry run (a new mapping?); run it again.' };
+	}
 	return { ok: true, summary: run.summary };
 }
 
@@ -667,7 +685,11 @@ export async function commitImport(db: Db, actor: Actor, id: string, onProgress:
 				.set({ status: 'committed', committedAt: new Date(), committedBy: actor.id })
 				.where(and(eq(imports.id, id), eq(imports.status, 'validated')))
 				.returning({ id: imports.id });
-			if (!claimed) throw new RejectedDuringCommit('This import changed while it was being committed; open it again.');
+			if (!claimed) {
+				const now = await getImport(tx, id);
+				if (now?.status === 'discarded') throw new ImportGone('Nothing was imported: this import was discarded meanwhile (by a user, or after 7 days unfinished); upload the file again.');
+				throw new RejectedDuringCommit('This import changed while it was being committed; open it again.');
+			}
 			const run = await pass(tx, actor, imp!, true, onProgress);
 			await run.finishCommit();
 			await tx.update(imports).set({ summary: { ...run.summary } }).where(eq(imports.id, id));
@@ -690,6 +712,7 @@ export async function commitImport(db: Db, actor: Actor, id: string, onProgress:
 		return { ok: true, summary };
 	} catch (err) {
 		if (isUniqueViolation(err)) return { ok: false, message: 'This exact file has already been imported; nothing was imported again.' };
+		if (err instanceof ImportGone) return { ok: false, message: err.message };
 		if (err instanceof RejectedDuringCommit || err instanceof CsvError) {
 			return { ok: false, message: `Nothing was imported: ${err.message} The data changed since the dry run; run it again.` };
 		}
