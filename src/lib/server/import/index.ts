@@ -178,6 +178,12 @@ async function discardStaged(db: Db, id: string): Promise<void> {
 	await db.delete(imports).where(and(eq(imports.id, id), eq(imports.status, 'uploading')));
 }
 
+/** Deletes the stored file and the dry run's report of these imports (committed, discarded or expired). */
+async function dropStored(tx: Db, ids: string[]): Promise<void> {
+	await tx.delete(importChunks).where(inArray(importChunks.importId, ids));
+	await tx.delete(importIssues).where(inArray(importIssues.importId, ids));
+}
+
 async function committedWithSha(db: Db, sha: string) {
 	const [row] = await db
 		.select({ id: imports.id, committedAt: imports.committedAt, by: users.name })
@@ -276,8 +282,7 @@ export async function discardImport(db: Db, actor: Actor, id: string): Promise<b
 			.where(and(eq(imports.id, id), inArray(imports.status, ['uploaded', 'validated'])))
 			.returning({ id: imports.id, fileName: imports.fileName });
 		if (!row) return false;
-		await tx.delete(importChunks).where(eq(importChunks.importId, id));
-		await tx.delete(importIssues).where(eq(importIssues.importId, id));
+		await dropStored(tx, [id]);
 		await appendAudit(tx, { actorId: actor.id, action: 'discard', entity: 'import', entityId: id, after: { fileName: row.fileName }, requestId: actor.requestId });
 		return true;
 	});
@@ -307,9 +312,7 @@ export async function expireStagedImports(db: Db, now = new Date()): Promise<num
 			.where(and(inArray(imports.status, ['uploading', 'uploaded', 'validated']), lt(imports.createdAt, uploadedBefore)))
 			.returning({ id: imports.id, fileName: imports.fileName });
 		if (rows.length === 0) return 0;
-		const ids = rows.map((r) => r.id);
-		await tx.delete(importChunks).where(inArray(importChunks.importId, ids));
-		await tx.delete(importIssues).where(inArray(importIssues.importId, ids));
+		await dropStored(tx, rows.map((r) => r.id));
 		await appendAuditMany(
 			tx,
 			rows.map((r) => ({ actorId: null, action: 'expire', entity: 'import', entityId: r.id, after: { fileName: r.fileName, afterDays: STAGED_IMPORT_DAYS }, requestId: 'import-expiry' }))
@@ -693,8 +696,7 @@ export async function commitImport(db: Db, actor: Actor, id: string, onProgress:
 			const run = await pass(tx, actor, imp!, true, onProgress);
 			await run.finishCommit();
 			await tx.update(imports).set({ summary: { ...run.summary } }).where(eq(imports.id, id));
-			await tx.delete(importChunks).where(eq(importChunks.importId, id));
-			await tx.delete(importIssues).where(eq(importIssues.importId, id));
+			await dropStored(tx, [id]);
 			await appendAudit(tx, {
 				actorId: actor.id,
 				action: 'commit',
