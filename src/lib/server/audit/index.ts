@@ -183,10 +183,9 @@ export function auditInsertSql(chain: number, entries: AuditEntry[], ctes: SQL[]
  * Appends rows in order, chained, in the transaction that made the changes they record: a few
  * rows in one statement, many (an import) hashed here and inserted in bulk.
  */
-export async function appendAuditMany(tx: Db, entries: AuditEntry[], taken?: number): Promise<void> {
+export async function appendAuditMany(tx: Db, entries: AuditEntry[]): Promise<void> {
 	if (entries.length === 0) return;
-	// `taken`: a chain this transaction already holds (takeChain), e.g. taken along with other statements.
-	const chain = taken ?? (await takeChain(tx));
+	const chain = await takeChain(tx);
 	const contents = entries.map(hashedContent);
 	if (contents.length <= CHAIN_IN_SQL) {
 		await tx.execute(chainedInsertSql(chain, contents));

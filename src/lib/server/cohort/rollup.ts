@@ -16,7 +16,7 @@
  * bucket; change = value − baseline; responders from the latest visit when it is not the baseline).
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { executeRows, type Db } from '../db';
+import { executeRows, isPostgres, type Db } from '../db';
 
 /** Week buckets kept ready; other bucket widths are computed from the raw tables. */
 export const ROLLUP_BUCKETS = [1, 2, 4] as const;
@@ -491,11 +491,6 @@ export function rebuildStatement(): SQL {
 		-- In key order, so that one chart's counts lie on a few hundred pages rather than one page per
 		-- count (a chart read 9,000 scattered pages at 20,000 patients).
 		order by instrument_id, scale, series, measure, condition_code, x, value`;
-}
-
-/** PostgreSQL (postgres.js answers an array of rows), not PGlite (`{ rows }`; see executeRows). */
-async function isPostgres(tx: Db): Promise<boolean> {
-	return Array.isArray(await tx.execute(sql`select 1`));
 }
 
 /** Recomputes the whole histogram from the raw tables (after a bulk load, or a new definition). */

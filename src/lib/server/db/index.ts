@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
@@ -20,6 +21,11 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 export async function executeRows(db: Db, query: SQL): Promise<Record<string, unknown>[]> {
 	const result: unknown = await db.execute(query);
 	return Array.isArray(result) ? (result as Record<string, unknown>[]) : ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
+}
+
+/** Whether `db` is PostgreSQL (postgres.js answers an array of rows), not PGlite (`{ rows }`). One round trip. */
+export async function isPostgres(db: Db): Promise<boolean> {
+	return Array.isArray(await db.execute(sql`select 1`));
 }
 
 export interface Database {

@@ -174,7 +174,7 @@ export async function uploadImport(db: Db, actor: Actor, fileName: string, body:
 
 /** Removes a staged upload that never became an import (failed, refused or too large). */
 async function discardStaged(db: Db, id: string): Promise<void> {
-	await db.delete(importChunks).where(eq(importChunks.importId, id));
+	await dropStored(db, [id]);
 	await db.delete(imports).where(and(eq(imports.id, id), eq(imports.status, 'uploading')));
 }
 
@@ -660,7 +660,7 @@ export async function dryRun(db: Db, actor: Actor, id: string, onProgress: (p: P
 	if (!recorded) {
 		// Discarded (or expired) or committed meanwhile: the report this run wrote belongs to nothing.
 		const now = await getImport(db, id);
-		if (now?.status === 'discarded' || now?.status === 'committed') await db.delete(importIssues).where(eq(importIssues.importId, id));
+		if (now?.status === 'discarded' || now?.status === 'committed') await dropStored(db, [id]);
 		if (now?.status === 'discarded') return { ok: false, message: 'This import was discarded during the dry run; upload the file again.' };
 		return { ok: false, message: 'The import changed during the dry run (a new mapping?); run it again.' };
 	}
@@ -690,7 +690,7 @@ export async function commitImport(db: Db, actor: Actor, id: string, onProgress:
 				.returning({ id: imports.id });
 			if (!claimed) {
 				const now = await getImport(tx, id);
-				if (now?.status === 'discarded') throw new ImportGone('Nothing was imported: this import was discarded meanwhile (by a user, or after 7 days unfinished); upload the file again.');
+				if (now?.status === 'discarded') throw new ImportGone(`Nothing was imported: this import was discarded meanwhile (by a user, or after ${STAGED_IMPORT_DAYS} days unfinished); upload the file again.`);
 				throw new RejectedDuringCommit('This import changed while it was being committed; open it again.');
 			}
 			const run = await pass(tx, actor, imp!, true, onProgress);
