@@ -90,6 +90,8 @@ export const visits = pgTable(
 	},
 	(t) => [
 		index('visits_patient_date_idx').on(t.patientId, t.visitDate),
+		// One live visit per patient per date (the import's rule too); a voided one may share it.
+		uniqueIndex('visits_one_live_per_date').on(t.patientId, t.visitDate).where(sql`not ${t.voided}`),
 		check('visits_kind_known', sql`${t.kind} in ('baseline', 'treatment', 'follow_up')`),
 		check('visits_flare_known', sql`${t.flare} in ('yes', 'no', 'unknown')`),
 		check('visits_sessions_range', sql`${t.acupunctureSessions} between 0 and 200`),
