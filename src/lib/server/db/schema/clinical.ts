@@ -29,10 +29,13 @@ export const conditions = pgTable(
 		code: text('code').primaryKey(),
 		label: text('label').notNull(),
 		active: boolean('active').notNull().default(true),
+		/** The scales the patient page opens first for this condition, as 'instrument:scale'. */
+		keyOutcomes: text('key_outcomes').array().notNull().default(sql`'{}'::text[]`),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 	},
 	(t) => [
 		check('conditions_code_format', sql`${t.code} ~ '^[a-z][a-z0-9_]{0,39}$'`),
+		check('conditions_key_outcomes_format', sql`cardinality(${t.keyOutcomes}) <= 20 and array_to_string(${t.keyOutcomes}, ',') ~ '^([a-z0-9_]{1,40}:[a-z0-9_]{1,40}(,|$))*$'`),
 		check('conditions_label_present', sql`length(trim(${t.label})) between 1 and 120`),
 		uniqueIndex('conditions_label_key').on(sql`lower(${t.label})`)
 	]
