@@ -9,6 +9,11 @@ import { createPatient } from '../../src/lib/server/patients';
 import { recordVisit } from '../../src/lib/server/visits';
 import { cohortTrend, type Trend, type TrendQuery } from '../../src/lib/server/cohort';
 import { exportLines, planExport, type ExportOptions } from '../../src/lib/server/export';
+import { auditCohortQuery, readTrendRequest } from '../../src/lib/server/cohort/request';
+import { auditExportAttempt } from '../../src/lib/server/export/audit';
+import { verifyAuditChain } from '../../src/lib/server/audit';
+import { auditLog } from '../../src/lib/server/db/schema';
+import { desc, eq } from 'drizzle-orm';
 import { driverName, resetDatabase, testDatabase } from './db';
 import { makeUser } from './helpers';
 
@@ -159,5 +164,32 @@ describe(`privacy across queries (${driverName})`, () => {
 		const before = await planExport(db, { ...exportBase, enrolledTo: '2024-08-08', unrestricted: true });
 		const after = await planExport(db, { ...exportBase, enrolledTo: '2024-08-09', unrestricted: true });
 		expect(after.patients - before.patients).toBe(1);
+	});
+
+	it('refuses the issue’s day-precise request below admin at the field, and audits queries, refusals and previews', async () => {
+		const researcher = await makeUser(db, 'researcher');
+		const admin = await makeUser(db, 'admin');
+		const url = (to: string) => new URL(`http://app.test/api/cohort/trend?instrument=pain_nrs&scale=score&conditions=${MS}&from=2023-01-01&to=${to}`);
+		const refused = readTrendRequest(url('2024-08-09'), 'researcher');
+		expect(refused).toMatchObject({ ok: false, fields: { to: expect.stringMatching(/whole quarter/) }, message: expect.stringMatching(/^to: /) });
+		expect(readTrendRequest(url('2024-08-09'), 'admin')).toMatchObject({ ok: true, query: { enrolledTo: '2024-08-09', unrestricted: true } });
+		const allowed = readTrendRequest(url('2024-09-30'), 'researcher');
+		expect(allowed).toMatchObject({ ok: true, query: { enrolledFrom: '2023-01-01', enrolledTo: '2024-09-30', unrestricted: false } });
+
+		await auditCohortQuery(db, { id: researcher.id, requestId: 'req-refused' }, 'api', refused);
+		await auditCohortQuery(db, { id: researcher.id, requestId: 'req-query' }, 'page', allowed);
+		const rows = await db.select().from(auditLog).where(eq(auditLog.entity, 'cohort')).orderBy(desc(auditLog.id)).limit(2);
+		expect(rows.map((r) => [r.actorId, r.action, r.requestId])).toEqual([[researcher.id, 'query', 'req-query'], [researcher.id, 'query', 'req-refused']]);
+		expect(rows[0]!.after).toEqual({ via: 'page', filters: { instrument: 'pain_nrs', scale: 'score', axis: 'visit', bucket: 2, measure: 'score', conditions: [MS], enrolledFrom: '2023-01-01', enrolledTo: '2024-09-30' } });
+		expect(rows[1]!.after).toMatchObject({ via: 'api', filters: { enrolledTo: '2024-08-09' }, refused: { to: expect.any(String) } });
+		expect(Date.now() - rows[0]!.at.getTime()).toBeLessThan(60_000);
+
+		const o = { ...exportBase, enrolledTo: '2024-06-30' };
+		const plan = await planExport(db, o);
+		await auditExportAttempt(db, { id: admin.id }, 'preview', o, { patients: plan.patients });
+		const [preview] = await db.select().from(auditLog).where(eq(auditLog.action, 'preview')).orderBy(desc(auditLog.id)).limit(1);
+		expect(preview).toMatchObject({ actorId: admin.id, entity: 'export' });
+		expect(preview!.after).toMatchObject({ filters: { instruments: ['pain_nrs'], conditions: [MS, RA], enrolledFrom: null, enrolledTo: '2024-06-30' }, options: { k: K }, patients: plan.patients });
+		expect(await verifyAuditChain(db)).toMatchObject({ intact: true });
 	});
 });

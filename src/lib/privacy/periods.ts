@@ -49,10 +49,23 @@ export interface EnrolmentPeriod {
 	to?: string;
 }
 
+const WHY = 'Day-precise periods are for administrators only: two results a day apart can be subtracted to single out one patient.';
 export const PERIOD_MESSAGES = {
-	from: 'Enrolled from: choose a whole quarter — its first day (1 January, 1 April, 1 July or 1 October). Day-precise periods are for administrators only, because two results a day apart can be subtracted to single out one patient.',
-	to: 'Enrolled to: choose a whole quarter — its last day (31 March, 30 June, 30 September or 31 December). Day-precise periods are for administrators only, because two results a day apart can be subtracted to single out one patient.'
+	from: `Choose a whole quarter: a period starts on 1 January, 1 April, 1 July or 1 October. ${WHY}`,
+	to: `Choose a whole quarter: a period ends on 31 March, 30 June, 30 September or 31 December. ${WHY}`
 } as const;
+
+/** Who may filter by any day (rule 1 does not apply): administrators only. */
+export function mayFilterByDay(role: string): boolean {
+	return role === 'admin';
+}
+
+/** One line for an API's 400, naming each field: "to: Choose a whole quarter…". */
+export function periodMessage(errors: { from?: string; to?: string }): string {
+	return Object.entries(errors)
+		.map(([field, message]) => `${field}: ${message}`)
+		.join(' ');
+}
 
 /** The period's fields that break rule 1, with their messages (empty when it is whole quarters). */
 export function periodErrors(p: EnrolmentPeriod): { from?: string; to?: string } {

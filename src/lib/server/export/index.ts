@@ -213,7 +213,7 @@ function exportedGroups(groups: { q: QuasiIdentifiers; quarter: number; n: numbe
 	let suppressedPatients = 0;
 	let generalisedPatients = 0;
 	for (const [i, grp] of groups.entries()) {
-		const cell = cellOf[i];
+		const cell = cellOf[i] ?? null;
 		const level = g.levels[quasiOf[i]!] ?? null;
 		const inside = inPeriod(grp.quarter, period);
 		const shown = inside && cell !== null && level !== null && cellShown.get(cell) === true;
