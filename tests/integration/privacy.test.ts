@@ -106,10 +106,13 @@ describe(`privacy across queries (${driverName})`, () => {
 	});
 
 	it('cohort: a condition’s numbers do not depend on which other conditions are chosen', async () => {
-		const both = await cohortTrend(db, { ...trendQuery, enrolledFrom: '2024-01-01', enrolledTo: '2024-06-30' }, K);
-		const alone = await cohortTrend(db, { ...trendQuery, conditions: [MS], enrolledFrom: '2024-01-01', enrolledTo: '2024-06-30' }, K);
-		expect(alone.series).toEqual(both.series.filter((s) => s.condition === MS));
-		expect(alone.responders).toEqual(both.responders.filter((r) => r.condition === MS));
+		const both = await cohortTrend(db, { ...trendQuery, enrolledFrom: '2024-04-01' }, K);
+		const alone = await cohortTrend(db, { ...trendQuery, conditions: [MS], enrolledFrom: '2024-04-01' }, K);
+		// Rounded: the database may sum in another order (the last bit of an SD differed once).
+		const rounded = (x: unknown) => JSON.parse(JSON.stringify(x, (_, v) => (typeof v === 'number' ? Number(v.toFixed(9)) : v)));
+		expect(rounded(alone.series)).toEqual(rounded(both.series.filter((s) => s.condition === MS)));
+		expect(rounded(alone.responders)).toEqual(rounded(both.responders.filter((r) => r.condition === MS)));
+		expect(alone.series[0]!.points.map((p) => p.n)).toEqual([8, 8]);
 	});
 
 	it('cohort: a day-precise period is refused below admin, and allowed to an admin', async () => {

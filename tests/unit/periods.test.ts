@@ -54,8 +54,9 @@ describe('the edge rule', () => {
 	const counts: [number, number][] = [[q('2024-02-01'), 5], [q('2024-05-01'), 3], [q('2024-08-09'), 1], [q('2024-11-01'), 4]];
 	it('passes an edge whose nearest non-empty quarter on each side holds k', () => {
 		expect(edgesHold(counts, [q('2024-04-01')], 3)).toBe(true);
-		expect(edgesHold(counts, [q('2024-01-01')], 3)).toBe(true); // nothing before
-		expect(edgesHold(counts, [q('2025-01-01')], 3)).toBe(true); // nothing after
+		expect(edgesHold(counts, [q('2024-01-01')], 3)).toBe(true); // nothing before: it cuts nothing
+		expect(edgesHold(counts, [q('2025-01-01')], 3)).toBe(true); // nothing after, though Q4 (4) is…
+		expect(edgesHold([...counts, [q('2024-11-01'), 1]], [q('2025-07-01')], 3)).toBe(true); // …or is not k
 		expect(edgesHold(counts, [], 3)).toBe(true);
 	});
 	it('fails an edge next to a quarter of 1..k−1 patients, on either side', () => {
@@ -79,7 +80,10 @@ describe('the edge rule', () => {
 			const size = (lo: number, hi: number) => quarters.filter(([i]) => i >= lo && i < hi).reduce((a, [, n]) => a + n, 0);
 			// Ends −1 and 9 stand for "no filter" (no edge).
 			const ends = [-1, ...Array.from({ length: 9 }, (_, i) => i)].filter((e) => e === -1 || edgesHold(present, [e], k));
-			const allowed = ends.flatMap((lo) => [...ends, 9].filter((hi) => hi === 9 || hi > lo).map((hi) => [Math.max(lo, 0), hi === -1 ? 9 : hi] as const));
+			// A group of 1..k−1 patients in a period is withheld anyway (n < k): only the others are shown.
+			const allowed = ends
+				.flatMap((lo) => [...ends, 9].filter((hi) => hi === 9 || hi > lo).map((hi) => [Math.max(lo, 0), hi] as const))
+				.filter(([lo, hi]) => size(lo, hi) === 0 || size(lo, hi) >= k);
 			for (const [a, b] of allowed) {
 				for (const [c, d] of allowed) {
 					// The symmetric difference of [a, b) and [c, d), in patients.

@@ -6,12 +6,13 @@
  * 1. Enrolment filters are whole calendar quarters: `from` is a quarter's first day, `to` a
  *    quarter's last day. Two queries then differ by whole quarters of patients, never by a day's.
  * 2. A group (a chart's point, a responder row, an export's quasi-identifier cell) is shown with an
- *    enrolment filter only when, at each edge of the period, the nearest quarter on either side
- *    that holds any of the group's patients holds at least k of them (`edgesHold`). The edges that
- *    pass cut the group's patients into runs of whole quarters ("atoms") of 0 or at least k
- *    patients; every query that shows the group shows a union of its atoms; so any two differ by a
- *    union of atoms, which is 0 or at least k patients, and so does any sum and difference of them.
- *    (A quarter of 1..k−1 patients next to an edge would otherwise be the difference itself.)
+ *    enrolment filter only when each edge of the period either has none of the group's patients
+ *    on one side (it cuts nothing) or has, as the nearest quarter on each side that holds any of
+ *    them, a quarter holding at least k (`edgesHold`). The edges that pass cut the group's patients
+ *    into runs of whole quarters ("atoms") of 0 or at least k patients; every query that shows the
+ *    group shows a union of its atoms; so any two differ by a union of atoms, which is 0 or at
+ *    least k patients, and so does any sum and difference of them. (A quarter of 1..k−1 patients
+ *    next to an edge would otherwise be the difference itself.)
  *
  * Pure: no database here. The server counts patients per quarter in SQL and applies `edgesHold`.
  */
@@ -95,8 +96,8 @@ export function inPeriod(quarter: number, p: EnrolmentPeriod): boolean {
 
 /**
  * Rule 2 for one group: `counts` are the group's patients per quarter over every quarter (not only
- * the period's), as [quarter, patients] pairs with patients > 0, in any order. Each edge needs the
- * nearest such quarter before it and the nearest from it on to hold at least k (or to be absent).
+ * the period's), as [quarter, patients] pairs, in any order. An edge with patients on both sides
+ * needs the nearest quarter with patients before it, and the nearest from it on, to hold k each.
  */
 export function edgesHold(counts: readonly (readonly [number, number])[], edges: readonly number[], k: number): boolean {
 	for (const edge of edges) {
@@ -107,7 +108,7 @@ export function edgesHold(counts: readonly (readonly [number, number])[], edges:
 			if (q < edge && (!before || q > before[0])) before = [q, n];
 			if (q >= edge && (!after || q < after[0])) after = [q, n];
 		}
-		if ((before && before[1] < k) || (after && after[1] < k)) return false;
+		if (before && after && (before[1] < k || after[1] < k)) return false;
 	}
 	return true;
 }
