@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import type { Db } from '../db';
 import type { Role } from '../db/schema';
-import { appendAudit } from '../audit';
+import { appendReadAudit } from '../audit';
 import { mayFilterByDay, periodErrors, periodMessage } from '../../privacy/periods';
 import { paramsFromUrl, TrendQuerySchema, type TrendParams } from '../../validation/cohort';
 import type { TrendQuery } from '.';
@@ -30,23 +30,21 @@ export function readTrendRequest(url: URL, role: Role): TrendRequest {
 
 /**
  * One audit row per cohort query that parsed (who, when — the row's own — and the filters, with
- * the refusal if any). Its own short transaction on the primary: the chart may read a replica.
+ * the refusal if any), on the primary (the chart may read a replica), as a read (appendReadAudit).
  */
 export async function auditCohortQuery(db: Db, actor: { id: string; requestId?: string }, via: 'page' | 'api', request: TrendRequest): Promise<void> {
 	if (!request.params) return;
 	const { instrument, scale, axis, bucket, measure, conditions, from, to } = request.params;
-	await db.transaction((tx) =>
-		appendAudit(tx, {
-			actorId: actor.id,
-			action: 'query',
-			entity: 'cohort',
-			entityId: randomUUID(),
-			after: {
-				via,
-				filters: { instrument, scale, axis, bucket, measure, conditions, enrolledFrom: from ?? null, enrolledTo: to ?? null },
-				...(request.ok ? {} : { refused: request.fields })
-			},
-			requestId: actor.requestId
-		})
-	);
+	await appendReadAudit(db, {
+		actorId: actor.id,
+		action: 'query',
+		entity: 'cohort',
+		entityId: randomUUID(),
+		after: {
+			via,
+			filters: { instrument, scale, axis, bucket, measure, conditions, enrolledFrom: from ?? null, enrolledTo: to ?? null },
+			...(request.ok ? {} : { refused: request.fields })
+		},
+		requestId: actor.requestId
+	});
 }

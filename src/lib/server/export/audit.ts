@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db';
-import { appendAudit } from '../audit';
+import { appendReadAudit } from '../audit';
 import type { ExportOptions } from '.';
 
 /** The filters and options as every export audit row records them. */
@@ -17,7 +17,5 @@ export function exportFilters(o: ExportOptions) {
 }
 
 export async function auditExportAttempt(db: Db, actor: { id: string; requestId?: string }, action: 'preview' | 'refused', o: ExportOptions, result: Record<string, unknown>): Promise<void> {
-	await db.transaction((tx) =>
-		appendAudit(tx, { actorId: actor.id, action, entity: 'export', entityId: randomUUID(), after: { ...exportFilters(o), ...result }, requestId: actor.requestId })
-	);
+	await appendReadAudit(db, { actorId: actor.id, action, entity: 'export', entityId: randomUUID(), after: { ...exportFilters(o), ...result }, requestId: actor.requestId });
 }
