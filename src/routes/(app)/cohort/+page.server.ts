@@ -1,3 +1,5 @@
+import { redirect } from '@sveltejs/kit';
+import { getInstrument } from '$lib/instruments';
 import { requireRole } from '$lib/server/auth/guard';
 import { cohortTrend } from '$lib/server/cohort';
 import { auditCohortQuery, readTrendRequest } from '$lib/server/cohort/request';
@@ -6,10 +8,21 @@ import { db, readDb } from '$lib/server/context';
 import { firstEnrolment, listConditions } from '$lib/server/patients';
 import { mayFilterByDay, quarterChoices } from '$lib/privacy/periods';
 import { today } from '$lib/validation/clinical';
+import { paramsFromUrl } from '$lib/validation/cohort';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireRole(event, 'clinician', 'researcher', 'admin');
+	const raw = paramsFromUrl(event.url);
+	// A scale that is not the instrument's (the instrument was just switched, and the page left its
+	// scale out or kept the old one): show the instrument's first scale, and say so in the address.
+	const instrument = getInstrument(raw.instrument ?? 'fss9');
+	if (instrument && !instrument.scales.some((s) => s.key === raw.scale)) {
+		const url = new URL(event.url);
+		url.searchParams.set('instrument', instrument.id);
+		url.searchParams.set('scale', instrument.scales[0]!.key);
+		redirect(303, `${url.pathname}${url.search}`);
+	}
 	const request = readTrendRequest(event.url, user.role);
 	const dayPrecise = mayFilterByDay(user.role);
 	const statistic = event.url.searchParams.get('statistic') === 'median' ? 'median' : 'mean';
