@@ -234,3 +234,9 @@ export function patientSelection(f: { conditions: string[]; enrolledFrom?: strin
 	if (f.enrolledTo) parts.push(sql`p.enrolled_on <= ${f.enrolledTo}::date`);
 	return parts;
 }
+
+/** The earliest enrolment date (YYYY-MM-DD), or null with no patients: where period choices start. */
+export async function firstEnrolment(db: Db): Promise<string | null> {
+	const [row] = await db.select({ first: sql<string | null>`min(${patients.enrolledOn})::text` }).from(patients);
+	return row?.first ?? null;
+}
