@@ -10,7 +10,8 @@ import { renderSVG } from 'uqr';
 import type { Db } from '../db';
 import { recoveryCodes, securitySettings, users, type Role } from '../db/schema';
 import { appendAudit } from '../audit';
-import { sessionIdFromToken } from './session';
+import { invalidateUserSessions, sessionIdFromToken } from './session';
+import { revokeUserApiTokens } from './tokens';
 
 // RFC 6238 defaults that every authenticator app supports: 30-second steps, 6 digits, SHA-1,
 // and a 160-bit key (RFC 4226 section 4 recommends 160 bits).
@@ -209,7 +210,8 @@ export async function regenerateRecoveryCodes(db: Db, actor: Actor): Promise<Mfa
 
 /**
  * Turns the second factor off: by the user themself (`reason` 'self') or by an administrator
- * for a user who lost their phone and codes. Unused recovery codes are revoked.
+ * for a user who lost their phone and codes. Unused recovery codes are revoked; an administrator's
+ * reset also ends the user's sessions and revokes their API tokens, in the same transaction.
  */
 export async function removeMfa(db: Db, actor: Actor, userId: string, reason: 'self' | 'admin_reset'): Promise<boolean> {
 	return db.transaction(async (tx) => {
@@ -221,6 +223,10 @@ export async function removeMfa(db: Db, actor: Actor, userId: string, reason: 's
 			.update(recoveryCodes)
 			.set({ revokedAt: now })
 			.where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt), isNull(recoveryCodes.revokedAt)));
+		if (reason === 'admin_reset') {
+			await invalidateUserSessions(tx, userId);
+			await revokeUserApiTokens(tx, actor, userId, 'mfa_reset');
+		}
 		await appendAudit(tx, {
 			actorId: actor.id,
 			action: reason === 'self' ? 'mfa_disable' : 'mfa_reset',
