@@ -161,11 +161,13 @@ export async function confirmEnrolment(db: Db, actor: Actor, code: string, now =
 
 /**
  * Checks a second factor at sign-in: a current TOTP code (each time step accepted once) or an
- * unused recovery code (used up by this). Returns which kind matched, or null.
+ * unused recovery code (used up by this). Returns which kind matched, or null. `accept` 'totp'
+ * takes an app code only: a recovery code typed there is neither accepted nor used up.
  */
-export async function verifySecondFactor(db: Db, userId: string, input: string, now = Date.now()): Promise<'totp' | 'recovery' | null> {
+export async function verifySecondFactor(db: Db, userId: string, input: string, now = Date.now(), accept: 'any' | 'totp' = 'any'): Promise<'totp' | 'recovery' | null> {
 	const code = normaliseCode(input);
 	if (code.length === 0 || code.length > 64) return null;
+	if (accept === 'totp' && !/^\d{6}$/.test(code)) return null;
 	return db.transaction(async (tx) => {
 		if (/^\d{6}$/.test(code)) {
 			const [row] = await tx
