@@ -75,7 +75,9 @@ const handleRequest: Handle = async ({ event, resolve }) => {
 	h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
 	h.set('X-Request-Id', event.locals.requestId);
 	if (event.url.protocol === 'https:') h.set('Strict-Transport-Security', 'max-age=31536000');
-	if (event.locals.user && !h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
+	// Signed-in pages, and those of a half-finished sign-in (the TOTP key and QR code of /login/enrol,
+	// the recovery codes its confirmation shows): never kept by a browser or a shared cache.
+	if ((event.locals.user || event.locals.pending) && !h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
 	// Shutting down: kept-alive clients reconnect elsewhere instead of sending more here. And a
 	// request refused before its body was read (sent to sign in, say): the unread bytes must not
 	// sit in front of the next request on the same connection.

@@ -190,3 +190,27 @@ test('the current password on the account page counts against the account', asyn
 	const signIn = await send(baseURL!, '/login?/password', { method: 'POST', headers: formHeaders(baseURL!), body: new URLSearchParams({ email: user.email, password: PASSWORD }).toString() });
 	expect(signIn.status).toBe(429);
 });
+
+test('pages of a half-finished sign-in, which show a TOTP key and recovery codes, are never stored by a cache', async ({ makeUser, database, baseURL }) => {
+	const user = await makeUser('admin');
+	const enrol = await sessionCookie(database, user.id, 'enrol');
+	const page = await send(baseURL!, '/login/enrol', { cookie: enrol });
+	expect(page.status).toBe(200);
+	expect(page.body).toContain('totp-secret');
+	expect(page.headers.get('cache-control')).toBe('no-store');
+	// The same key the page shows (it stays until confirmed), and the code an app would show now.
+	const { secret } = (await beginEnrolment(database.db, user.id))!;
+	const confirmed = await send(baseURL!, '/login/enrol?/confirm', {
+		method: 'POST',
+		headers: formHeaders(baseURL!),
+		body: new URLSearchParams({ code: appCode(secret), next: '/' }).toString(),
+		cookie: enrol
+	});
+	expect(confirmed.status).toBe(200);
+	expect(confirmed.body).toContain('recovery-codes');
+	expect(confirmed.headers.get('cache-control')).toBe('no-store');
+
+	const verify = await send(baseURL!, '/login', { cookie: await sessionCookie(database, user.id, 'verify') });
+	expect(verify.status).toBe(200);
+	expect(verify.headers.get('cache-control')).toBe('no-store');
+});
