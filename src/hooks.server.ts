@@ -8,7 +8,7 @@ import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { validateApiToken } from '$lib/server/auth/tokens';
 import { clearSessionCookie, db, sessionLimits } from '$lib/server/context';
 import { sequence } from '@sveltejs/kit/hooks';
-import { DATABASE_UNAVAILABLE, UNREADABLE_REQUEST, answerKnownFailures, badRequestStatus, describe, isDatabaseUnavailable, noteBadRequest, noteDatabaseUnavailable } from '$lib/server/errors';
+import { DATABASE_UNAVAILABLE, UNREADABLE_REQUEST, answerKnownFailures, badRequestStatus, clientErrorMessage, describe, isDatabaseUnavailable, noteBadRequest, noteDatabaseUnavailable } from '$lib/server/errors';
 import { isDraining, watchForShutdown } from '$lib/server/lifecycle';
 
 export const init: ServerInit = async () => {
@@ -101,6 +101,12 @@ export const handleError: HandleServerError = ({ error, event, status }) => {
 		console.error(`[${requestId}] ${event.request.method} ${event.url.pathname}: refused as ${bad} (${describe(error)})`);
 		noteBadRequest(event.locals, bad);
 		return { message: bad === 404 ? 'Not found' : UNREADABLE_REQUEST, requestId };
+	}
+	const client = clientErrorMessage(status, event.request);
+	if (client) {
+		// The client's mistake (too large, not a form): a warning line, not an error with a stack.
+		console.warn(`[${requestId}] ${event.request.method} ${event.url.pathname}: client error ${status} (${describe(error)})`);
+		return { message: client, requestId };
 	}
 	if (status !== 404) {
 		console.error(`[${requestId}] ${event.request.method} ${event.url.pathname}`, error);
