@@ -7,7 +7,7 @@ import { mfaRequiredRoles, mfaState } from '$lib/server/auth/mfa';
 import { changeOwnPassword, disableOwnMfa, newRecoveryCodesWithAppCode, type RecheckResult, type Who } from '$lib/server/auth/recheck';
 import { THROTTLED_MESSAGE } from '$lib/server/auth/throttle';
 import type { SessionUser } from '$lib/server/auth/session';
-import { ChangePasswordSchema } from '$lib/validation/account';
+import { ChangePasswordSchema, TokenNameSchema } from '$lib/validation/account';
 import { fieldErrors, formValues } from '$lib/validation/form';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
@@ -61,10 +61,11 @@ export const actions: Actions = {
 	},
 	token: async (event) => {
 		const user = requireUser(event);
-		const name = String((await event.request.formData()).get('name') ?? '').trim();
-		if (name.length < 1 || name.length > 100) return invalid({ name }, { name: 'Name the token (1–100 characters), e.g. “R analysis”.' });
-		const created = await createApiToken(db(), { id: user.id, requestId: event.locals.requestId }, name);
-		return { token: created.token, tokenName: name };
+		const { name } = formValues(await event.request.formData(), ['name']);
+		const parsed = v.safeParse(TokenNameSchema, name);
+		if (!parsed.success) return invalid({ name }, { name: parsed.issues[0].message });
+		const created = await createApiToken(db(), { id: user.id, requestId: event.locals.requestId }, parsed.output);
+		return { token: created.token, tokenName: parsed.output };
 	},
 	revoke: async (event) => {
 		const user = requireUser(event);
