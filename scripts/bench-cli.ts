@@ -12,6 +12,7 @@
  * database is dropped and re-created. --skip-seed reuses it as it is.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -173,6 +174,8 @@ if (!fs.existsSync(path.join(root, 'build', 'index.js'))) {
 	if (spawnSync('npx', ['vite', 'build'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
 }
 const PORT = 4300 + Math.floor(Math.random() * 500);
+// One random key for every app process of this run (a value printed anywhere is refused).
+const exportSecret = randomBytes(32).toString('hex');
 // The node flags of `npm start` (package.json), plus BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof).
 const startFlags = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start as string).split(' ').filter((w) => w.startsWith('--'));
 const serverArgs = [...startFlags, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
@@ -180,7 +183,7 @@ const bases = Array.from({ length: APP_PROCESSES }, (_, i) => `http://127.0.0.1:
 const base = bases[0]!;
 const servers: ChildProcess[] = bases.map((b, i) =>
 	spawn(process.execPath, [...serverArgs, path.join(root, 'build', 'index.js')], {
-		env: { ...process.env, DATABASE_URL: url, PORT: String(PORT + i), HOST: '127.0.0.1', ORIGIN: b, NODE_ENV: 'production', EXPORT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' },
+		env: { ...process.env, DATABASE_URL: url, PORT: String(PORT + i), HOST: '127.0.0.1', ORIGIN: b, NODE_ENV: 'production', EXPORT_SECRET: exportSecret },
 		stdio: ['ignore', 'ignore', 'inherit']
 	})
 );

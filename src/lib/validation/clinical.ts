@@ -1,5 +1,6 @@
 /** Patient and visit form rules, shared by the browser and the server. */
 import * as v from 'valibot';
+import { visibleText } from './text';
 
 export const SEX_OPTIONS = [
 	['female', 'Female'],
@@ -49,10 +50,11 @@ export const PATIENT_ENTRIES = {
 	clinicRef: v.pipe(
 		v.string(),
 		v.trim(),
+		visibleText(),
 		v.nonEmpty('Enter the clinic reference.'),
 		v.maxLength(40, 'Use at most 40 characters.')
 	),
-	name: v.pipe(v.string(), v.trim(), v.nonEmpty('Enter the name.'), v.maxLength(200, 'Use at most 200 characters.')),
+	name: v.pipe(v.string(), v.trim(), visibleText(), v.nonEmpty('Enter the name.'), v.maxLength(200, 'Use at most 200 characters.')),
 	dateOfBirth: DateSchema('date of birth'),
 	sex: v.picklist(['female', 'male', 'other', 'unknown'], 'Choose one.'),
 	conditionCode: v.pipe(v.string(), v.nonEmpty('Choose the condition.')),
@@ -90,6 +92,7 @@ export const VisitSchema = v.object({
 	note: v.pipe(
 		v.string(),
 		v.trim(),
+		visibleText(),
 		v.maxLength(4000, 'Keep the note under 4000 characters.'),
 		v.transform((s) => (s === '' ? null : s))
 	)
@@ -101,13 +104,14 @@ export const ReasonSchema = v.pipe(
 	// NUL cannot be stored (PostgreSQL text and jsonb refuse it) and no one types it.
 	v.transform((s) => s.replaceAll('\0', '')),
 	v.trim(),
+	visibleText(),
 	v.nonEmpty('Give a reason for the change.'),
 	v.maxLength(500, 'Keep the reason under 500 characters.')
 );
 
 export const ConditionSchema = v.pipe(
 	v.object({
-		label: v.pipe(v.string(), v.trim(), v.nonEmpty('Enter the condition’s name.'), v.maxLength(120, 'Use at most 120 characters.'))
+		label: v.pipe(v.string(), v.trim(), visibleText(), v.nonEmpty('Enter the condition’s name.'), v.maxLength(120, 'Use at most 120 characters.'))
 	}),
 	v.transform(({ label }) => ({
 		label,

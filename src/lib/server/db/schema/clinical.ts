@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { visibleTextCheck } from './visible-text';
 import {
 	boolean,
 	check,
@@ -64,6 +65,7 @@ export const patients = pgTable(
 		index('patients_condition_idx').on(t.conditionCode),
 		check('patients_ref_format', sql`length(trim(${t.clinicRef})) between 1 and 40 and ${t.clinicRef} = trim(${t.clinicRef})`),
 		check('patients_name_present', sql`length(trim(${t.name})) between 1 and 200`),
+		check('patients_text_visible', sql`${visibleTextCheck(t.clinicRef)} and ${visibleTextCheck(t.name)}`),
 		check('patients_sex_known', sql`${t.sex} in ('female', 'male', 'other', 'unknown')`),
 		check('patients_dob_plausible', sql`${t.dateOfBirth} >= date '1900-01-01'`),
 		check('patients_enrolled_after_birth', sql`${t.enrolledOn} >= ${t.dateOfBirth}`),
