@@ -274,7 +274,9 @@ function calculatedValue(
 	if (result.length === 0) {
 		if (n.item.required) {
 			const missing = calc.dependsOn.filter((d) => !values.has(d));
-			if (missing.length > 0) for (const m of missing) errors.push({ item: m, message: `${labelOf(m)}: answer missing (needed for ${labelOf(linkId)}).` });
+			// A hidden calculated item is a rule about the whole form (e.g. "some scale scorable").
+			const purpose = extensionOf(n.item, URL.hidden)?.valueBoolean === true ? 'to score this form' : `for ${labelOf(linkId)}`;
+			if (missing.length > 0) for (const m of missing) errors.push({ item: m, message: `${labelOf(m)}: answer missing (needed ${purpose}).` });
 			else errors.push({ item: linkId, message: `${labelOf(linkId)} cannot be scored from these answers.` });
 		}
 		return null;

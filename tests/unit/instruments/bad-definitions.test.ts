@@ -16,8 +16,19 @@ const range = (min: number, max: number) => [
 ];
 const fhirpath = (expression: string) => ({ language: 'text/fhirpath', expression });
 
+interface Ext {
+	url: string;
+	extension?: Ext[];
+	[key: string]: unknown;
+}
+interface Def {
+	extension: Ext[];
+	item: { linkId: string; extension?: Ext[]; [key: string]: unknown }[];
+	[key: string]: unknown;
+}
+
 /** A small valid instrument: two items 0–4, the total as its one scale, two worked examples. */
-function small(o: { total?: string; variables?: { name: string; expression: string }[]; scaleMax?: number } = {}) {
+function small(o: { total?: string; variables?: { name: string; expression: string }[]; scaleMax?: number } = {}): Def {
 	return {
 		resourceType: 'Questionnaire',
 		id: 'tiny',

@@ -29,3 +29,12 @@ it('the registry reads all 17 built-in instruments, in the order the app shows t
 		'haq_di', 'facit_fatigue', 'promis_fatigue_t', 'sledai_2k', 'eq5d5l_index', 'eq5d_vas'
 	]);
 });
+
+it('the complete example in docs/instruments.md verifies and passes its examples', async () => {
+	const { readFileSync } = await import('node:fs');
+	const doc = readFileSync('docs/instruments.md', 'utf8');
+	const json = /```json\n([\s\S]*?)\n```/.exec(doc)![1]!;
+	const v = verifyDefinition(JSON.parse(json));
+	expect(v.problems).toEqual([]);
+	expect(v.examples.map((e) => [e.name, e.pass])).toEqual([['1 + 2 = 3', true], ['b missing', true]]);
+});
