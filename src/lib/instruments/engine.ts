@@ -83,16 +83,18 @@ export function compileQuestionnaire(input: unknown): { ok: true; compiled: Comp
 			const name = ext.valueExpression?.name;
 			const expression = ext.valueExpression?.expression;
 			const vetted = vetExpression(expression, ext.valueExpression?.language, at, new Set(scope.keys()), structure.linkIds);
-			if (!vetted.ok) {
-				problems.push(...vetted.problems);
-				continue;
-			}
 			if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) {
 				problems.push({ where: at, message: 'the variable needs a name of letters, digits and “_”' });
 				continue;
 			}
 			if (scope.has(name) || ['resource', 'questionnaire', 'context'].includes(name)) {
 				problems.push({ where: at, message: `variable “${name}” is already defined here` });
+				continue;
+			}
+			if (!vetted.ok) {
+				// Known, so that its uses do not repeat the problem as “not defined”.
+				scope.set(name, new Set());
+				problems.push(...vetted.problems);
 				continue;
 			}
 			const deps = new Set(vetted.linkIds);

@@ -174,7 +174,10 @@ export function vetExpression(
 	const readLinkIds = new Set<string>();
 	const readVariables = new Set<string>();
 	let nodes = 0;
-	const stack: { node: AstNode; linkIdContext: boolean }[] = [{ node: ast, linkIdContext: false }];
+	// An expression that is only a list of strings ('1' | '2' | …) is a list of linkIds, kept in a
+	// variable so that `where(linkId in %list)` does not rebuild it for every item (ten times faster
+	// in fhirpath.js): each string must name an item.
+	const stack: { node: AstNode; linkIdContext: boolean }[] = [{ node: ast, linkIdContext: isStringList(ast) }];
 	while (stack.length > 0) {
 		const { node, linkIdContext } = stack.pop()!;
 		if (++nodes > LIMITS.expressionNodes) return fail(`the expression has more than ${LIMITS.expressionNodes} parts`);
@@ -200,6 +203,18 @@ export function vetExpression(
 		for (const child of node.children ?? []) stack.push({ node: child, linkIdContext: context });
 	}
 	return problems.length > 0 ? { ok: false, problems } : { ok: true, linkIds: [...readLinkIds], variables: [...readVariables] };
+}
+
+const LIST_PARTS = new Set(['EntireExpression', 'UnionExpression', 'TermExpression', 'ParenthesizedTerm', 'LiteralTerm', 'StringLiteral']);
+
+function isStringList(ast: AstNode): boolean {
+	const stack = [ast];
+	while (stack.length > 0) {
+		const n = stack.pop()!;
+		if (!LIST_PARTS.has(n.type)) return false;
+		stack.push(...(n.children ?? []));
+	}
+	return true;
 }
 
 function mentionsLinkId(node: AstNode): boolean {

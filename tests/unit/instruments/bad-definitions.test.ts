@@ -111,7 +111,7 @@ describe('refused definitions', () => {
 		expect(messages(timed(() => verifyDefinition(endless)))).toBe('item “total”.calculatedExpression: function “repeat()” is not supported (see docs/instruments.md for the supported functions)');
 	});
 	it('a string that doubles itself', () => {
-		const variables = [{ name: 's0', expression: "'abcdefgh'" }];
+		const variables = [{ name: 's0', expression: "'abcd' & 'efgh'" }];
 		for (let i = 1; i <= 40; i++) variables.push({ name: `s${i}`, expression: `%s${i - 1} & %s${i - 1}` });
 		const v = timed(() => verifyDefinition(small({ variables, total: '%s40.count()' })));
 		expect(messages(v)).toMatch(/evaluation stopped: a string longer than 10000 characters/);
@@ -193,5 +193,21 @@ describe('scoring by standard SDC alone (no extension of ours)', () => {
 			]
 		});
 		expect(scoreQuestionnaire(c.compiled, { q1: 2 })).toEqual({ ok: false, errors: [{ item: 'q1', message: 'Item q1: enter one of 0, 3.' }] });
+	});
+});
+
+describe('a list of linkIds kept in a variable', () => {
+	it('is checked like an inline list, and a refusal still names the unanswered items it lists', () => {
+		const ok = small({ variables: [{ name: 'both', expression: "('a' | 'b')" }], total: '%resource.item.where(linkId in %both).answer.value.sum()' });
+		expect(messages(verifyDefinition(ok))).toBe('');
+		const bad = small({ variables: [{ name: 'both', expression: "('a' | 'c')" }], total: '%resource.item.where(linkId in %both).answer.value.sum()' });
+		expect(messages(verifyDefinition(bad))).toBe('Questionnaire.variable[0]: linkId “c” names no item');
+		const q = small({ variables: [{ name: 'both', expression: "('a' | 'b')" }], total: "iif(%resource.item.where(linkId in %both).answer.count() = 2, 1, {})" });
+		q.item[2]!.required = true;
+		q.item[0]!.required = false;
+		q.item[1]!.required = false;
+		const c = compileQuestionnaire(q);
+		if (!c.ok) throw new Error(JSON.stringify(c.problems));
+		expect(scoreQuestionnaire(c.compiled, { a: 1 })).toEqual({ ok: false, errors: [{ item: 'b', message: 'Item b: answer missing (needed for Item total).' }] });
 	});
 });

@@ -22,11 +22,11 @@ describe.each(INSTRUMENTS.map((def) => [def.id, def] as const))('%s', (_, def) =
 	};
 	it('scores complete and incomplete forms exactly as before', () => {
 		fc.assert(fc.property(fc.oneof(completeAnswers(def), answersWithGaps(def).map((f) => f.answers)), same), { numRuns: 150 });
-	});
+	}, 60_000);
 	it('refuses the same invalid answers at the same items', () => {
 		const input = fc.tuple(completeAnswers(def), fc.integer({ min: 0, max: def.items.length - 1 })).chain(([a, i]) =>
 			invalidAnswer(def.items[i]!).map((bad) => ({ ...a, [def.items[i]!.key]: bad }))
 		);
 		fc.assert(fc.property(input, same), { numRuns: 100 });
-	});
+	}, 60_000);
 });
