@@ -303,22 +303,39 @@ results.export = {
 if (ONLY.has('writes')) {
 // The app's saves go to 2,000 patients and the direct inserts to 2,000 others: the direct rows
 // bypass the rollup and are deleted afterwards, so no app save may ever count them.
-const ids = (await executeRows(db, sql`select id from patients order by id limit 4000`)).map((r) => String(r.id));
+// One live visit per patient per date: the n-th round of saves to a patient is dated n days after
+// the latest visit of any chosen patient, so every save is the last of its patient's series (the
+// common case the save is tuned for). The patients whose series ended longest ago leave the most
+// days before tomorrow, the latest date the database accepts.
+const chosen = await executeRows(db, sql`select patient_id as id, max(visit_date)::text as last from visits where not voided group by patient_id order by 2, 1 limit 4000`);
+const ids = chosen.map((r) => String(r.id));
 const half = Math.min(2000, Math.ceil(ids.length / 2));
 const patientIds = ids.slice(0, half);
 const directIds = ids.slice(half);
-const today = new Date().toISOString().slice(0, 10);
+const firstDay = Date.parse(`${chosen.reduce((m, r) => (String(r.last) > m ? String(r.last) : m), '1970-01-01')}T00:00:00Z`) + 86_400_000;
+const dateOfRound = (round: number) => {
+	const date = new Date(firstDay + round * 86_400_000).toISOString().slice(0, 10);
+	if (date > new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)) throw new Error(`round ${round} of saves would be dated after tomorrow: seed more patients`);
+	return date;
+};
 const fss = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [String(i + 1), 4]));
 const who = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [String(i + 1), 3]));
-const form = () => {
-	const f = new URLSearchParams({ visitDate: today, kind: 'treatment', acupunctureSessions: '1', flare: 'no', note: '' });
+const form = (visitDate: string) => {
+	const f = new URLSearchParams({ visitDate, kind: 'treatment', acupunctureSessions: '1', flare: 'no', note: '' });
 	for (const id of ['fss9', 'pain_nrs', 'who5']) f.append('instrument', id);
 	for (const [k, v] of Object.entries(fss)) f.append(`i:fss9:${k}`, String(v));
 	f.append('i:pain_nrs:pain', '5');
 	for (const [k, v] of Object.entries(who)) f.append(`i:who5:${k}`, String(v));
 	return f.toString();
 };
-const body = form();
+const bodies = new Map<number, string>();
+/** The form for request i: its round's date (built once per round). */
+const bodyFor = (i: number) => {
+	const round = Math.floor(i / patientIds.length);
+	let body = bodies.get(round);
+	if (body === undefined) bodies.set(round, (body = form(dateOfRound(round))));
+	return body;
+};
 /** One side's requests for `seconds` at `concurrency`; adds to `into` (requests are numbered on from its count). */
 interface Side {
 	latencies: number[];
@@ -373,7 +390,7 @@ const [{ visits: visitsBefore, audits: auditsBefore }] = (await executeRows(db, 
 // light: node:http on kept-alive connections (fetch/undici cost 1.2–1.7 ms of CPU per request,
 // node:http about a third of that; docs/performance.md). `--client fetch` measures with fetch.
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-const post = (to: string, path: string) =>
+const post = (to: string, path: string, body: string) =>
 	new Promise<number>((resolve, reject) => {
 		const req = http.request(`${to}${path}`, {
 			method: 'POST',
@@ -387,7 +404,7 @@ const post = (to: string, path: string) =>
 		req.on('error', reject);
 		req.end(body);
 	});
-const viaFetch = async (to: string, path: string) => {
+const viaFetch = async (to: string, path: string, body: string) => {
 	const r = await fetch(`${to}${path}`, {
 		method: 'POST',
 		redirect: 'manual',
@@ -397,9 +414,14 @@ const viaFetch = async (to: string, path: string) => {
 	await r.text();
 	return r.status;
 };
+// Saves are numbered across the warm-up and every round (each load() numbers its own from 0): the
+// k-th save goes to patient k mod N, dated by its round k div N.
+let appSaves = 0;
+let directSaves = 0;
 const appOne = async (i: number) => {
+	const k = appSaves++;
 	const to = bases[i % bases.length]!;
-	const status = await (CLIENT === 'fetch' ? viaFetch : post)(to, `/patients/${patientIds[i % patientIds.length]}/visits/new`);
+	const status = await (CLIENT === 'fetch' ? viaFetch : post)(to, `/patients/${patientIds[k % patientIds.length]}/visits/new`, bodyFor(k));
 	if (status !== 303 && i < 1) log(`save answered ${status}`);
 	return status === 303;
 };
@@ -408,9 +430,10 @@ const scores = {
 	pain_nrs: scoreResponse('pain_nrs', { pain: 5 }),
 	who5: scoreResponse('who5', who)
 };
-const directOne = async (i: number) => {
+const directOne = async () => {
+	const i = directSaves++;
 	await pg.begin(async (tx) => {
-		const [v] = await tx`insert into visits (patient_id, visit_date, kind, acupuncture_sessions, flare, created_by) values (${directIds[i % directIds.length]!}, ${today}, 'treatment', 1, 'no', ${clinician}) returning id`;
+		const [v] = await tx`insert into visits (patient_id, visit_date, kind, acupuncture_sessions, flare, created_by) values (${directIds[i % directIds.length]!}, ${dateOfRound(Math.floor(i / directIds.length))}, 'treatment', 1, 'no', ${clinician}) returning id`;
 		for (const [instrument, answers] of [['fss9', fss], ['pain_nrs', { pain: 5 }], ['who5', who]] as const) {
 			const [r] = await tx`insert into responses (visit_id, instrument_id, instrument_version, scoring_version, answers, entered_by) values (${v!.id}, ${instrument}, 'bench', 'bench', ${tx.json(answers)}, ${clinician}) returning id`;
 			const s = scores[instrument];

@@ -2,6 +2,7 @@ import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { settings } from '$lib/server/config';
 import { connect, disconnect } from '$lib/server/db';
 import { ensureRollups, foldIfDue } from '$lib/server/cohort/rollup';
+import { settleUpgradeVoids } from '$lib/server/visits/upgrade';
 import { loadExportSecret, setExportSecret } from '$lib/server/export/secret';
 import { expireStagedImports, STAGED_IMPORT_DAYS } from '$lib/server/import';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
@@ -16,6 +17,9 @@ export const init: ServerInit = async () => {
 	watchForShutdown();
 	setExportSecret(loadExportSecret(s));
 	const database = await connect(s);
+	// Visits the upgrade to one visit per date voided get their audit rows (and a stale rollup).
+	const settled = await settleUpgradeVoids(database.db);
+	if (settled > 0) console.warn(`${settled} visit(s) sharing a date with an earlier one were voided by the upgrade; see the audit log.`);
 	// First start after an upgrade (or a restore): build the cohort rollup from the raw tables.
 	await ensureRollups(database.db);
 	// Writes append rollup differences; fold them into the histogram every second (readers add
