@@ -484,6 +484,8 @@ const page = async (p: string) => {
 	await r.text();
 };
 results.pages = {
+	// The dashboard a clinician opens first: headlines for every condition from the rollup.
+	homePage: await timeRuns(() => page('/')),
 	patientPage: await timeRuns(() => page(`/patients/${busy!.patient_id}`)),
 	cohortPage: await timeRuns(() => page('/cohort?instrument=fss9&scale=mean'))
 };
@@ -497,7 +499,7 @@ servers.forEach((s) => s.kill('SIGTERM'));
 fs.writeFileSync(values.json!, JSON.stringify(results, null, 2) + '\n');
 const e = results.export as undefined | { rows: number; rowsPerSecond: number; serverPeakRssMb: number; copy: { rowsPerSecond: number }; ratioToCopy: number; ratiosPerRun: number[]; firstByteMs: number };
 const w = results.writes as undefined | { ratiosPerRound: number[]; app: { perSecond: number; p50Ms: number; p99Ms: number; errors: number; visitsStored: number; auditRowsPerVisit: number }; direct: { perSecond: number; p50Ms: number; p99Ms: number }; ratio: number };
-const pages = results.pages as undefined | { patientPage: { medianMs: number }; cohortPage: { medianMs: number } };
+const pages = results.pages as undefined | { homePage: { medianMs: number }; patientPage: { medianMs: number }; cohortPage: { medianMs: number } };
 const lines2 = [
 	`Outcome Tracker benchmark — ${N} patients (${JSON.stringify(counts)})`,
 	'',
@@ -506,6 +508,6 @@ const lines2 = [
 	...cohort.map((c) => `| cohort: ${c.chart} | function ${c.appFunction.medianMs} ms (${c.appFunction.minMs}–${c.appFunction.maxMs}); HTTP ${c.httpEndpoint.medianMs} ms (${c.httpEndpoint.minMs}–${c.httpEndpoint.maxMs}) | plain SQL ${c.plainSql.medianMs} ms (${c.plainSql.minMs}–${c.plainSql.maxMs}) | ${c.speedup}× (HTTP ${c.speedupHttp}×), numbers ${c.identicalNumbers ? 'identical' : 'DIFFER'} |`),
 	...(e ? [`| export | ${e.rows} rows, ${e.rowsPerSecond} rows/s, first byte ${e.firstByteMs} ms, server peak RSS ${e.serverPeakRssMb} MB | COPY ${e.copy.rowsPerSecond} rows/s | ${e.ratioToCopy}× (runs: ${e.ratiosPerRun.join(', ')}) |`] : []),
 	...(w ? [`| visit save, 3 instruments, c = ${CONCURRENCY} | ${w.app.perSecond}/s, p50 ${w.app.p50Ms} ms, p99 ${w.app.p99Ms} ms, ${w.app.errors} errors, ${w.app.auditRowsPerVisit} audit rows per visit | direct ${w.direct.perSecond}/s, p50 ${w.direct.p50Ms} ms, p99 ${w.direct.p99Ms} ms | ${w.ratio}× (rounds: ${w.ratiosPerRound.join(", ")}) |`] : []),
-	...(pages ? [`| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`] : [])
+	...(pages ? [`| home page (dashboard) | ${pages.homePage.medianMs} ms | | |`, `| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`] : [])
 ];
 console.log(lines2.join('\n'));

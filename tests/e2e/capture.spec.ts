@@ -101,13 +101,16 @@ test('a clinician registers a patient and records a baseline visit with the keyb
 	await pain.getByLabel('Reason for the change').fill('transcribed from the wrong line');
 	await pain.getByRole('button', { name: 'Save answers' }).click();
 	await expect(page.getByText('Saved.')).toBeVisible();
+	// The correction form closes once saved.
+	await expect(pain.getByRole('button', { name: 'Save answers' })).toHaveCount(0);
+	await expect(pain.getByRole('button', { name: 'Correct answers' })).toBeVisible();
 
 	await page.goto(patientUrl);
 	const history = page.locator('section.history');
 	const edit = history.locator('tr', { hasText: 'transcribed from the wrong line' });
-	await expect(edit).toContainText('update response');
-	await expect(edit.locator('del', { hasText: 'pain=6' })).toHaveCount(1);
-	await expect(edit.locator('ins', { hasText: 'pain=3' })).toHaveCount(1);
-	await expect(edit.locator('del', { hasText: 'score=6' })).toHaveCount(1);
-	await expect(edit.locator('ins', { hasText: 'score=3' })).toHaveCount(1);
+	await expect(edit).toContainText('Changed Pain NRS');
+	await expect(edit.locator('del', { hasText: 'item pain: 6' })).toHaveCount(1);
+	await expect(edit.locator('ins', { hasText: 'item pain: 3' })).toHaveCount(1);
+	await expect(edit.locator('del', { hasText: /^Pain 6$/ })).toHaveCount(1);
+	await expect(edit.locator('ins', { hasText: /^Pain 3$/ })).toHaveCount(1);
 });
