@@ -85,6 +85,7 @@ const ENDPOINTS: Record<string, Access> = {
 	'GET /api/export.csv': ALL,
 	'GET /export/codebook': ALL,
 	'GET /export/download': ALL,
+	'GET /fhir/Questionnaire/[id]': ALL,
 	'GET /patients/import/codebook': CLINICAL,
 	'GET /patients/import/template.csv': CLINICAL,
 	'POST /patients/import/upload': CLINICAL,
