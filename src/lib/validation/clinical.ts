@@ -35,7 +35,7 @@ export function isRealDate(s: string): boolean {
 	return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
-const DateSchema = (label: string) =>
+export const DateSchema = (label: string) =>
 	v.pipe(
 		v.string(),
 		v.trim(),
@@ -137,20 +137,22 @@ export const ReasonSchema = v.pipe(
 	v.maxLength(500, 'Keep the reason under 500 characters.')
 );
 
+/** A code for a list entry admins add (conditions, adverse event categories), from its name. */
+export function codeFromLabel(label: string): string {
+	return label
+		.normalize('NFD')
+		.replace(/[\u0300-\u036f]/g, '')
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, '_')
+		.replace(/^_+|_+$/g, '')
+		.replace(/^(?=\d)/, 'c_')
+		.slice(0, 40);
+}
+
 export const ConditionSchema = v.pipe(
 	v.object({
 		label: v.pipe(v.string(), v.trim(), v.nonEmpty('Enter the condition’s name.'), v.maxLength(120, 'Use at most 120 characters.'))
 	}),
-	v.transform(({ label }) => ({
-		label,
-		code: label
-			.normalize('NFD')
-			.replace(/[\u0300-\u036f]/g, '')
-			.toLowerCase()
-			.replace(/[^a-z0-9]+/g, '_')
-			.replace(/^_+|_+$/g, '')
-			.replace(/^(?=\d)/, 'c_')
-			.slice(0, 40)
-	})),
+	v.transform(({ label }) => ({ label, code: codeFromLabel(label) })),
 	v.check((c) => c.code.length > 0, 'Use letters or digits in the name.')
 );

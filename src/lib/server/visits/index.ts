@@ -34,12 +34,13 @@ export const SAME_DATE = 'A visit on this date already exists for this patient.'
 
 type VisitRow = typeof visits.$inferSelect;
 
-export function visitSnapshot(v: Pick<VisitRow, 'visitDate' | 'kind' | 'acupunctureSessions' | 'flare' | 'note' | 'voided' | 'voidReason'> & { aeAnswer?: VisitRow['aeAnswer'] }) {
+export function visitSnapshot(v: Pick<VisitRow, 'visitDate' | 'kind' | 'acupunctureSessions' | 'note' | 'voided' | 'voidReason'> & Partial<Pick<VisitRow, 'flare' | 'aeAnswer'>>) {
 	return {
 		visitDate: v.visitDate,
 		kind: v.kind,
 		acupunctureSessions: v.acupunctureSessions,
-		flare: v.flare,
+		// Left out, a new visit stores these defaults (the columns' own).
+		flare: v.flare ?? 'unknown',
 		aeAnswer: v.aeAnswer ?? 'not_asked',
 		note: v.note,
 		voided: v.voided,
