@@ -1,4 +1,5 @@
-import adapter from '@sveltejs/adapter-node';
+// adapter-node, wrapped to set security and cache headers on the static files it serves itself.
+import adapter from './server/adapter.js';
 
 /** @type {import('@sveltejs/kit').Config} */
 const config = {

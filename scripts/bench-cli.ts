@@ -12,6 +12,7 @@
  * database is dropped and re-created. --skip-seed reuses it as it is.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -173,6 +174,8 @@ if (!fs.existsSync(path.join(root, 'build', 'index.js'))) {
 	if (spawnSync('npx', ['vite', 'build'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
 }
 const PORT = 4300 + Math.floor(Math.random() * 500);
+// One random key for every app process of this run (a value printed anywhere is refused).
+const exportSecret = randomBytes(32).toString('hex');
 // The node flags of `npm start` (package.json), plus BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof).
 const startFlags = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start as string).split(' ').filter((w) => w.startsWith('--'));
 const serverArgs = [...startFlags, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
@@ -180,7 +183,7 @@ const bases = Array.from({ length: APP_PROCESSES }, (_, i) => `http://127.0.0.1:
 const base = bases[0]!;
 const servers: ChildProcess[] = bases.map((b, i) =>
 	spawn(process.execPath, [...serverArgs, path.join(root, 'build', 'index.js')], {
-		env: { ...process.env, DATABASE_URL: url, PORT: String(PORT + i), HOST: '127.0.0.1', ORIGIN: b, NODE_ENV: 'production', EXPORT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' },
+		env: { ...process.env, DATABASE_URL: url, PORT: String(PORT + i), HOST: '127.0.0.1', ORIGIN: b, NODE_ENV: 'production', EXPORT_SECRET: exportSecret },
 		stdio: ['ignore', 'ignore', 'inherit']
 	})
 );
@@ -484,6 +487,8 @@ const page = async (p: string) => {
 	await r.text();
 };
 results.pages = {
+	// The dashboard a clinician opens first: headlines for every condition from the rollup.
+	homePage: await timeRuns(() => page('/')),
 	patientPage: await timeRuns(() => page(`/patients/${busy!.patient_id}`)),
 	cohortPage: await timeRuns(() => page('/cohort?instrument=fss9&scale=mean'))
 };
@@ -497,7 +502,7 @@ servers.forEach((s) => s.kill('SIGTERM'));
 fs.writeFileSync(values.json!, JSON.stringify(results, null, 2) + '\n');
 const e = results.export as undefined | { rows: number; rowsPerSecond: number; serverPeakRssMb: number; copy: { rowsPerSecond: number }; ratioToCopy: number; ratiosPerRun: number[]; firstByteMs: number };
 const w = results.writes as undefined | { ratiosPerRound: number[]; app: { perSecond: number; p50Ms: number; p99Ms: number; errors: number; visitsStored: number; auditRowsPerVisit: number }; direct: { perSecond: number; p50Ms: number; p99Ms: number }; ratio: number };
-const pages = results.pages as undefined | { patientPage: { medianMs: number }; cohortPage: { medianMs: number } };
+const pages = results.pages as undefined | { homePage: { medianMs: number }; patientPage: { medianMs: number }; cohortPage: { medianMs: number } };
 const lines2 = [
 	`Outcome Tracker benchmark — ${N} patients (${JSON.stringify(counts)})`,
 	'',
@@ -506,6 +511,6 @@ const lines2 = [
 	...cohort.map((c) => `| cohort: ${c.chart} | function ${c.appFunction.medianMs} ms (${c.appFunction.minMs}–${c.appFunction.maxMs}); HTTP ${c.httpEndpoint.medianMs} ms (${c.httpEndpoint.minMs}–${c.httpEndpoint.maxMs}) | plain SQL ${c.plainSql.medianMs} ms (${c.plainSql.minMs}–${c.plainSql.maxMs}) | ${c.speedup}× (HTTP ${c.speedupHttp}×), numbers ${c.identicalNumbers ? 'identical' : 'DIFFER'} |`),
 	...(e ? [`| export | ${e.rows} rows, ${e.rowsPerSecond} rows/s, first byte ${e.firstByteMs} ms, server peak RSS ${e.serverPeakRssMb} MB | COPY ${e.copy.rowsPerSecond} rows/s | ${e.ratioToCopy}× (runs: ${e.ratiosPerRun.join(', ')}) |`] : []),
 	...(w ? [`| visit save, 3 instruments, c = ${CONCURRENCY} | ${w.app.perSecond}/s, p50 ${w.app.p50Ms} ms, p99 ${w.app.p99Ms} ms, ${w.app.errors} errors, ${w.app.auditRowsPerVisit} audit rows per visit | direct ${w.direct.perSecond}/s, p50 ${w.direct.p50Ms} ms, p99 ${w.direct.p99Ms} ms | ${w.ratio}× (rounds: ${w.ratiosPerRound.join(", ")}) |`] : []),
-	...(pages ? [`| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`] : [])
+	...(pages ? [`| home page (dashboard) | ${pages.homePage.medianMs} ms | | |`, `| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`] : [])
 ];
 console.log(lines2.join('\n'));

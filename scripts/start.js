@@ -10,7 +10,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 process.chdir(root);
 
 const stamp = path.join(root, 'build', '.built-at');
-const inputs = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package-lock.json', 'tsconfig.json'];
+const inputs = ['src', 'static', 'server', 'svelte.config.js', 'vite.config.ts', 'package-lock.json', 'tsconfig.json'];
 
 function newestMtime(p) {
 	if (!fs.existsSync(p)) return 0;

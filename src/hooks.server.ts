@@ -9,7 +9,7 @@ import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { validateApiToken } from '$lib/server/auth/tokens';
 import { clearSessionCookie, db, sessionLimits } from '$lib/server/context';
 import { sequence } from '@sveltejs/kit/hooks';
-import { DATABASE_UNAVAILABLE, UNREADABLE_REQUEST, answerKnownFailures, badRequestStatus, describe, isDatabaseUnavailable, noteBadRequest, noteDatabaseUnavailable } from '$lib/server/errors';
+import { DATABASE_UNAVAILABLE, UNREADABLE_REQUEST, answerKnownFailures, badRequestStatus, clientErrorMessage, describe, isDatabaseUnavailable, noteBadRequest, noteDatabaseUnavailable } from '$lib/server/errors';
 import { isDraining, watchForShutdown } from '$lib/server/lifecycle';
 
 export const init: ServerInit = async () => {
@@ -79,7 +79,9 @@ const handleRequest: Handle = async ({ event, resolve }) => {
 	h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
 	h.set('X-Request-Id', event.locals.requestId);
 	if (event.url.protocol === 'https:') h.set('Strict-Transport-Security', 'max-age=31536000');
-	if (event.locals.user && !h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
+	// Signed-in pages, and those of a half-finished sign-in (the TOTP key and QR code of /login/enrol,
+	// the recovery codes its confirmation shows): never kept by a browser or a shared cache.
+	if ((event.locals.user || event.locals.pending) && !h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
 	// Shutting down: kept-alive clients reconnect elsewhere instead of sending more here. And a
 	// request refused before its body was read (sent to sign in, say): the unread bytes must not
 	// sit in front of the next request on the same connection.
@@ -103,6 +105,12 @@ export const handleError: HandleServerError = ({ error, event, status }) => {
 		console.error(`[${requestId}] ${event.request.method} ${event.url.pathname}: refused as ${bad} (${describe(error)})`);
 		noteBadRequest(event.locals, bad);
 		return { message: bad === 404 ? 'Not found' : UNREADABLE_REQUEST, requestId };
+	}
+	const client = clientErrorMessage(status, event.request);
+	if (client) {
+		// The client's mistake (too large, not a form): a warning line, not an error with a stack.
+		console.warn(`[${requestId}] ${event.request.method} ${event.url.pathname}: client error ${status} (${describe(error)})`);
+		return { message: client, requestId };
 	}
 	if (status !== 404) {
 		console.error(`[${requestId}] ${event.request.method} ${event.url.pathname}`, error);

@@ -4,11 +4,15 @@
  * user runs them. Everything started here is killed if the run ends early.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { buildDir, children, groups, root, sleep } from './harness';
 import { request } from './http';
+
+// One random key for every server this run starts (a value printed anywhere is refused).
+const EXPORT_SECRET = randomBytes(32).toString('hex');
 
 let nextPort = Number(process.env.RELIABILITY_PORT_BASE ?? 4300);
 export function portIsFree(port: number): Promise<boolean> {
@@ -56,7 +60,7 @@ export async function startServer(name: string, env: Record<string, string | und
 		ORIGIN: base,
 		NODE_ENV: 'production',
 		MIGRATIONS_DIR: path.join(root, 'drizzle'),
-		EXPORT_SECRET: 'reliability-export-secret-0123456789abcdef',
+		EXPORT_SECRET: EXPORT_SECRET,
 		...env
 	};
 	for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];

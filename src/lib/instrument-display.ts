@@ -1,5 +1,5 @@
 /** Display helpers over the instrument registry (names, scale labels, rounded scores). */
-import { categoryFor, getInstrument, roundHalfUp } from './instruments';
+import { categoryFor, getInstrument, roundHalfUp } from './instruments/registry';
 
 export function instrumentName(id: string): string {
 	return getInstrument(id)?.shortName ?? id;

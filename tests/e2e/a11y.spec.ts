@@ -113,8 +113,9 @@ test('the sign-in page, and every page a researcher or an admin opens, pass axe-
 	await check(page, '/login', found);
 	const clinician = await makeUser('clinician');
 	const asResearcher = await signedIn(await makeUser('researcher'));
-	for (const path of ['/', '/account', '/cohort?instrument=fss9&scale=mean', '/export', '/safety']) await check(asResearcher, path, found);
+	// With a period refused at its fields (a day-precise one: whole quarters below admin), and a preview of a quarter.
+	for (const path of ['/', '/account', '/cohort?instrument=fss9&scale=mean', '/cohort?instrument=fss9&scale=mean&from=2024-01-02&to=2024-08-09', '/export', '/export?instruments=pain_nrs&to=2024-08-09&k=5', '/export?instruments=pain_nrs&from=2024-01-01&k=5', '/safety']) await check(asResearcher, path, found);
 	const asAdmin = await signedIn(await makeUser('admin'));
-	for (const path of ['/', '/admin/users', `/admin/users/${clinician.id}`, '/admin/conditions', '/admin/ae-categories', '/admin/audit', '/admin/security', '/safety']) await check(asAdmin, path, found);
+	for (const path of ['/', '/admin/users', `/admin/users/${clinician.id}`, '/admin/conditions', '/admin/ae-categories', '/admin/audit', '/admin/security', '/cohort?instrument=fss9&scale=mean&to=2024-08-09', '/safety']) await check(asAdmin, path, found);
 	expect(found).toEqual({});
 });

@@ -1,4 +1,5 @@
 import { expect, PASSWORD, test, waitsForHydration } from './fixtures';
+import { createApiToken } from '../../src/lib/server/auth/tokens';
 
 test('an admin creates a clinician, who can sign in but cannot reach the admin pages', async ({
 	makeUser,
@@ -60,10 +61,27 @@ test("deactivating a user ends their open session at once", async ({ makeUser, s
 	const mine = await signedIn(admin);
 	await mine.goto(`/admin/users/${clinician.id}`);
 	await mine.getByRole('button', { name: 'Deactivate' }).click();
-	await expect(mine.getByText('Account deactivated; its sessions have ended.')).toBeVisible();
+	await expect(mine.getByText('Account deactivated; its sessions have ended and its API tokens are revoked.')).toBeVisible();
 
 	await theirs.reload();
 	await expect(theirs).toHaveURL(/\/login\?next=%2Fpatients$/);
+});
+
+test('an API token made before a deactivation stops at once and stays dead after re-activation', async ({ makeUser, signedIn, database, request }) => {
+	const admin = await makeUser('admin');
+	const researcher = await makeUser('researcher');
+	const { token } = await createApiToken(database.db, researcher, 'nightly export');
+	const me = () => request.get('/api/me', { headers: { authorization: `Bearer ${token}` } });
+	expect((await me()).status()).toBe(200);
+
+	const mine = await signedIn(admin);
+	await mine.goto(`/admin/users/${researcher.id}`);
+	await mine.getByRole('button', { name: 'Deactivate' }).click();
+	await expect(mine.getByText('its API tokens are revoked')).toBeVisible();
+	expect((await me()).status()).toBe(401);
+	await mine.getByRole('button', { name: 'Re-activate' }).click();
+	await expect(mine.getByText('Its old API tokens stay revoked')).toBeVisible();
+	expect((await me()).status()).toBe(401);
 });
 
 test('changing a role ends the user’s sessions', async ({ makeUser, signedIn }) => {

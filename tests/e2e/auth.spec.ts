@@ -50,3 +50,29 @@ test('anonymous requests: pages go to /login, the API answers 401 JSON', async (
 	const health = await request.get('/healthz');
 	expect(await health.json()).toEqual({ status: 'ok' });
 });
+
+test('a hostile ?next= never takes a signed-in user off the site', async ({ page, makeUser, baseURL }) => {
+	const user = await makeUser('clinician');
+	const offSite: string[] = [];
+	// Anything but this app is refused at the network, and noted: the test fails on the attempt alone.
+	await page.context().route(
+		(url) => url.origin !== new URL(baseURL!).origin,
+		(route) => {
+			offSite.push(route.request().url());
+			return route.abort();
+		}
+	);
+	// `/%09/evil.example/`: a tab the URL parser drops, leaving //evil.example/; `/.//` normalises to it too.
+	for (const next of ['/%09/evil.example/', '/.//evil.example/', '/%5C%5Cevil.example']) {
+		await page.goto(`/login?next=${next}`);
+		await page.getByLabel('Email').fill(user.email);
+		await page.getByLabel('Password').fill(PASSWORD);
+		await page.getByRole('button', { name: 'Sign in' }).click();
+		await expect(page.getByRole('heading', { name: /^Welcome/ })).toBeVisible();
+		expect(new URL(page.url()).origin).toBe(new URL(baseURL!).origin);
+		expect(new URL(page.url()).pathname).toBe('/');
+		await page.getByRole('button', { name: 'Sign out' }).click();
+		await expect(page).toHaveURL(/\/login$/);
+	}
+	expect(offSite).toEqual([]);
+});

@@ -1,5 +1,7 @@
 import { expect, test } from './fixtures';
 import type { Page } from '@playwright/test';
+import { sql } from 'drizzle-orm';
+import { executeRows } from '../../src/lib/server/db';
 
 /** Types values into consecutive fields, moving with Tab, starting from the focused one. */
 async function typeAcross(page: Page, values: (string | number)[]) {
@@ -101,13 +103,40 @@ test('a clinician registers a patient and records a baseline visit with the keyb
 	await pain.getByLabel('Reason for the change').fill('transcribed from the wrong line');
 	await pain.getByRole('button', { name: 'Save answers' }).click();
 	await expect(page.getByText('Saved.')).toBeVisible();
+	// The correction form closes once saved.
+	await expect(pain.getByRole('button', { name: 'Save answers' })).toHaveCount(0);
+	await expect(pain.getByRole('button', { name: 'Correct answers' })).toBeVisible();
 
 	await page.goto(patientUrl);
 	const history = page.locator('section.history');
 	const edit = history.locator('tr', { hasText: 'transcribed from the wrong line' });
-	await expect(edit).toContainText('update response');
-	await expect(edit.locator('del', { hasText: 'pain=6' })).toHaveCount(1);
-	await expect(edit.locator('ins', { hasText: 'pain=3' })).toHaveCount(1);
-	await expect(edit.locator('del', { hasText: 'score=6' })).toHaveCount(1);
-	await expect(edit.locator('ins', { hasText: 'score=3' })).toHaveCount(1);
+	await expect(edit).toContainText('Changed Pain NRS');
+	await expect(edit.locator('del', { hasText: 'item pain: 6' })).toHaveCount(1);
+	await expect(edit.locator('ins', { hasText: 'item pain: 3' })).toHaveCount(1);
+	await expect(edit.locator('del', { hasText: /^Pain 6$/ })).toHaveCount(1);
+	await expect(edit.locator('ins', { hasText: /^Pain 3$/ })).toHaveCount(1);
+});
+
+test('a name holding a bidi control is refused at the field, with what was typed kept and nothing stored', async ({ makeUser, signedIn, database }) => {
+	const page = await signedIn(await makeUser('clinician'));
+	const ref = `BIDI-${Date.now()}`;
+	const spoofed = '\u202egnp.exe Admín'; // shows as "nímdA exe.png"
+	await page.goto('/patients/new');
+	await page.getByLabel('Clinic reference').fill(ref);
+	await page.getByLabel('Name').fill(spoofed);
+	await page.getByLabel('Date of birth').fill('1975-03-02');
+	await page.getByLabel('Sex').selectOption('female');
+	await page.getByLabel('Condition').selectOption('multiple_sclerosis');
+	await page.getByLabel('Enrolment date').fill('2025-01-06');
+	await page.getByRole('button', { name: 'Register patient' }).click();
+	const name = page.getByLabel('Name');
+	await expect(name).toHaveAccessibleDescription(/invisible character \(U\+202E\)/);
+	await expect(name).toHaveValue(spoofed);
+	await expect(page.getByLabel('Clinic reference')).toHaveValue(ref);
+	const stored = await executeRows(database.db, sql`select count(*)::int as n from patients where clinic_ref = ${ref}`);
+	expect(stored[0]!.n).toBe(0);
+
+	await name.fill('gnp.exe Admín');
+	await page.getByRole('button', { name: 'Register patient' }).click();
+	await expect(page.getByRole('heading', { name: /gnp\.exe Admín/ })).toBeVisible();
 });

@@ -29,6 +29,8 @@ const lowest = (id: string, shift = 0) => {
 };
 
 test('a second visit on the same date is refused with a link to the first; the patient page never blanks', async ({ database, makeUser, signedIn }) => {
+	// Two form saves, two concurrent posts and four page loads: 12–20 s on an idle machine.
+	test.slow();
 	const clinician = await makeUser('clinician');
 	const page = await signedIn(clinician);
 	const errors = consoleErrors(page);
@@ -95,6 +97,11 @@ test('adding an instrument moves focus to its first item', async ({ database, ma
 	await expect(page.locator('fieldset[data-instrument="fss9"] input').first()).toBeFocused();
 	await page.keyboard.type('4');
 	await expect(page.locator('fieldset[data-instrument="fss9"] input').first()).toHaveValue('4');
+	// Enter moves to the next item instead of saving.
+	await page.keyboard.press('Enter');
+	await expect(page.locator('fieldset[data-instrument="fss9"] input').nth(1)).toBeFocused();
+	await expect(page.getByRole('heading', { name: 'Record a visit' })).toBeVisible();
+	await expect(page.locator('p.error, .form-error')).toHaveCount(0);
 	await page.getByRole('button', { name: 'Add Pain NRS', exact: true }).click();
 	await expect(page.locator('fieldset[data-instrument="pain_nrs"] input').first()).toBeFocused();
 });

@@ -43,7 +43,9 @@ export async function fingerprint(db: Db, scope: Scope): Promise<Record<string, 
 			(select count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' order by x.id)), '') from users x where x.id in (select id from u)) as users,
 			(select count(*)::text from sessions x where x.user_id in (select id from u)) as sessions,
 			(select count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' order by x.id)), '') from api_tokens x where x.user_id in (select id from u)) as api_tokens,
-			(select count(*) || ' ' || coalesce(max(x.id), 0) from audit_log x where x.actor_id in (select id from u)) as audit_log,
+			(select count(*) || ' ' || coalesce(max(x.id), 0) from audit_log x where x.actor_id in (select id from u)
+				-- Reads are audited, refused ones too (a cohort query, an export preview or refusal): not stored input.
+				and not ((x.entity = 'cohort' and x.action = 'query') or (x.entity = 'export' and x.action in ('preview', 'refused')))) as audit_log,
 			(select count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' order by x.id)), '') from patients x where x.id in (select id from p)) as patients,
 			(select count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' order by x.id)), '') from visits x where x.id in (select id from v)) as visits,
 			(select count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' order by x.id)), '') from responses x where x.id in (select id from r)) as responses,

@@ -3,7 +3,11 @@
 import { generateHOTP } from '@oslojs/otp';
 import { decodeBase32IgnorePadding } from '@oslojs/encoding';
 import type { Page } from '@playwright/test';
+import { sql } from 'drizzle-orm';
+import { executeRows } from '../../src/lib/server/db';
+import { beginEnrolment, confirmEnrolment, mfaState } from '../../src/lib/server/auth/mfa';
 import { expect, PASSWORD, test, waitsForHydration, type TestUser } from './fixtures';
+import { formHeaders, send, sessionCookie } from './route-tree';
 
 /** The code an authenticator app shows `offsetSeconds` from now for the key on the page. */
 function appCode(secret: string, offsetSeconds = 0): string {
@@ -141,4 +145,72 @@ test('an administrator sees a locked-out account and clears it', async ({ makeUs
 	await attacker.getByRole('button', { name: 'Sign in' }).click();
 	await expect(attacker.getByRole('heading', { name: /^Welcome/ })).toBeVisible();
 	await attacker.context().close();
+});
+
+test('the account page’s re-checks are throttled like sign-in, and a recovery code typed there is not used up', async ({ makeUser, database, baseURL }) => {
+	const user = await makeUser('clinician');
+	const enrolment = await beginEnrolment(database.db, user.id);
+	const confirmed = await confirmEnrolment(database.db, { id: user.id }, appCode(enrolment!.secret));
+	if (!confirmed.ok) throw new Error(confirmed.message);
+	const cookie = await sessionCookie(database, user.id);
+	const post = (action: string, body: Record<string, string>) =>
+		send(baseURL!, `/account?/${action}`, { method: 'POST', headers: formHeaders(baseURL!), body: new URLSearchParams(body).toString(), cookie });
+
+	// A recovery code where an app code is asked for: refused, and still unused.
+	const mistaken = await post('recovery', { code: confirmed.value[0]! });
+	expect(mistaken.body).toContain('Type the current 6-digit code from your authenticator app.');
+	expect((await mfaState(database.db, user.id)).recoveryCodesLeft).toBe(10);
+
+	// That was one failure; four more wrong passwords reach the account's limit of five
+	// (LOGIN_THROTTLE_ACCOUNT_MAX), after which even the right password is refused.
+	for (let i = 0; i < 4; i++) expect((await post('disableMfa', { mfaPassword: `wrong password ${i}` })).body).toContain('Your password is not correct.');
+	const locked = await post('disableMfa', { mfaPassword: PASSWORD });
+	expect(locked.status).toBe(429);
+	expect(locked.body).toContain('Too many failed attempts');
+	expect((await mfaState(database.db, user.id)).enabled).toBe(true);
+	expect((await post('password', { current: PASSWORD, password: 'a brand new long passphrase', confirm: 'a brand new long passphrase' })).status).toBe(429);
+	expect((await post('recovery', { code: appCode(enrolment!.secret, 30) })).status).toBe(429);
+	const rows = await executeRows(database.db, sql`select count(*)::int as n from login_attempts where account = ${user.email} and not success`);
+	expect(rows[0]!.n).toBe(5);
+});
+
+test('the current password on the account page counts against the account', async ({ makeUser, database, baseURL }) => {
+	const user = await makeUser('researcher');
+	const cookie = await sessionCookie(database, user.id);
+	const change = (current: string) =>
+		send(baseURL!, '/account?/password', {
+			method: 'POST',
+			headers: formHeaders(baseURL!),
+			body: new URLSearchParams({ current, password: 'a brand new long passphrase', confirm: 'a brand new long passphrase' }).toString(),
+			cookie
+		});
+	for (let i = 0; i < 5; i++) expect((await change(`wrong password ${i}`)).body).toContain('Your current password is not correct.');
+	expect((await change(PASSWORD)).status).toBe(429);
+	// The lock is sign-in's own: the password form at /login says the same.
+	const signIn = await send(baseURL!, '/login?/password', { method: 'POST', headers: formHeaders(baseURL!), body: new URLSearchParams({ email: user.email, password: PASSWORD }).toString() });
+	expect(signIn.status).toBe(429);
+});
+
+test('pages of a half-finished sign-in, which show a TOTP key and recovery codes, are never stored by a cache', async ({ makeUser, database, baseURL }) => {
+	const user = await makeUser('admin');
+	const enrol = await sessionCookie(database, user.id, 'enrol');
+	const page = await send(baseURL!, '/login/enrol', { cookie: enrol });
+	expect(page.status).toBe(200);
+	expect(page.body).toContain('totp-secret');
+	expect(page.headers.get('cache-control')).toBe('no-store');
+	// The same key the page shows (it stays until confirmed), and the code an app would show now.
+	const { secret } = (await beginEnrolment(database.db, user.id))!;
+	const confirmed = await send(baseURL!, '/login/enrol?/confirm', {
+		method: 'POST',
+		headers: formHeaders(baseURL!),
+		body: new URLSearchParams({ code: appCode(secret), next: '/' }).toString(),
+		cookie: enrol
+	});
+	expect(confirmed.status).toBe(200);
+	expect(confirmed.body).toContain('recovery-codes');
+	expect(confirmed.headers.get('cache-control')).toBe('no-store');
+
+	const verify = await send(baseURL!, '/login', { cookie: await sessionCookie(database, user.id, 'verify') });
+	expect(verify.status).toBe(200);
+	expect(verify.headers.get('cache-control')).toBe('no-store');
 });

@@ -1,6 +1,7 @@
 // Starts the built server for the end-to-end tests on a fresh database:
 //   node tests/e2e/serve.js pglite <port>    – a new embedded data folder
 //   node tests/e2e/serve.js postgres <port>  – a new database next to TEST_DATABASE_URL's
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,7 +28,8 @@ if (mode === 'pglite') {
 	await admin.unsafe(`create database "${name}"`);
 	await admin.end();
 	process.env.DATABASE_URL = url;
-	process.env.EXPORT_SECRET ||= 'e2e-export-secret-0123456789abcdef0123456789';
+	// A value printed anywhere is refused (export/secret.ts): a random one per run.
+	process.env.EXPORT_SECRET ||= randomBytes(32).toString('hex');
 } else {
 	console.error('usage: node tests/e2e/serve.js pglite|postgres <port>');
 	process.exit(2);

@@ -101,7 +101,12 @@ describe(`cohort trend (${driverName})`, () => {
 	it('shows more when k is smaller, and filters by enrolment date', async () => {
 		const trend = await cohortTrend(db, query, 2);
 		expect(trend.series.find((s) => s.condition === 'rheumatoid_arthritis')!.points.map((p) => p.n)).toEqual([2, 2]);
-		const none = await cohortTrend(db, { ...query, enrolledFrom: '2025-06-01' }, 3);
+		// Whole quarters below admin (day-precise periods are an admin's only: privacy.test.ts).
+		const none = await cohortTrend(db, { ...query, enrolledFrom: '2025-04-01' }, 3);
 		expect(none.series.every((s) => s.points.length === 0)).toBe(true);
+		const quarter = await cohortTrend(db, { ...query, enrolledFrom: '2025-01-01', enrolledTo: '2025-03-31' }, 3);
+		expect(quarter.series.find((s) => s.condition === 'multiple_sclerosis')!.points.map((p) => [p.x, p.n])).toEqual([[1, 4], [2, 3]]);
+		const byDay = await cohortTrend(db, { ...query, enrolledFrom: '2025-01-02', unrestricted: true }, 3);
+		expect(byDay.series.every((s) => s.points.length === 0)).toBe(true);
 	});
 });

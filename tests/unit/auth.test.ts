@@ -57,12 +57,49 @@ describe('session tokens', () => {
 });
 
 describe('redirects after sign-in', () => {
-	it('accept only paths on this site', () => {
-		expect(safeNext('/patients?page=2')).toBe('/patients?page=2');
-		expect(safeNext('https://evil.example')).toBe('/');
-		expect(safeNext('//evil.example')).toBe('/');
-		expect(safeNext('/\\evil.example')).toBe('/');
-		expect(safeNext(null)).toBe('/');
+	const ORIGIN = 'http://localhost:3000';
+	/** Where a browser goes when told `Location: <target>` from a page of this site. */
+	const landsOn = (target: string) => new URL(target, `${ORIGIN}/login`);
+
+	it('accept paths on this site, normalised', () => {
+		expect(safeNext('/patients?page=2', ORIGIN)).toBe('/patients?page=2');
+		expect(safeNext('/cohort#chart', ORIGIN)).toBe('/cohort#chart');
+		expect(safeNext('/patients/./new', ORIGIN)).toBe('/patients/new');
+		expect(safeNext('/%2F/evil.example', ORIGIN)).toBe('/%2F/evil.example'); // an encoded slash is part of a path
+		expect(safeNext(null, ORIGIN)).toBe('/');
+		expect(safeNext('', ORIGIN)).toBe('/');
+	});
+	it('refuse anything a browser would follow off the site, or that holds a control character or backslash', () => {
+		const hostile = [
+			'/\t/evil.example/', // ?next=/%09/evil.example/: URL parsers drop the tab, leaving //evil.example/
+			'/\n/evil.example',
+			'/\r\n/evil.example',
+			'/\u0000/evil.example',
+			'/\u007f/evil.example',
+			'/\\evil.example',
+			'\\\\evil.example',
+			'/\\/evil.example',
+			'//evil.example',
+			'///evil.example',
+			'/.//evil.example', // normalises to //evil.example
+			'/a/../..//evil.example',
+			'https://evil.example',
+			'http://localhost:3000.evil.example/',
+			'javascript:alert(1)',
+			' //evil.example',
+			'evil.example'
+		];
+		for (const next of hostile) {
+			const target = safeNext(next, ORIGIN);
+			expect(target, JSON.stringify(next)).toBe('/');
+		}
+	});
+	it('give back only targets that stay on this origin', () => {
+		for (const next of ['/patients', '/x//y', '/a/b/../c?d=//e', '/%09/evil.example/', '/?next=//evil.example']) {
+			const target = safeNext(next, ORIGIN);
+			expect(landsOn(target).origin, next).toBe(ORIGIN);
+			expect(target.startsWith('//'), next).toBe(false);
+		}
 	});
 	it('remember where the user was going', () => {
 		expect(loginRedirect(new URL('http://x/admin/users?q=a'))).toBe('/login?next=%2Fadmin%2Fusers%3Fq%3Da');

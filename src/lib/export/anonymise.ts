@@ -13,6 +13,12 @@ export interface QuasiIdentifiers {
 }
 
 export const LEVELS = ['age5', 'age10', 'age20', 'age*', 'sex*', 'condition*'] as const;
+/**
+ * The last level that keeps the condition. Below admin, exports stop here: a condition widened to
+ * * would be given back by choosing fewer conditions (the * rows that disappear are the ones of the
+ * conditions left out), so a patient the ladder cannot place within their own condition is left out.
+ */
+export const CONDITION_KEPT = LEVELS.indexOf('sex*');
 
 export function ageBand(age: number, width: number): string {
 	const low = Math.floor(age / width) * width;
@@ -28,7 +34,7 @@ export function generalised(q: QuasiIdentifiers, level: number): { condition: st
 	};
 }
 
-const keyOf = (g: { condition: string; sex: string; ageBand: string }) => `${g.condition}\u0000${g.sex}\u0000${g.ageBand}`;
+export const keyOf = (g: { condition: string; sex: string; ageBand: string }) => `${g.condition}\u0000${g.sex}\u0000${g.ageBand}`;
 
 export interface Generalisation {
 	/** Level per patient (index into LEVELS); patients absent here are suppressed. */
@@ -75,9 +81,10 @@ export interface GroupGeneralisation {
 
 /**
  * The same generalisation for patients counted by identical quasi-identifiers (`n` patients with
- * `q`): memory grows with the number of distinct combinations, not of patients.
+ * `q`): memory grows with the number of distinct combinations, not of patients. Groups that would
+ * need a level above `maxLevel` are left out.
  */
-export function generaliseGroups(groups: { q: QuasiIdentifiers; n: number }[], k: number): GroupGeneralisation {
+export function generaliseGroups(groups: { q: QuasiIdentifiers; n: number }[], k: number, maxLevel: number = LEVELS.length - 1): GroupGeneralisation {
 	const levels: (number | null)[] = groups.map(() => 0);
 	for (;;) {
 		const cells = new Map<string, { n: number; members: number[] }>();
@@ -106,7 +113,7 @@ export function generaliseGroups(groups: { q: QuasiIdentifiers; n: number }[], k
 		for (const cell of small) {
 			for (const i of cell.members) {
 				const next = levels[i]! + 1;
-				levels[i] = next >= LEVELS.length ? null : next;
+				levels[i] = next > maxLevel ? null : next;
 			}
 		}
 	}

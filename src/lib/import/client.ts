@@ -1,4 +1,6 @@
 /** Browser side of the import: upload in parts, and follow a dry run or commit as it streams. */
+import * as v from 'valibot';
+import { FileNameSchema } from '../validation/upload';
 import type { ImportSummary } from './fields';
 
 export type UploadOutcome = { ok: true; id: string } | { ok: false; message: string; duplicateOf?: { id: string } };
@@ -10,6 +12,9 @@ async function message(response: Response, fallback: string): Promise<string> {
 
 /** Sends the file in parts (each request small), reporting bytes sent. */
 export async function uploadFile(file: File, onProgress: (sent: number, total: number) => void): Promise<UploadOutcome> {
+	// The server's own rule, checked here first: a name it would refuse is not sent at all.
+	const name = v.safeParse(FileNameSchema, file.name);
+	if (!name.success) return { ok: false, message: name.issues[0].message };
 	const begin = await fetch('/patients/import/upload', {
 		method: 'POST',
 		headers: { 'Content-Type': 'application/json' },

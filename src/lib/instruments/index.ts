@@ -1,49 +1,44 @@
 /**
- * The instrument registry: pure definitions and scoring, shared by the server (which always
- * re-scores) and the browser (live scores while typing). Facts and sources: instruments.md.
+ * The instrument registry with scoring: every instrument is a FHIR Questionnaire (definitions/)
+ * scored by one engine (engine.ts), shared by the server (which always re-scores) and the browser
+ * (live scores while typing, loaded lazily). Facts and sources: instruments.md; format:
+ * docs/instruments.md.
  */
-import { das28Crp, das28Esr } from './das28';
-import { fss9 } from './fss9';
-import { hbi } from './hbi';
-import { checkAnswers } from './items';
-import { mfis21, mfis5 } from './mfis';
-import { painNrs, painVas } from './pain';
-import { promisGh10 } from './promis-gh10';
-import { rand36 } from './rand36';
-import { SCORE_ONLY } from './score-only';
+import { compileQuestionnaire, scoreQuestionnaire, type CompiledQuestionnaire } from './engine';
+import { getInstrument } from './registry';
 import type { Answers, InstrumentDef, ScoreResult } from './types';
-import { who5 } from './who5';
 
-export type * from './types';
-export { roundHalfUp } from './rounding';
+export * from './registry';
 
-export const INSTRUMENTS: readonly InstrumentDef[] = [
-	fss9, mfis21, mfis5, painNrs, painVas, who5, rand36, promisGh10, das28Esr, das28Crp, hbi, ...SCORE_ONLY
-];
+const compiled = new WeakMap<InstrumentDef, CompiledQuestionnaire>();
 
-const byId = new Map(INSTRUMENTS.map((d) => [d.id, d]));
+/** The definition compiled once; a built-in that does not compile is a bug the unit tests catch. */
+export function compiledFor(def: InstrumentDef): CompiledQuestionnaire {
+	let c = compiled.get(def);
+	if (!c) {
+		const result = compileQuestionnaire(def.questionnaire);
+		if (!result.ok) throw new Error(`Instrument ${def.id} does not compile: ${result.problems.map((p) => `${p.where}: ${p.message}`).join('; ')}`);
+		c = result.compiled;
+		compiled.set(def, c);
+	}
+	return c;
+}
 
-export function getInstrument(id: string): InstrumentDef | undefined {
-	return byId.get(id);
+/** Scores a form with a definition: only its declared scales, unrounded; never clamps. */
+export function scoreWith(def: InstrumentDef, answers: unknown): ScoreResult {
+	const labels = new Map(def.items.map((i) => [i.key, i.label]));
+	const scaleLabels = new Map(def.scales.map((s) => [s.key, s.label]));
+	const result = scoreQuestionnaire(compiledFor(def), answers, {
+		labelOf: (linkId) => labels.get(linkId) ?? scaleLabels.get(linkId) ?? `Item ${linkId}`,
+		answeredScores: def.scales.map((s) => s.key)
+	});
+	if (!result.ok) return result;
+	return { ok: true, scores: Object.fromEntries(def.scales.map((s) => [s.key, result.scores[s.key] ?? null])) };
 }
 
 /** Scores item answers by the instrument's published rule; unrounded; never clamps. */
 export function scoreResponse(instrumentId: string, answers: Answers): ScoreResult {
-	const def = byId.get(instrumentId);
+	const def = getInstrument(instrumentId);
 	if (!def) return { ok: false, errors: [{ message: `Unknown instrument “${instrumentId}”.` }] };
-	if (answers === null || typeof answers !== 'object') return { ok: false, errors: [{ message: 'Answers are missing.' }] };
-	const { values, errors } = checkAnswers(def.items, answers);
-	if (errors.length > 0) return { ok: false, errors };
-	return def.score(values);
-}
-
-/** The source's category band for a score, where the source defines bands. */
-export function categoryFor(instrumentId: string, scale: string, value: number): string | null {
-	const bands = byId.get(instrumentId)?.categories?.[scale];
-	if (!bands) return null;
-	for (const [i, band] of bands.entries()) {
-		const last = i === bands.length - 1;
-		if (value >= band.min && (value < band.max || (last && value <= band.max))) return band.label;
-	}
-	return null;
+	return scoreWith(def, answers);
 }

@@ -1,10 +1,15 @@
 /** Shapes shared by every instrument definition. Pure: runs in the browser and on the server. */
-export type Construct = 'fatigue' | 'pain' | 'quality_of_life' | 'disease_activity';
+import type { Questionnaire } from './fhir';
+
+export const CONSTRUCTS = ['fatigue', 'pain', 'quality_of_life', 'disease_activity', 'mood', 'function'] as const;
+export type Construct = (typeof CONSTRUCTS)[number];
 
 export interface ItemDef {
 	key: string;
 	/** Item number and a short domain label of our own; never the instrument's wording. */
 	label: string;
+	/** The instrument's wording, only when a clinic that holds the licence loaded it. */
+	text?: string;
 	min: number;
 	max: number;
 	/** 1 = whole numbers; 0.1 = one decimal; … */
@@ -12,6 +17,8 @@ export interface ItemDef {
 	unit?: string;
 	/** The allowed codes in our own words, e.g. "1–7". */
 	codes?: string;
+	/** The only values allowed, when the item has answer options. */
+	options?: number[];
 }
 
 export interface ScaleDef {
@@ -60,6 +67,20 @@ export interface InstrumentDef {
 	licence: { class: 'A' | 'A*' | 'B' | 'C'; note: string };
 	sources: string[];
 	categories?: Record<string, CategoryBand[]>;
-	/** Scores complete, valid answers (already range-checked); null values are missing items. */
-	score(values: Record<string, number | null>): ScoreResult;
+	/** Answers with the scores they must give (or the refusal they must meet): checked before use. */
+	examples: WorkedExample[];
+	/** The FHIR Questionnaire this was read from; the scoring engine evaluates it. */
+	questionnaire: Questionnaire;
+}
+
+export interface WorkedExample {
+	name: string;
+	answers: Answers;
+	/** Expected scores by scale (null = not scorable); absent when the answers must be refused. */
+	scores?: Record<string, number | null>;
+	/** Largest allowed difference between a computed and an expected score. */
+	tolerance: number;
+	/** Why the answers must be refused; the items the refusal must name, when given. */
+	refused?: string;
+	refusedItems?: string[];
 }

@@ -85,6 +85,30 @@ export function badRequestStatus(err: unknown): number | null {
 	return null;
 }
 
+/** BODY_SIZE_LIMIT as people write it (512K, 1M), for the message; adapter-node reads the setting itself. */
+function bodySizeLimit(): string {
+	const raw = (process.env.BODY_SIZE_LIMIT ?? '512K').trim().toUpperCase();
+	const m = /^(\d+)([KMG]?)$/.exec(raw);
+	if (!m) return raw;
+	return m[2] ? `${m[1]} ${m[2]}B` : `${m[1]} bytes`;
+}
+
+/**
+ * What a client is told when SvelteKit refused its request before any of our code ran: too large
+ * (413), a form action sent as something other than a form (415), a method the address does not
+ * take (405). Null for any other status. These are the client's mistakes, not our failures: the
+ * caller logs them as one line, without a stack.
+ */
+export function clientErrorMessage(status: number, request: Request): string | null {
+	if (status === 413) return `The request was too large: this server takes at most ${bodySizeLimit()} per request. Nothing was saved. Send less at once (a file goes through the import page, which sends it in parts).`;
+	if (status === 415) {
+		const type = request.headers.get('content-type')?.split(';')[0]?.trim();
+		return `A form here must be sent as a form (application/x-www-form-urlencoded or multipart/form-data); this request had ${type ? type.slice(0, 100) : 'no content type'}. Nothing was saved.`;
+	}
+	if (status === 405) return `This address does not take ${request.method} requests.`;
+	return null;
+}
+
 /** Called by handleError: this request was malformed; answer `status` instead of 500. */
 export function noteBadRequest(locals: object, status: number): void {
 	answered.set(locals, status);

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { visibleText } from './text';
 
 export const ROLE_OPTIONS = ['admin', 'clinician', 'researcher'] as const;
 
@@ -10,6 +11,7 @@ export const EmailSchema = v.pipe(
 	v.string(),
 	v.trim(),
 	v.toLowerCase(),
+	visibleText(),
 	v.nonEmpty('Enter an email address.'),
 	v.maxLength(254, 'Email addresses are at most 254 characters.'),
 	v.email('Enter a valid email address, like name@clinic.org.')
@@ -18,6 +20,7 @@ export const EmailSchema = v.pipe(
 export const NameSchema = v.pipe(
 	v.string(),
 	v.trim(),
+	visibleText(),
 	v.nonEmpty('Enter a name.'),
 	v.maxLength(200, 'Use at most 200 characters.')
 );
@@ -29,6 +32,15 @@ export const NewPasswordSchema = v.pipe(
 	v.string(),
 	v.check((s) => characters(s) >= MIN, `Use at least ${MIN} characters.`),
 	v.check((s) => characters(s) <= MAX, `Use at most ${MAX} characters.`)
+);
+
+/** The name of a personal API token, shown in the token list and the audit log. */
+export const TokenNameSchema = v.pipe(
+	v.string(),
+	v.trim(),
+	visibleText(),
+	v.nonEmpty('Name the token (1–100 characters), e.g. “R analysis”.'),
+	v.maxLength(100, 'Name the token (1–100 characters), e.g. “R analysis”.')
 );
 
 export const RoleSchema = v.picklist(ROLE_OPTIONS, 'Choose a role.');

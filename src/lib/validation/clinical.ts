@@ -1,6 +1,7 @@
 /** Patient and visit form rules, shared by the browser and the server. */
 import * as v from 'valibot';
 import { AE_ANSWER_LABELS, AE_ANSWERS, options, type AeAnswer } from '../safety/codes';
+import { visibleText } from './text';
 
 export const SEX_OPTIONS = [
 	['female', 'Female'],
@@ -51,10 +52,11 @@ export const PATIENT_ENTRIES = {
 	clinicRef: v.pipe(
 		v.string(),
 		v.trim(),
+		visibleText(),
 		v.nonEmpty('Enter the clinic reference.'),
 		v.maxLength(40, 'Use at most 40 characters.')
 	),
-	name: v.pipe(v.string(), v.trim(), v.nonEmpty('Enter the name.'), v.maxLength(200, 'Use at most 200 characters.')),
+	name: v.pipe(v.string(), v.trim(), visibleText(), v.nonEmpty('Enter the name.'), v.maxLength(200, 'Use at most 200 characters.')),
 	dateOfBirth: DateSchema('date of birth'),
 	sex: v.picklist(['female', 'male', 'other', 'unknown'], 'Choose one.'),
 	conditionCode: v.pipe(v.string(), v.nonEmpty('Choose the condition.')),
@@ -112,6 +114,7 @@ function visitEntries<F extends 'unknown' | undefined, A extends 'not_asked' | u
 		note: v.pipe(
 			v.string(),
 			v.trim(),
+			visibleText(),
 			v.maxLength(4000, 'Keep the note under 4000 characters.'),
 			v.transform((s) => (s === '' ? null : s))
 		)
@@ -133,6 +136,7 @@ export const ReasonSchema = v.pipe(
 	// NUL cannot be stored (PostgreSQL text and jsonb refuse it) and no one types it.
 	v.transform((s) => s.replaceAll('\0', '')),
 	v.trim(),
+	visibleText(),
 	v.nonEmpty('Give a reason for the change.'),
 	v.maxLength(500, 'Keep the reason under 500 characters.')
 );
@@ -151,7 +155,7 @@ export function codeFromLabel(label: string): string {
 
 export const ConditionSchema = v.pipe(
 	v.object({
-		label: v.pipe(v.string(), v.trim(), v.nonEmpty('Enter the condition’s name.'), v.maxLength(120, 'Use at most 120 characters.'))
+		label: v.pipe(v.string(), v.trim(), visibleText(), v.nonEmpty('Enter the condition’s name.'), v.maxLength(120, 'Use at most 120 characters.'))
 	}),
 	v.transform(({ label }) => ({ label, code: codeFromLabel(label) })),
 	v.check((c) => c.code.length > 0, 'Use letters or digits in the name.')

@@ -1,6 +1,6 @@
 /** Export options from a query string, shared by the page, the download and the codebook. */
 import * as v from 'valibot';
-import { getInstrument } from '../instruments';
+import { getInstrument } from '../instruments/registry';
 import { isRealDate } from './clinical';
 
 const list = (url: URL, key: string) => url.searchParams.getAll(key).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);

@@ -1,11 +1,12 @@
 /**
  * Adverse event and flare episode form rules, shared by the browser and the server. The database
- * holds the same rules (schema/safety.ts, migration 0016); what needs the patient (onset before
+ * holds the same rules (schema/safety.ts, migration 0018); what needs the patient (onset before
  * enrolment, the visit being theirs) is checked by the server and the database.
  */
 import * as v from 'valibot';
 import { AE_ACTIONS, AE_OUTCOMES, AE_SEVERITIES, FLARE_SEVERITIES, FLARE_TRIGGERS, RELATEDNESS, SERIOUS_CRITERIA } from '../safety/codes';
 import { codeFromLabel, DateSchema } from './clinical';
+import { visibleText } from './text';
 import { formValues, type FieldErrors } from './form';
 
 const optionalDate = (label: string) =>
@@ -16,6 +17,7 @@ const optionalText = (max: number, message: string) =>
 		v.string(),
 		v.transform((s) => s.replaceAll('\0', '')),
 		v.trim(),
+		visibleText(),
 		v.maxLength(max, message),
 		v.transform((s) => (s === '' ? null : s))
 	);
@@ -101,7 +103,7 @@ export function groupErrors(issues: v.BaseIssue<unknown>[]): FieldErrors {
 /** An adverse event category an admin adds: its code is derived from the name. */
 export const AeCategorySchema = v.pipe(
 	v.object({
-		label: v.pipe(v.string(), v.transform((s) => s.replaceAll('\0', '')), v.trim(), v.nonEmpty('Enter the category’s name.'), v.maxLength(120, 'Use at most 120 characters.'))
+		label: v.pipe(v.string(), v.transform((s) => s.replaceAll('\0', '')), v.trim(), visibleText(), v.nonEmpty('Enter the category’s name.'), v.maxLength(120, 'Use at most 120 characters.'))
 	}),
 	v.transform(({ label }) => ({ label, code: codeFromLabel(label) })),
 	v.check((c) => c.code.length > 0, 'Use letters or digits in the name.')

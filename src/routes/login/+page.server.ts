@@ -13,7 +13,7 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
 	if (await needsSetup()) redirect(303, '/setup');
-	const next = safeNext(url.searchParams.get('next'));
+	const next = safeNext(url.searchParams.get('next'), url.origin);
 	if (locals.user) redirect(303, next);
 	if (locals.pending?.step === 'enrol') redirect(303, `/login/enrol?next=${encodeURIComponent(next)}`);
 	return { next, step: locals.pending?.step === 'verify' ? ('code' as const) : ('password' as const) };
@@ -40,7 +40,7 @@ export const actions: Actions = {
 		// A half-finished sign-in in this browser is replaced.
 		if (event.locals.session) await invalidateSession(db(), event.locals.session.id);
 		const step = await beginSignIn(event.cookies, event.url, result.user);
-		const next = safeNext(values.next);
+		const next = safeNext(values.next, event.url.origin);
 		if (step === 'enrol') redirect(303, `/login/enrol?next=${encodeURIComponent(next)}`);
 		redirect(303, step === 'verify' ? `/login?next=${encodeURIComponent(next)}` : next);
 	},
@@ -59,7 +59,7 @@ export const actions: Actions = {
 			return invalid({}, { code: 'That code is not correct or was already used. Type the current 6-digit code, or a recovery code.' });
 		}
 		await finishSignIn(event.cookies, event.url, event.locals.session.id, pending.user.id);
-		redirect(303, safeNext(values.next));
+		redirect(303, safeNext(values.next, event.url.origin));
 	},
 	/** Back to the password form (another account, or no phone at hand). */
 	cancel: async (event) => {

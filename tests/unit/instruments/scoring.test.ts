@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { categoryFor, getInstrument, INSTRUMENTS, roundHalfUp, scoreResponse } from '../../../src/lib/instruments';
-import { recodePain } from '../../../src/lib/instruments/promis-gh10';
 
 const items = (n: number, v: number | ((i: number) => number)) =>
 	Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i + 1), typeof v === 'function' ? v(i + 1) : v]));
@@ -121,10 +120,12 @@ describe('RAND-36', () => {
 });
 
 describe('PROMIS Global-10 v1.2', () => {
+	const base = { global01: 3, global02: 4, global03: 3, global04: 4, global05: 4, global06: 4, global07r: 2, global08r: 3, global09r: 3, global10r: 4 };
 	it('recodes pain at its boundaries', () => {
+		// GPH raw = 3 + 4 + recode(pain) + 3, so the recode is GPH raw − 10.
+		const recodePain = (pain: number) => ok('promis_gh10', { ...base, global07r: pain }).gph_raw! - 10;
 		expect([0, 1, 3, 4, 6, 7, 9, 10].map(recodePain)).toEqual([5, 4, 4, 3, 3, 2, 2, 1]);
 	});
-	const base = { global01: 3, global02: 4, global03: 3, global04: 4, global05: 4, global06: 4, global07r: 2, global08r: 3, global09r: 3, global10r: 4 };
 	it('GPH and GMH raw and T', () => {
 		// GPH = 3 + 4 + recode(2)=4 + 3 = 14 → 44.9; GMH = 4 + 4 + 4 + 4 = 16 → 53.3.
 		expect(ok('promis_gh10', base)).toEqual({ gph_raw: 14, gph_t: 44.9, gmh_raw: 16, gmh_t: 53.3 });

@@ -30,3 +30,21 @@ export const impossibleDay = fc
 	.filter(([y, m, d]) => new Date(Date.UTC(y, m, 0)).getUTCDate() < d)
 	.map(([y, m, d]) => `${y}-${String(m).padStart(2, '0')}-${d}`);
 export const dateLike = fc.oneof(fc.stringMatching(/^\d{4}-\d{2}-\d{2}$/), pastDay, futureDay, text, padded(pastDay));
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+/**
+ * What free-text fields refuse wherever it stands (src/lib/validation/text.ts), written out here
+ * from the list, not from that file: C0 controls but tab, LF and CR; DEL and C1; the bidi
+ * controls and marks; zero-width space, word joiner and invisible operators; the byte-order mark.
+ */
+export const HIDDEN_CODE_POINTS: readonly number[] = [
+	...range(0x00, 0x08), 0x0b, 0x0c, ...range(0x0e, 0x1f), ...range(0x7f, 0x9f),
+	0x061c, 0x200b, 0x200e, 0x200f, ...range(0x202a, 0x202e), ...range(0x2060, 0x2064), ...range(0x2066, 0x2069), 0xfeff
+];
+const HIDDEN = new Set(HIDDEN_CODE_POINTS);
+/** True when no character of `s` is one a free-text field refuses wherever it stands. */
+export const showsEveryCharacter = (s: string) => ![...s].some((c) => HIDDEN.has(c.codePointAt(0)!));
+/** ZWNJ and ZWJ, accepted only between letters of scripts that use them (or emoji, for ZWJ). */
+export const hasJoiner = (s: string) => /[\u200c\u200d]/.test(s);
+/** Any text, without the joiners (whose verdict depends on their neighbours). */
+export const textWithoutJoiners = text.filter((s) => !hasJoiner(s));

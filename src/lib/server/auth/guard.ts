@@ -31,10 +31,26 @@ export function requireRole(event: GuardEvent, ...roles: Role[]): SessionUser {
 	return user;
 }
 
-/** Safe target for `?next=`: a path on this site only. */
-export function safeNext(next: string | null): string {
-	if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) {
+// Never in a path someone means to follow: C0 controls, DEL, and the backslash (which browsers
+// read as a slash). URL parsers drop tabs and newlines silently, so `/\t/evil.example` would
+// otherwise become `//evil.example`: another site.
+const UNSAFE_IN_NEXT = /[\u0000-\u001f\u007f\\]/;
+
+/**
+ * Safe target for `?next=`: a path on this site only, or `/`. The value is resolved as a browser
+ * would resolve it against `origin`; anything that lands elsewhere, holds a control character or
+ * a backslash, or normalises to a path starting `//` (a scheme-relative address: `/.//evil`) is
+ * refused. What comes back is the normalised path, query and fragment.
+ */
+export function safeNext(next: string | null, origin: string): string {
+	if (!next || !next.startsWith('/') || UNSAFE_IN_NEXT.test(next)) return '/';
+	let resolved: URL;
+	try {
+		resolved = new URL(next, origin);
+	} catch {
 		return '/';
 	}
-	return next;
+	const path = resolved.pathname + resolved.search + resolved.hash;
+	if (resolved.origin !== new URL(origin).origin || !path.startsWith('/') || path.startsWith('//')) return '/';
+	return path;
 }

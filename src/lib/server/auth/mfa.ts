@@ -10,7 +10,8 @@ import { renderSVG } from 'uqr';
 import type { Db } from '../db';
 import { recoveryCodes, securitySettings, users, type Role } from '../db/schema';
 import { appendAudit } from '../audit';
-import { sessionIdFromToken } from './session';
+import { invalidateUserSessions, sessionIdFromToken } from './session';
+import { revokeUserApiTokens } from './tokens';
 
 // RFC 6238 defaults that every authenticator app supports: 30-second steps, 6 digits, SHA-1,
 // and a 160-bit key (RFC 4226 section 4 recommends 160 bits).
@@ -160,11 +161,13 @@ export async function confirmEnrolment(db: Db, actor: Actor, code: string, now =
 
 /**
  * Checks a second factor at sign-in: a current TOTP code (each time step accepted once) or an
- * unused recovery code (used up by this). Returns which kind matched, or null.
+ * unused recovery code (used up by this). Returns which kind matched, or null. `accept` 'totp'
+ * takes an app code only: a recovery code typed there is neither accepted nor used up.
  */
-export async function verifySecondFactor(db: Db, userId: string, input: string, now = Date.now()): Promise<'totp' | 'recovery' | null> {
+export async function verifySecondFactor(db: Db, userId: string, input: string, now = Date.now(), accept: 'any' | 'totp' = 'any'): Promise<'totp' | 'recovery' | null> {
 	const code = normaliseCode(input);
 	if (code.length === 0 || code.length > 64) return null;
+	if (accept === 'totp' && !/^\d{6}$/.test(code)) return null;
 	return db.transaction(async (tx) => {
 		if (/^\d{6}$/.test(code)) {
 			const [row] = await tx
@@ -209,7 +212,8 @@ export async function regenerateRecoveryCodes(db: Db, actor: Actor): Promise<Mfa
 
 /**
  * Turns the second factor off: by the user themself (`reason` 'self') or by an administrator
- * for a user who lost their phone and codes. Unused recovery codes are revoked.
+ * for a user who lost their phone and codes. Unused recovery codes are revoked; an administrator's
+ * reset also ends the user's sessions and revokes their API tokens, in the same transaction.
  */
 export async function removeMfa(db: Db, actor: Actor, userId: string, reason: 'self' | 'admin_reset'): Promise<boolean> {
 	return db.transaction(async (tx) => {
@@ -221,6 +225,10 @@ export async function removeMfa(db: Db, actor: Actor, userId: string, reason: 's
 			.update(recoveryCodes)
 			.set({ revokedAt: now })
 			.where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt), isNull(recoveryCodes.revokedAt)));
+		if (reason === 'admin_reset') {
+			await invalidateUserSessions(tx, userId);
+			await revokeUserApiTokens(tx, actor, userId, 'mfa_reset');
+		}
 		await appendAudit(tx, {
 			actorId: actor.id,
 			action: reason === 'self' ? 'mfa_disable' : 'mfa_reset',

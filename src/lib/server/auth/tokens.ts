@@ -1,6 +1,9 @@
 /**
  * Personal API tokens: `Authorization: Bearer ot_…` for scripts. The token is shown once; only
  * its SHA-256 is stored. A token acts with its owner's current role and stops with the account.
+ * An administrator's change to the account (password reset, two-factor reset, role change,
+ * deactivation or re-activation) revokes every token of it, in the same transaction: a token
+ * minted by whoever held the account before the change must not outlive it.
  */
 import { isUuid } from '$lib/validation/ids';
 import { and, desc, eq, isNull } from 'drizzle-orm';
@@ -44,6 +47,31 @@ export async function revokeApiToken(db: Db, actor: { id: string; requestId?: st
 		await appendAudit(tx, { actorId: actor.id, action: 'revoke', entity: 'api_token', entityId: tokenId, before: { name: row.name, revoked: false }, after: { name: row.name, revoked: true }, requestId: actor.requestId });
 		return true;
 	});
+}
+
+/** What an administrator did that revoked a user's tokens (the audit rows' reason). */
+export type RevokedBecause = 'reset_password' | 'mfa_reset' | 'deactivate' | 'reactivate' | 'change_role';
+
+/** Revokes every live token of `userId`, one audit row each; call inside the change's transaction. */
+export async function revokeUserApiTokens(tx: Db, actor: { id: string | null; requestId?: string | null }, userId: string, because: RevokedBecause): Promise<number> {
+	const revoked = await tx
+		.update(apiTokens)
+		.set({ revokedAt: new Date() })
+		.where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+		.returning({ id: apiTokens.id, name: apiTokens.name });
+	for (const row of revoked) {
+		await appendAudit(tx, {
+			actorId: actor.id,
+			action: 'revoke',
+			entity: 'api_token',
+			entityId: row.id,
+			before: { name: row.name, revoked: false },
+			after: { name: row.name, revoked: true },
+			reason: because,
+			requestId: actor.requestId ?? null
+		});
+	}
+	return revoked.length;
 }
 
 export async function validateApiToken(db: Db, token: string): Promise<SessionUser | null> {

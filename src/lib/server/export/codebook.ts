@@ -13,7 +13,7 @@ export function codebook(o: ExportOptions, conditions: { code: string; label: st
 		'| column | meaning |',
 		'|---|---|',
 		`| pseudonym | ${o.pseudonyms === 'stable' ? 'HMAC-SHA-256 of the patient id under a key kept outside the database: the same patient has the same pseudonym in every stable export' : 'HMAC-SHA-256 of the patient id under a fresh random key for this export only: cannot be joined with any other export'} |`,
-		`| condition | condition code (below), or * where generalised to reach k = ${o.k} |`,
+		o.unrestricted ? `| condition | condition code (below), or * where generalised to reach k = ${o.k} |` : '| condition | condition code (below); never generalised |',
 		'| sex | female, male, other, unknown, or * where generalised |',
 		'| age_band | age in whole years at baseline, in 5-year bands (e.g. 40-44), widened to 10 or 20 years or * where needed to reach k |',
 		'| visit_number | 1 = the patient\'s first exported visit, then 2, 3… in date order |',
@@ -24,7 +24,9 @@ export function codebook(o: ExportOptions, conditions: { code: string; label: st
 		'| instrument, instrument_version | instrument id and version (below) |',
 		'| scale, score | scale key and its unrounded score; empty when the instrument\'s missing-item rule leaves the scale unscorable |',
 		'',
-		`Generalisation: quasi-identifiers (condition × sex × age band) are widened step by step — 10-year band, 20-year band, age *, sex *, condition * — until every combination holds at least k = ${o.k} patients; patients who cannot reach k even then are left out.`,
+		o.unrestricted
+			? `Generalisation: quasi-identifiers (condition × sex × age band) are widened step by step — 10-year band, 20-year band, age *, sex *, condition * — until every combination holds at least k = ${o.k} patients; patients who cannot reach k even then are left out.`
+			: `Generalisation: quasi-identifiers (condition × sex × age band) are widened step by step within each condition — 10-year band, 20-year band, age *, sex * — over every enrolment period, until every combination holds at least k = ${o.k} patients; patients who cannot reach k even then are left out. An enrolment period is whole quarters; with one, a combination is also left out when the quarter next to either end of the period holds 1 to ${o.k - 1} of its patients, so that two exports never differ by fewer than k patients in a combination.`,
 		'',
 		'## Conditions',
 		'',

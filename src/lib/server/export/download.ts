@@ -4,6 +4,8 @@ import type { Db } from '../db';
 import { appendAudit } from '../audit';
 import { exportChunks, planExport, type ExportOptions, type ExportPlan } from '.';
 import { readOptions } from './options';
+import { auditExportAttempt, exportFilters } from './audit';
+import type { Role } from '../db/schema';
 
 /**
  * Where an export reads (a replica, when DATABASE_READ_URL names one) and where its audit row is
@@ -38,8 +40,7 @@ export function exportResponse({ read, write }: ExportDatabases, o: ExportOption
 						entity: 'export',
 						entityId: randomUUID(),
 						after: {
-							filters: { instruments: o.instruments, conditions: o.conditions, enrolledFrom: o.enrolledFrom ?? null, enrolledTo: o.enrolledTo ?? null },
-							options: { includeItems: o.includeItems, pseudonyms: o.pseudonyms, k: o.k },
+							...exportFilters(o),
 							rows,
 							patients: plan.patients,
 							suppressedPatients: plan.suppressedPatients,
@@ -69,9 +70,12 @@ export function exportResponse({ read, write }: ExportDatabases, o: ExportOption
  * The one export request handler, for the page's download and GET /api/export.csv alike, so
  * both always apply the same options, de-identification and audit. The caller has checked the role.
  */
-export async function exportRequest(d: ExportDatabases, url: URL, secret: string, actor: { id: string; requestId?: string }): Promise<Response> {
-	const options = readOptions(url);
-	if (!options.ok) return Response.json({ message: options.errors.join(' ') }, { status: 400 });
+export async function exportRequest(d: ExportDatabases, url: URL, secret: string, actor: { id: string; role: Role; requestId?: string }): Promise<Response> {
+	const options = readOptions(url, actor.role);
+	if (!options.ok) {
+		if (options.refused) await auditExportAttempt(d.write, actor, 'refused', options.refused, { refused: options.fields });
+		return Response.json({ message: options.errors.join(' '), ...(options.refused ? { errors: options.fields } : {}) }, { status: 400 });
+	}
 	const plan = await planExport(d.read, options.options, { countRows: false });
 	return exportResponse(d, options.options, plan, secret, actor);
 }

@@ -9,7 +9,8 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import { executeRows, type Db } from '../db';
 import { copyOut, type CopyClient } from '../db/copy';
 import { patientSelection } from '../patients';
-import { generaliseGroups, generalised, type QuasiIdentifiers } from '../../export/anonymise';
+import { CONDITION_KEPT, generaliseGroups, generalised, keyOf, type QuasiIdentifiers } from '../../export/anonymise';
+import { edgesHold, inPeriod, periodEdges } from '../../privacy/periods';
 import { csvLine } from '../../export/csv';
 import { getInstrument } from '../../instruments';
 
@@ -21,11 +22,17 @@ export interface ExportOptions {
 	includeItems: boolean;
 	pseudonyms: 'stable' | 'unlinkable';
 	k: number;
+	/**
+	 * Admins only: day-precise enrolment filters and the whole generalisation ladder. Otherwise the
+	 * enrolment filters must be whole quarters, conditions are never widened to *, and a group is
+	 * left out when a quarter next to the period's edges holds 1..k−1 of its patients (planExport).
+	 */
+	unrestricted?: boolean;
 }
 
-
-function patientFilter(o: ExportOptions): SQL {
-	return sql.join([sql`true`, ...patientSelection(o)], sql` and `);
+/** The selection's patients; with `allPeriods`, of every enrolment period (the plan's edge rule needs them). */
+function patientFilter(o: ExportOptions, allPeriods = false): SQL {
+	return sql.join([sql`true`, ...patientSelection(allPeriods ? { conditions: o.conditions } : o)], sql` and `);
 }
 const instrumentFilter = (o: ExportOptions) => sql`r.instrument_id in (${sql.join(o.instruments.map((i) => sql`${i}`), sql`, `)})`;
 
@@ -74,48 +81,58 @@ function patientCells(plan: ExportPlan, j: number, pseudonym: (id: string) => st
  * skips the scores, which halves the work done before the first byte. (A response always has a
  * score row per scale of its instrument — null when too few items were answered — so "has a
  * response" is the same visits as "has score rows", and the same test the file's rows use.)
+ *
+ * Below admin the groups are generalised over every enrolment period of the selection, so a
+ * patient's group is the same whatever period is asked; the period then picks patients by their
+ * enrolment quarter, and a generalised group is left out when an edge of the period fails the
+ * edge rule for it ($lib/privacy/periods): two allowed exports then differ, in every group they
+ * show, by 0 or at least k patients.
  */
 export async function planExport(db: Db, o: ExportOptions, { countRows = true }: { countRows?: boolean } = {}): Promise<ExportPlan> {
+	const edges = o.unrestricted ? [] : periodEdges({ from: o.enrolledFrom, to: o.enrolledTo });
+	const selection = patientFilter(o, !o.unrestricted);
+	const quarter = sql`(extract(year from p.enrolled_on)::int * 4 + extract(quarter from p.enrolled_on)::int - 1)`;
 	const perPatient = countRows
 		? sql`
-			select p.id, p.condition_code, p.sex,
+			select p.id, p.condition_code, p.sex, ${quarter} as quarter,
 				extract(year from age(min(v.visit_date), p.date_of_birth))::int as age,
 				count(rs.*)::int as rows
 			from patients p
 			join visits v on v.patient_id = p.id and not v.voided
 			join responses r on r.visit_id = v.id and ${instrumentFilter(o)}
 			join response_scores rs on rs.response_id = r.id
-			where ${patientFilter(o)}
-			group by p.id, p.condition_code, p.sex, p.date_of_birth`
+			where ${selection}
+			group by p.id, p.condition_code, p.sex, p.date_of_birth, p.enrolled_on`
 		: sql`
-			select p.id, p.condition_code, p.sex,
+			select p.id, p.condition_code, p.sex, ${quarter} as quarter,
 				extract(year from age(min(v.visit_date), p.date_of_birth))::int as age,
 				0 as rows
 			from patients p
 			join visits v on v.patient_id = p.id and not v.voided
-			where ${patientFilter(o)}
+			where ${selection}
 				and exists (select 1 from responses r where r.visit_id = v.id and ${instrumentFilter(o)})
-			group by p.id, p.condition_code, p.sex, p.date_of_birth`;
-	// One row back, however many patients: the distinct (condition, sex, age) groups with their
-	// sizes — all the generalisation needs — and, in id order, every patient's id as 16 bytes and
-	// group number. (As rows, 200,000 patients made 200,000 objects and the server's memory grew
-	// by about 100 MB before the first byte.)
+			group by p.id, p.condition_code, p.sex, p.date_of_birth, p.enrolled_on`;
+	// One row back, however many patients: the distinct (condition, sex, age, enrolment quarter)
+	// groups with their sizes — all the generalisation and the edge rule need — and, in id order,
+	// every patient's id as 16 bytes and group number. (As rows, 200,000 patients made 200,000
+	// objects and the server's memory grew by about 100 MB before the first byte.)
 	const [row] = await executeRows(
 		db,
 		sql`
 			with per as materialized (${perPatient}),
 			grp as (
-				select condition_code, sex, age, count(*)::int as n, sum(rows)::bigint as rows,
-					(row_number() over (order by condition_code, sex, age) - 1)::int as g
-				from per group by condition_code, sex, age
+				select condition_code, sex, age, quarter, count(*)::int as n, sum(rows)::bigint as rows,
+					(row_number() over (order by condition_code, sex, age, quarter) - 1)::int as g
+				from per group by condition_code, sex, age, quarter
 			)
 			select
-				(select coalesce(json_agg(json_build_array(condition_code, sex, age, n, rows) order by g), '[]') from grp)::text as groups,
+				(select coalesce(json_agg(json_build_array(condition_code, sex, age, quarter, n, rows) order by g), '[]') from grp)::text as groups,
 				(select string_agg(uuid_send(per.id), ''::bytea order by per.id) from per) as ids,
-				(select string_agg(grp.g::text, ',' order by per.id) from per join grp using (condition_code, sex, age)) as group_of`
+				(select string_agg(grp.g::text, ',' order by per.id) from per join grp using (condition_code, sex, age, quarter)) as group_of`
 	);
-	const groups = (JSON.parse(String(row?.groups ?? '[]')) as [string, string, number, number, number][]).map(([condition, sex, age, n, rows]) => ({
+	const groups = (JSON.parse(String(row?.groups ?? '[]')) as [string, string, number, number, number, number][]).map(([condition, sex, age, q, n, rows]) => ({
 		q: { condition, sex, age: Number(age) } as QuasiIdentifiers,
+		quarter: Number(q),
 		n,
 		rows: Number(rows)
 	}));
@@ -135,10 +152,10 @@ export async function planExport(db: Db, o: ExportOptions, { countRows = true }:
 		}
 		groupOf[j] = value;
 	}
-	const g = generaliseGroups(groups, o.k);
+	const exported = exportedGroups(groups, o, edges);
 	// Keep the exported patients only, renumbering the groups that stay.
 	const kept: { q: QuasiIdentifiers; level: number }[] = [];
-	const renumber = g.levels.map((level, i) => (level === null ? -1 : kept.push({ q: groups[i]!.q, level }) - 1));
+	const renumber = exported.levels.map((level, i) => (level === null ? -1 : kept.push({ q: groups[i]!.q, level }) - 1));
 	let patients = 0;
 	for (let j = 0; j < count; j++) {
 		const to = renumber[groupOf[j]!]!;
@@ -148,15 +165,66 @@ export async function planExport(db: Db, o: ExportOptions, { countRows = true }:
 	}
 	return {
 		patients,
-		rows: groups.reduce((a, grp, i) => a + (g.levels[i] === null ? 0 : grp.rows), 0),
-		suppressedPatients: g.suppressedPatients,
-		generalisedPatients: g.generalisedPatients,
-		smallestGroup: g.smallestGroup,
+		rows: groups.reduce((a, grp, i) => a + (exported.levels[i] === null ? 0 : grp.rows), 0),
+		suppressedPatients: exported.suppressedPatients,
+		generalisedPatients: exported.generalisedPatients,
+		smallestGroup: exported.smallestGroup,
 		ids: ids.subarray(0, patients * 16),
 		groupOf: groupOf.subarray(0, patients),
 		groups: kept,
 		columns: [...BASE_COLUMNS, ...itemColumns(o)]
 	};
+}
+
+/**
+ * Each (condition, sex, age, quarter) group's level, or null when its patients are left out: the
+ * quasi-identifiers are generalised over all the groups' quarters together; below admin the
+ * period then keeps its own quarters, and a generalised cell only when the period's edges pass
+ * the edge rule for it. (Admins' plans hold their period's patients only: no group is outside.)
+ */
+function exportedGroups(groups: { q: QuasiIdentifiers; quarter: number; n: number }[], o: ExportOptions, edges: number[]) {
+	const byQuasi = new Map<string, number>();
+	const quasi: { q: QuasiIdentifiers; n: number }[] = [];
+	const quasiOf = groups.map((grp) => {
+		const key = `${grp.q.condition}\u0000${grp.q.sex}\u0000${grp.q.age}`;
+		let i = byQuasi.get(key);
+		if (i === undefined) byQuasi.set(key, (i = quasi.push({ q: grp.q, n: 0 }) - 1));
+		quasi[i]!.n += grp.n;
+		return i;
+	});
+	const g = generaliseGroups(quasi, o.k, o.unrestricted ? undefined : CONDITION_KEPT);
+	const cellOf = groups.map((grp, i) => {
+		const level = g.levels[quasiOf[i]!];
+		return level === null || level === undefined ? null : keyOf(generalised(grp.q, level));
+	});
+	// Each generalised cell's patients per enrolment quarter, over every quarter.
+	const perQuarter = new Map<string, Map<number, number>>();
+	groups.forEach((grp, i) => {
+		const cell = cellOf[i];
+		if (cell === null || cell === undefined) return;
+		const counts = perQuarter.get(cell) ?? new Map<number, number>();
+		counts.set(grp.quarter, (counts.get(grp.quarter) ?? 0) + grp.n);
+		perQuarter.set(cell, counts);
+	});
+	const period = o.unrestricted ? {} : { from: o.enrolledFrom, to: o.enrolledTo };
+	const cellShown = new Map([...perQuarter].map(([cell, counts]) => [cell, edgesHold([...counts], edges, o.k)]));
+	const levels: (number | null)[] = [];
+	const shownSizes = new Map<string, number>();
+	let suppressedPatients = 0;
+	let generalisedPatients = 0;
+	for (const [i, grp] of groups.entries()) {
+		const cell = cellOf[i] ?? null;
+		const level = g.levels[quasiOf[i]!] ?? null;
+		const inside = inPeriod(grp.quarter, period);
+		const shown = inside && cell !== null && level !== null && cellShown.get(cell) === true;
+		levels.push(shown ? level : null);
+		if (inside && !shown) suppressedPatients += grp.n;
+		if (!shown) continue;
+		if (level! > 0) generalisedPatients += grp.n;
+		shownSizes.set(cell!, (shownSizes.get(cell!) ?? 0) + grp.n);
+	}
+	const sizes = [...shownSizes.values()];
+	return { levels, suppressedPatients, generalisedPatients, smallestGroup: sizes.length ? Math.min(...sizes) : null };
 }
 
 export function pseudonymiser(mode: ExportOptions['pseudonyms'], stableSecret: string): (patientId: string) => string {

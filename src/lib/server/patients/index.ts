@@ -203,7 +203,7 @@ export async function listPatients(db: Db, query: PatientListQuery) {
 
 export function listConditions(db: Db, includeInactive = false) {
 	return db
-		.select({ code: conditions.code, label: conditions.label, active: conditions.active })
+		.select({ code: conditions.code, label: conditions.label, active: conditions.active, keyOutcomes: conditions.keyOutcomes })
 		.from(conditions)
 		.where(includeInactive ? undefined : eq(conditions.active, true))
 		.orderBy(sql`${conditions.code} = 'other'`, asc(conditions.label));
@@ -233,4 +233,10 @@ export function patientSelection(f: { conditions: string[]; enrolledFrom?: strin
 	if (f.enrolledFrom) parts.push(sql`p.enrolled_on >= ${f.enrolledFrom}::date`);
 	if (f.enrolledTo) parts.push(sql`p.enrolled_on <= ${f.enrolledTo}::date`);
 	return parts;
+}
+
+/** The earliest enrolment date (YYYY-MM-DD), or null with no patients: where period choices start. */
+export async function firstEnrolment(db: Db): Promise<string | null> {
+	const [row] = await db.select({ first: sql<string | null>`min(${patients.enrolledOn})::text` }).from(patients);
+	return row?.first ?? null;
 }

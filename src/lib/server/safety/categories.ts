@@ -1,4 +1,4 @@
-/** The adverse event categories: seeded by migration 0016, admins add more; never deleted. */
+/** The adverse event categories: seeded by migration 0018, admins add more; never deleted. */
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { aeCategories } from '../db/schema';

@@ -10,6 +10,7 @@ import { appendAudit } from '../audit';
 import { isUniqueViolation } from '../errors';
 import { dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from '../auth/password';
 import { invalidateUserSessions } from '../auth/session';
+import { revokeUserApiTokens } from '../auth/tokens';
 import { throttledAttempt, type ThrottleLimits } from '../auth/throttle';
 
 export interface Actor {
@@ -141,7 +142,10 @@ async function otherActiveAdmins(tx: Db, exceptId: string): Promise<number> {
 
 type UserChange = Partial<Pick<UserRow, 'role' | 'active'>>;
 
-/** Role change or (de)activation: ends the user's sessions at once, in the same transaction. */
+/**
+ * Role change or (de)activation: ends the user's sessions and revokes their API tokens at once, in
+ * the same transaction (re-activation too: a token that outlived an older deactivation ends there).
+ */
 export async function updateUserAccess(
 	db: Db,
 	actor: Actor,
@@ -161,6 +165,7 @@ export async function updateUserAccess(
 		await tx.update(users).set({ ...change, updatedAt: new Date() }).where(eq(users.id, userId));
 		await invalidateUserSessions(tx, userId);
 		const action = change.active === false ? 'deactivate' : change.active === true ? 'reactivate' : 'change_role';
+		await revokeUserApiTokens(tx, actor, userId, action);
 		await appendAudit(tx, {
 			actorId: actor.id,
 			action,
@@ -177,7 +182,8 @@ export async function updateUserAccess(
 
 /**
  * Sets a new password. `keepSessionId` keeps the caller's own session (own password change);
- * every other session of the user ends.
+ * every other session of the user ends. An administrator's reset also revokes the user's API
+ * tokens; a user changing their own keeps theirs (listed, and revocable, on their account page).
  */
 export async function setPassword(
 	db: Db,
@@ -194,6 +200,7 @@ export async function setPassword(
 	await db.transaction(async (tx) => {
 		await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
 		await invalidateUserSessions(tx, userId, keepSessionId);
+		if (actor.id !== userId) await revokeUserApiTokens(tx, actor, userId, 'reset_password');
 		await appendAudit(tx, {
 			actorId: actor.id,
 			action: actor.id === userId ? 'change_password' : 'reset_password',

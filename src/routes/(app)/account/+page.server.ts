@@ -1,13 +1,26 @@
 import * as v from 'valibot';
 import { invalid } from '$lib/server/form';
 import { requireUser } from '$lib/server/auth/guard';
-import { db } from '$lib/server/context';
-import { checkPassword, setPassword } from '$lib/server/users';
+import { db, throttleLimits } from '$lib/server/context';
 import { createApiToken, listApiTokens, revokeApiToken } from '$lib/server/auth/tokens';
-import { mfaRequiredRoles, mfaState, regenerateRecoveryCodes, removeMfa, verifySecondFactor } from '$lib/server/auth/mfa';
-import { ChangePasswordSchema } from '$lib/validation/account';
+import { mfaRequiredRoles, mfaState } from '$lib/server/auth/mfa';
+import { changeOwnPassword, disableOwnMfa, newRecoveryCodesWithAppCode, type RecheckResult, type Who } from '$lib/server/auth/recheck';
+import { THROTTLED_MESSAGE } from '$lib/server/auth/throttle';
+import type { SessionUser } from '$lib/server/auth/session';
+import { ChangePasswordSchema, TokenNameSchema } from '$lib/validation/account';
 import { fieldErrors, formValues } from '$lib/validation/form';
-import type { Actions, PageServerLoad } from './$types';
+import type { Actions, PageServerLoad, RequestEvent } from './$types';
+
+/** The signed-in user and their address, for the throttle the re-checks share with sign-in. */
+function who(event: RequestEvent, user: SessionUser): Who {
+	return { id: user.id, email: user.email, role: user.role, address: event.getClientAddress(), requestId: event.locals.requestId };
+}
+
+/** A failed re-check as the form shows it: at `field`, 429 when throttled. */
+function refused(result: Exclude<RecheckResult, { ok: true }>, field: string, wrong: string) {
+	if (result.reason === 'refused') return invalid({}, { [result.field]: result.message });
+	return result.reason === 'throttled' ? invalid({}, { [field]: THROTTLED_MESSAGE }, 429) : invalid({}, { [field]: wrong });
+}
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
@@ -26,49 +39,33 @@ export const actions: Actions = {
 		const values = formValues(await event.request.formData(), ['current', 'password', 'confirm']);
 		const parsed = v.safeParse(ChangePasswordSchema, values);
 		if (!parsed.success) return invalid({}, fieldErrors(parsed.issues));
-		if (!(await checkPassword(db(), user.id, parsed.output.current))) {
-			return invalid({}, { current: 'Your current password is not correct.' });
-		}
-		const result = await setPassword(
-			db(),
-			{ id: user.id, requestId: event.locals.requestId },
-			user.id,
-			parsed.output.password,
-			event.locals.session?.id
-		);
-		if (!result.ok) return invalid({}, { [result.field]: result.message });
+		const result = await changeOwnPassword(db(), who(event, user), parsed.output.current, parsed.output.password, throttleLimits(), event.locals.session?.id);
+		if (!result.ok) return refused(result, 'current', 'Your current password is not correct.');
 		return { saved: true };
 	},
 	/** New recovery codes, proven with a current code from the app. */
 	recovery: async (event) => {
 		const user = requireUser(event);
 		const values = formValues(await event.request.formData(), ['code']);
-		if ((await verifySecondFactor(db(), user.id, values.code)) !== 'totp') {
-			return invalid({}, { recoveryCode: 'Type the current 6-digit code from your authenticator app.' });
-		}
-		const result = await regenerateRecoveryCodes(db(), { id: user.id, requestId: event.locals.requestId });
-		if (!result.ok) return invalid({}, { recoveryCode: result.message });
-		return { codes: result.value };
+		const result = await newRecoveryCodesWithAppCode(db(), who(event, user), values.code, throttleLimits());
+		if (!result.ok) return refused(result, 'recoveryCode', 'Type the current 6-digit code from your authenticator app.');
+		return { codes: result.codes };
 	},
 	/** Turns two-factor sign-in off, proven with the password; not where the role requires it. */
 	disableMfa: async (event) => {
 		const user = requireUser(event);
 		const values = formValues(await event.request.formData(), ['mfaPassword']);
-		if ((await mfaRequiredRoles(db())).includes(user.role)) {
-			return invalid({}, { mfaPassword: 'Your administrator requires two-factor sign-in for your role.' });
-		}
-		if (!(await checkPassword(db(), user.id, values.mfaPassword))) {
-			return invalid({}, { mfaPassword: 'Your password is not correct.' });
-		}
-		await removeMfa(db(), { id: user.id, requestId: event.locals.requestId }, user.id, 'self');
+		const result = await disableOwnMfa(db(), who(event, user), values.mfaPassword, throttleLimits());
+		if (!result.ok) return refused(result, 'mfaPassword', 'Your password is not correct.');
 		return { mfaOff: true };
 	},
 	token: async (event) => {
 		const user = requireUser(event);
-		const name = String((await event.request.formData()).get('name') ?? '').trim();
-		if (name.length < 1 || name.length > 100) return invalid({ name }, { name: 'Name the token (1–100 characters), e.g. “R analysis”.' });
-		const created = await createApiToken(db(), { id: user.id, requestId: event.locals.requestId }, name);
-		return { token: created.token, tokenName: name };
+		const { name } = formValues(await event.request.formData(), ['name']);
+		const parsed = v.safeParse(TokenNameSchema, name);
+		if (!parsed.success) return invalid({ name }, { name: parsed.issues[0].message });
+		const created = await createApiToken(db(), { id: user.id, requestId: event.locals.requestId }, parsed.output);
+		return { token: created.token, tokenName: parsed.output };
 	},
 	revoke: async (event) => {
 		const user = requireUser(event);

@@ -1,17 +1,18 @@
 import { redirect } from '@sveltejs/kit';
-import * as v from 'valibot';
 import { getInstrument } from '$lib/instruments';
 import { requireRole } from '$lib/server/auth/guard';
 import { cohortTrend } from '$lib/server/cohort';
+import { auditCohortQuery, readTrendRequest } from '$lib/server/cohort/request';
 import { settings } from '$lib/server/config';
-import { readDb } from '$lib/server/context';
-import { listConditions } from '$lib/server/patients';
-import { paramsFromUrl, TrendQuerySchema } from '$lib/validation/cohort';
+import { db, readDb } from '$lib/server/context';
+import { firstEnrolment, listConditions } from '$lib/server/patients';
+import { mayFilterByDay, quarterChoices } from '$lib/privacy/periods';
+import { today } from '$lib/validation/clinical';
+import { paramsFromUrl } from '$lib/validation/cohort';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
-	requireRole(event, 'clinician', 'researcher', 'admin');
-	const conditions = (await listConditions(readDb())).map((c) => ({ code: c.code, label: c.label }));
+	const user = requireRole(event, 'clinician', 'researcher', 'admin');
 	const raw = paramsFromUrl(event.url);
 	// A scale that is not the instrument's (the instrument was just switched, and the page left its
 	// scale out or kept the old one): show the instrument's first scale, and say so in the address.
@@ -22,16 +23,23 @@ export const load: PageServerLoad = async (event) => {
 		url.searchParams.set('scale', instrument.scales[0]!.key);
 		redirect(303, `${url.pathname}${url.search}`);
 	}
-	const parsed = v.safeParse(TrendQuerySchema, raw);
+	const request = readTrendRequest(event.url, user.role);
+	const dayPrecise = mayFilterByDay(user.role);
 	const statistic = event.url.searchParams.get('statistic') === 'median' ? 'median' : 'mean';
-	if (!parsed.success) {
-		return { conditions, statistic, error: parsed.issues.map((i) => i.message).join(' '), query: null, trend: null };
-	}
-	const q = parsed.output;
-	const trend = await cohortTrend(
-		readDb(),
-		{ instrument: q.instrument, scale: q.scale, axis: q.axis, bucket: q.bucket, measure: q.measure, conditions: q.conditions, enrolledFrom: q.from, enrolledTo: q.to },
-		settings().minCell
-	);
-	return { conditions, statistic, error: null, query: q, trend };
+	// The audit row is written while the chart is read (from the replica when there is one).
+	const [conditions, first, trend] = await Promise.all([
+		listConditions(readDb()),
+		dayPrecise ? null : firstEnrolment(readDb()),
+		request.ok ? cohortTrend(readDb(), request.query, settings().minCell) : null,
+		auditCohortQuery(db(), { id: user.id, requestId: event.locals.requestId }, 'page', request)
+	]);
+	return {
+		conditions: conditions.map((c) => ({ code: c.code, label: c.label })),
+		statistic,
+		// A URL that did not parse: one message. A period refused: its fields say why, and the rest stays chosen.
+		error: request.ok || request.params ? null : request.message,
+		query: request.params,
+		trend,
+		period: { dayPrecise, quarters: dayPrecise ? [] : quarterChoices(first, today()), errors: request.ok ? {} : request.fields }
+	};
 };

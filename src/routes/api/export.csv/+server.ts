@@ -8,5 +8,5 @@ import type { RequestHandler } from './$types';
 // with `Authorization: Bearer <token>` (or a session): the same pipeline and audit as the page.
 export const GET: RequestHandler = (event) => {
 	const user = requireRole(event, 'clinician', 'researcher', 'admin');
-	return exportRequest({ read: readDb(), write: db() }, event.url, exportSecret(), { id: user.id, requestId: event.locals.requestId });
+	return exportRequest({ read: readDb(), write: db() }, event.url, exportSecret(), { id: user.id, role: user.role, requestId: event.locals.requestId });
 };

@@ -10,7 +10,7 @@ import { formValues } from '$lib/validation/form';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, url }) => {
-	const next = safeNext(url.searchParams.get('next'));
+	const next = safeNext(url.searchParams.get('next'), url.origin);
 	if (locals.pending?.step !== 'enrol') redirect(303, locals.user ? next : '/login');
 	return { next, enrolment: await beginEnrolment(db(), locals.pending.user.id) };
 };

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { visibleTextCheck } from './visible-text';
 import {
 	bigint,
 	boolean,
@@ -48,6 +49,7 @@ export const users = pgTable(
 		uniqueIndex('users_email_key').on(t.email),
 		check('users_email_lower', sql`${t.email} = lower(${t.email}) and position('@' in ${t.email}) > 1`),
 		check('users_name_present', sql`length(trim(${t.name})) between 1 and 200`),
+		check('users_name_visible', visibleTextCheck(t.name)),
 		check('users_role_known', sql`${t.role} in ('admin', 'clinician', 'researcher')`),
 		check('users_hash_argon2id', sql`${t.passwordHash} like '$argon2id$%'`),
 		check('users_totp_key_length', sql`octet_length(${t.totpKey}) = 20 and octet_length(${t.totpPendingKey}) = 20`),

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { visibleTextCheck } from './visible-text';
 import {
 	boolean,
 	check,
@@ -30,10 +31,13 @@ export const conditions = pgTable(
 		code: text('code').primaryKey(),
 		label: text('label').notNull(),
 		active: boolean('active').notNull().default(true),
+		/** The scales the patient page opens first for this condition, as 'instrument:scale'. */
+		keyOutcomes: text('key_outcomes').array().notNull().default(sql`'{}'::text[]`),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 	},
 	(t) => [
 		check('conditions_code_format', sql`${t.code} ~ '^[a-z][a-z0-9_]{0,39}$'`),
+		check('conditions_key_outcomes_format', sql`cardinality(${t.keyOutcomes}) <= 20 and array_to_string(${t.keyOutcomes}, ',') ~ '^([a-z0-9_]{1,40}:[a-z0-9_]{1,40}(,|$))*$'`),
 		check('conditions_label_present', sql`length(trim(${t.label})) between 1 and 120`),
 		uniqueIndex('conditions_label_key').on(sql`lower(${t.label})`)
 	]
@@ -62,6 +66,7 @@ export const patients = pgTable(
 		index('patients_condition_idx').on(t.conditionCode),
 		check('patients_ref_format', sql`length(trim(${t.clinicRef})) between 1 and 40 and ${t.clinicRef} = trim(${t.clinicRef})`),
 		check('patients_name_present', sql`length(trim(${t.name})) between 1 and 200`),
+		check('patients_text_visible', sql`${visibleTextCheck(t.clinicRef)} and ${visibleTextCheck(t.name)}`),
 		check('patients_sex_known', sql`${t.sex} in ('female', 'male', 'other', 'unknown')`),
 		check('patients_dob_plausible', sql`${t.dateOfBirth} >= date '1900-01-01'`),
 		check('patients_enrolled_after_birth', sql`${t.enrolledOn} >= ${t.dateOfBirth}`),

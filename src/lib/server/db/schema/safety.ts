@@ -1,6 +1,6 @@
 /**
  * Safety: adverse events (with an admin-extendable category list) and flare episodes. Never
- * deleted: voided with a reason. The CHECKs here and the date triggers of migration 0015 mirror
+ * deleted: voided with a reason. The CHECKs here and the date triggers of migration 0018 mirror
  * $lib/validation/safety, so a bug in the app still cannot store an impossible event.
  */
 import { sql } from 'drizzle-orm';

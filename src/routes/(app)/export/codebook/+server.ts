@@ -7,8 +7,8 @@ import { readOptions } from '$lib/server/export/options';
 import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = async (event) => {
-	requireRole(event, 'clinician', 'researcher', 'admin');
-	const read = readOptions(event.url);
+	const user = requireRole(event, 'clinician', 'researcher', 'admin');
+	const read = readOptions(event.url, user.role);
 	if (!read.ok) return json({ message: read.errors.join(' ') }, { status: 400 });
 	const text = codebook(read.options, await listConditions(db(), true));
 	return new Response(text, {

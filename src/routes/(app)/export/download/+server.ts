@@ -6,5 +6,5 @@ import type { RequestHandler } from './$types';
 
 export const GET: RequestHandler = (event) => {
 	const user = requireRole(event, 'clinician', 'researcher', 'admin');
-	return exportRequest({ read: readDb(), write: db() }, event.url, exportSecret(), { id: user.id, requestId: event.locals.requestId });
+	return exportRequest({ read: readDb(), write: db() }, event.url, exportSecret(), { id: user.id, role: user.role, requestId: event.locals.requestId });
 };

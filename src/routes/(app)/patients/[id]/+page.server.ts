@@ -24,6 +24,7 @@ export const load: PageServerLoad = async (event) => {
 	const ids = [patient.id, ...visits.flatMap((v) => [v.id, ...v.responses.map((r) => r.id)]), ...events.map((e) => e.id), ...flares.map((f) => f.id)];
 	const liveFlares = flares.filter((f) => !f.voided);
 	const flareSince = flareSinceLastVisit(visits.filter((v) => !v.voided), liveFlares);
+	const condition = conditions.find((c) => c.code === patient.conditionCode);
 	const history = await auditHistory(db(), ids);
 	return {
 		patient: {
@@ -32,7 +33,7 @@ export const load: PageServerLoad = async (event) => {
 			name: patient.name,
 			dateOfBirth: patient.dateOfBirth,
 			sex: patient.sex,
-			condition: conditions.find((c) => c.code === patient.conditionCode)?.label ?? patient.conditionCode,
+			condition: condition?.label ?? patient.conditionCode,
 			enrolledOn: patient.enrolledOn,
 			archived: patient.archived,
 			version: patient.version
@@ -53,6 +54,8 @@ export const load: PageServerLoad = async (event) => {
 		})),
 		adverseEvents: events.map((e) => ({ ...e, acknowledgedAt: e.acknowledgedAt?.toISOString() ?? null })),
 		flares: flares.map((f) => ({ id: f.id, onsetOn: f.onsetOn, endedOn: f.endedOn, severity: f.severity, triggers: f.triggers, treatmentChanged: f.treatmentChanged, voided: f.voided, voidReason: f.voidReason })),
+		keyOutcomes: condition?.keyOutcomes ?? [],
+		conditionLabels: Object.fromEntries(conditions.map((c) => [c.code, c.label])),
 		history: history.map((h) => ({ ...h, at: h.at.toISOString() }))
 	};
 };

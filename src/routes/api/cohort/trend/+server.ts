@@ -1,25 +1,23 @@
 import { json } from '@sveltejs/kit';
-import * as v from 'valibot';
 import { requireRole } from '$lib/server/auth/guard';
 import { cohortTrend } from '$lib/server/cohort';
+import { auditCohortQuery, readTrendRequest } from '$lib/server/cohort/request';
 import { settings } from '$lib/server/config';
-import { readDb } from '$lib/server/context';
-import { paramsFromUrl, TrendQuerySchema } from '$lib/validation/cohort';
+import { db, readDb } from '$lib/server/context';
 import type { RequestHandler } from './$types';
 
-// GET /api/cohort/trend?instrument=fss9&scale=mean&axis=visit|week&bucket=2&measure=score|change&conditions=a,b
+// GET /api/cohort/trend?instrument=fss9&scale=mean&axis=visit|week&bucket=2&measure=score|change&conditions=a,b&from=&to=
+// (below admin, from/to are whole quarters: 2024-07-01 … 2024-09-30). Every query is audited.
 export const GET: RequestHandler = async (event) => {
-	requireRole(event, 'clinician', 'researcher', 'admin');
-	const parsed = v.safeParse(TrendQuerySchema, paramsFromUrl(event.url));
-	if (!parsed.success) {
-		return json({ message: parsed.issues.map((i) => i.message).join(' ') }, { status: 400 });
+	const user = requireRole(event, 'clinician', 'researcher', 'admin');
+	const actor = { id: user.id, requestId: event.locals.requestId };
+	const request = readTrendRequest(event.url, user.role);
+	if (!request.ok) {
+		await auditCohortQuery(db(), actor, 'api', request);
+		return json({ message: request.message, ...(request.params ? { errors: request.fields } : {}) }, { status: 400 });
 	}
-	const q = parsed.output;
-	const trend = await cohortTrend(
-		readDb(),
-		{ instrument: q.instrument, scale: q.scale, axis: q.axis, bucket: q.bucket, measure: q.measure, conditions: q.conditions, enrolledFrom: q.from, enrolledTo: q.to },
-		settings().minCell
-	);
+	// The audit row is written while the chart is read (from the replica when there is one).
+	const [trend] = await Promise.all([cohortTrend(readDb(), request.query, settings().minCell), auditCohortQuery(db(), actor, 'api', request)]);
 	return json({
 		k: trend.k,
 		series: trend.series.map(({ condition, points }) => ({ condition, points })),

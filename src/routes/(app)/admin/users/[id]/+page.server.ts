@@ -6,7 +6,6 @@ import { requireRole } from '$lib/server/auth/guard';
 import { db } from '$lib/server/context';
 import { getUser, setPassword, updateUserAccess } from '$lib/server/users';
 import { mfaState, removeMfa } from '$lib/server/auth/mfa';
-import { invalidateUserSessions } from '$lib/server/auth/session';
 import { NewPasswordSchema, RoleSchema } from '$lib/validation/account';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
@@ -57,7 +56,6 @@ export const actions: Actions = {
 		const admin = requireAdminOnUser(event);
 		const removed = await removeMfa(db(), { id: admin.id, requestId: event.locals.requestId }, event.params.id, 'admin_reset');
 		if (!removed) return invalid({}, { mfa: 'This user has no two-factor sign-in to reset.' });
-		await invalidateUserSessions(db(), event.params.id);
 		return { done: 'mfa' };
 	}
 };
