@@ -10,9 +10,11 @@ export interface NavLink {
 export const NAV: readonly NavLink[] = [
 	{ href: '/patients', label: 'Patients', roles: ['clinician', 'admin'] },
 	{ href: '/cohort', label: 'Cohort trends', roles: ['clinician', 'researcher', 'admin'] },
+	{ href: '/safety', label: 'Safety', roles: ['clinician', 'researcher', 'admin'] },
 	{ href: '/export', label: 'Export', roles: ['clinician', 'researcher', 'admin'] },
 	{ href: '/admin/users', label: 'Users', roles: ['admin'] },
 	{ href: '/admin/conditions', label: 'Conditions', roles: ['admin'] },
+	{ href: '/admin/ae-categories', label: 'Event categories', roles: ['admin'] },
 	{ href: '/admin/security', label: 'Security', roles: ['admin'] },
 	{ href: '/admin/audit', label: 'Audit log', roles: ['admin'] }
 ];

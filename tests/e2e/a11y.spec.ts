@@ -7,6 +7,7 @@ import type { Page } from '@playwright/test';
 import { createPatient } from '../../src/lib/server/patients';
 import { patientVisits, recordVisit } from '../../src/lib/server/visits';
 import { getImport, saveMapping, uploadImport } from '../../src/lib/server/import';
+import { recordAdverseEvent, recordFlare } from '../../src/lib/server/safety';
 import { expect, test } from './fixtures';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -48,6 +49,10 @@ test('every page a clinician opens passes axe-core, with data on it', async ({ d
 		}
 	}
 	const visitId = (await patientVisits(database.db, patients[0]!))[0]!.id;
+	const serious = await recordAdverseEvent(database.db, actor, patients[0]!, { onsetOn: '2025-01-08', visitId, categoryCode: 'dizziness_fainting', categoryDetail: null, severity: 'severe', serious: true, seriousCriteria: ['hospitalisation'], relatedness: 'possible', actionTaken: 'medical_care', outcome: 'recovered', resolvedOn: '2025-01-09', note: null });
+	if (!serious.ok) throw new Error(serious.message);
+	const flare = await recordFlare(database.db, actor, patients[0]!, { onsetOn: '2025-01-20', endedOn: '2025-01-25', severity: 'moderate', triggers: ['stress', 'sleep'], treatmentChanged: true, note: null });
+	if (!flare.ok) throw new Error(flare.message);
 	const upload = await uploadImport(database.db, actor, 'axe.csv', (async function* () {
 		yield new TextEncoder().encode(`clinic_ref,name,date_of_birth,sex,condition,visit_date,visit_kind,acupuncture_sessions,pain_nrs__pain\nAX-${tag}-new,New One,1970-02-02,male,crohns,2025-03-01,baseline,0,4\n`);
 	})());
@@ -66,6 +71,12 @@ test('every page a clinician opens passes axe-core, with data on it', async ({ d
 		`/patients/${patients[0]}/edit`,
 		`/patients/${patients[0]}/visits/new`,
 		`/patients/${patients[0]}/visits/${visitId}`,
+		`/patients/${patients[0]}/adverse-events/new`,
+		`/patients/${patients[0]}/adverse-events/${serious.value}`,
+		`/patients/${patients[0]}/flares/new`,
+		`/patients/${patients[0]}/flares/${flare.value}`,
+		'/safety',
+		'/safety?conditions=crohns',
 		'/patients/import',
 		`/patients/import/${upload.id}`,
 		'/cohort?instrument=fss9&scale=mean&conditions=crohns',
@@ -85,6 +96,13 @@ test('every page a clinician opens passes axe-core, with data on it', async ({ d
 	await expect(asClinician.locator('#field-acupunctureSessions-error')).toBeVisible();
 	const refused = await violations(asClinician);
 	if (refused.length) found['visit form after a refused save'] = refused;
+	// An adverse event form refused: serious without a criterion, no onset.
+	await asClinician.goto(`/patients/${patients[0]}/adverse-events/new`);
+	await asClinician.getByLabel('Serious', { exact: true }).selectOption('yes');
+	await asClinician.getByRole('button', { name: 'Save adverse event' }).click();
+	await expect(asClinician.locator('#field-seriousCriteria-error')).toBeVisible();
+	const refusedAe = await violations(asClinician);
+	if (refusedAe.length) found['adverse event form after a refused save'] = refusedAe;
 
 	expect(found).toEqual({});
 });
@@ -96,8 +114,8 @@ test('the sign-in page, and every page a researcher or an admin opens, pass axe-
 	const clinician = await makeUser('clinician');
 	const asResearcher = await signedIn(await makeUser('researcher'));
 	// With a period refused at its fields (a day-precise one: whole quarters below admin), and a preview of a quarter.
-	for (const path of ['/', '/account', '/cohort?instrument=fss9&scale=mean', '/cohort?instrument=fss9&scale=mean&from=2024-01-02&to=2024-08-09', '/export', '/export?instruments=pain_nrs&to=2024-08-09&k=5', '/export?instruments=pain_nrs&from=2024-01-01&k=5']) await check(asResearcher, path, found);
+	for (const path of ['/', '/account', '/cohort?instrument=fss9&scale=mean', '/cohort?instrument=fss9&scale=mean&from=2024-01-02&to=2024-08-09', '/export', '/export?instruments=pain_nrs&to=2024-08-09&k=5', '/export?instruments=pain_nrs&from=2024-01-01&k=5', '/safety']) await check(asResearcher, path, found);
 	const asAdmin = await signedIn(await makeUser('admin'));
-	for (const path of ['/', '/admin/users', `/admin/users/${clinician.id}`, '/admin/conditions', '/admin/audit', '/admin/security', '/cohort?instrument=fss9&scale=mean&to=2024-08-09']) await check(asAdmin, path, found);
+	for (const path of ['/', '/admin/users', `/admin/users/${clinician.id}`, '/admin/conditions', '/admin/ae-categories', '/admin/audit', '/admin/security', '/cohort?instrument=fss9&scale=mean&to=2024-08-09', '/safety']) await check(asAdmin, path, found);
 	expect(found).toEqual({});
 });

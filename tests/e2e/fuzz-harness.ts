@@ -17,7 +17,7 @@ export interface Scope {
 	tag: string;
 	userIds: Set<string>;
 	patientIds: Set<string>;
-	/** Count every condition, not only the marked ones (the one test that adds conditions). */
+	/** Count every condition and adverse event category, not only the marked ones (the tests that add them). */
 	allConditions?: boolean;
 }
 
@@ -51,6 +51,9 @@ export async function fingerprint(db: Db, scope: Scope): Promise<Record<string, 
 			(select count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' order by x.id)), '') from responses x where x.id in (select id from r)) as responses,
 			(select count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' order by x.response_id, x.scale)), '') from response_scores x where x.response_id in (select id from r)) as response_scores,
 			(select count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' order by x.code)), '') from conditions x where ${scope.allConditions ?? false} or x.label like ${`Fuzz ${t}%`}) as conditions,
+			(select count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' order by x.code)), '') from ae_categories x where ${scope.allConditions ?? false} or x.label like ${`Fuzz ${t}%`}) as ae_categories,
+			(select count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' order by x.id)), '') from adverse_events x where x.patient_id in (select id from p)) as adverse_events,
+			(select count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' order by x.id)), '') from flare_episodes x where x.patient_id in (select id from p)) as flare_episodes,
 			(select count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' order by x.id)), '') from imports x where x.id in (select id from i)) as imports,
 			(select count(*)::text from import_chunks x where x.import_id in (select id from i)) as import_chunks,
 			(select count(*)::text from import_issues x where x.import_id in (select id from i)) as import_issues,

@@ -85,6 +85,7 @@ function validFor(s: Seeder): (name: string) => BaseValue | undefined {
 		key: () => s.email(),
 		dateOfBirth: '1980-05-05',
 		enrolledOn: '2024-01-10',
+		onsetOn: '2024-06-01',
 		visitDate: '2024-06-01',
 		acupunctureSessions: '2',
 		note: 'Fuzz note',

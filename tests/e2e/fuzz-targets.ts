@@ -10,6 +10,7 @@ import { IMPORT_FIELDS } from '../../src/lib/import/fields';
 import { createPatient, setPatientArchived } from '../../src/lib/server/patients';
 import { createUser } from '../../src/lib/server/users';
 import { recordVisit } from '../../src/lib/server/visits';
+import { recordAdverseEvent, recordFlare } from '../../src/lib/server/safety';
 import type { Role } from '../../src/lib/server/db/schema';
 import { PASSWORD } from './fixtures';
 import type { Scope } from './fuzz-harness';
@@ -75,6 +76,35 @@ export class Seeder {
 		const result = await recordVisit(this.db, this.actor, id, visit, [{ instrumentId: 'pain_nrs', answers: { pain: 5 } }]);
 		if (!result.ok) throw new Error(result.message);
 		return { id, visitId: result.value };
+	}
+
+	/** An adverse event (serious when asked) on a new patient. */
+	async adverseEvent(serious = false): Promise<{ id: string; eventId: string }> {
+		const id = await this.patient();
+		const result = await recordAdverseEvent(this.db, this.actor, id, {
+			onsetOn: '2024-03-01',
+			visitId: null,
+			categoryCode: 'headache',
+			categoryDetail: null,
+			severity: serious ? 'severe' : 'mild',
+			serious,
+			seriousCriteria: serious ? ['hospitalisation'] : [],
+			relatedness: 'possible',
+			actionTaken: 'none',
+			outcome: 'recovered',
+			resolvedOn: '2024-03-02',
+			note: null
+		});
+		if (!result.ok) throw new Error(result.message);
+		return { id, eventId: result.value };
+	}
+
+	/** A flare episode on a new patient. */
+	async flare(): Promise<{ id: string; flareId: string }> {
+		const id = await this.patient();
+		const result = await recordFlare(this.db, this.actor, id, { onsetOn: '2024-03-01', endedOn: null, severity: 'mild', triggers: ['stress'], treatmentChanged: false, note: null });
+		if (!result.ok) throw new Error(result.message);
+		return { id, flareId: result.value };
 	}
 
 	async token(userId: string): Promise<string> {

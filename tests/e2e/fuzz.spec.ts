@@ -30,7 +30,7 @@ const targetUser = async ({ s }: Ctx): Promise<Target> => ({ params: { id: (awai
 const signInAs = async ({ s }: Ctx): Promise<Target> => ({ values: { email: (await s.user('researcher')).email, password: PASSWORD } });
 
 /** The version a refreshed form would show, after an accepted save moved it on. */
-const currentVersion = (table: 'patients' | 'visits' | 'responses', param: string, column = 'id') => async (ctx: Ctx): Promise<Target> => {
+const currentVersion = (table: 'patients' | 'visits' | 'responses' | 'adverse_events' | 'flare_episodes', param: string, column = 'id') => async (ctx: Ctx): Promise<Target> => {
 	const [row] = await executeRows(ctx.database.db, sql`select version from ${sql.identifier(table)} where ${sql.identifier(column)} = ${ctx.target.params![param]!}::uuid`);
 	return { ...ctx.target, values: { ...ctx.target.values, version: String(row?.version) } };
 };
@@ -72,6 +72,13 @@ const ACTION_FUZZ: Record<string, ActionFuzz> = {
 	'/patients/[id]/visits/[visitId]?/update': { caller: 'clinician', setup: visit, refresh: currentVersion('visits', 'visitId') },
 	'/patients/[id]/visits/[visitId]?/void': { caller: 'clinician', setup: visit },
 	'/patients/[id]/visits/[visitId]?/response': { caller: 'clinician', setup: visit, prepare: correctAnswers, refresh: currentVersion('responses', 'visitId', 'visit_id') },
+	'/patients/[id]/adverse-events/new': { caller: 'clinician', setup: patient, stateless: true },
+	'/patients/[id]/adverse-events/[eventId]?/update': { caller: 'clinician', setup: async ({ s }) => ({ params: await s.adverseEvent() }), refresh: currentVersion('adverse_events', 'eventId') },
+	'/patients/[id]/adverse-events/[eventId]?/void': { caller: 'clinician', setup: async ({ s }) => ({ params: await s.adverseEvent() }) },
+	'/patients/[id]/adverse-events/[eventId]?/acknowledge': { caller: 'admin', setup: async ({ s }) => ({ params: await s.adverseEvent(true) }) },
+	'/patients/[id]/flares/new': { caller: 'clinician', setup: patient, stateless: true },
+	'/patients/[id]/flares/[flareId]?/update': { caller: 'clinician', setup: async ({ s }) => ({ params: await s.flare() }), refresh: currentVersion('flare_episodes', 'flareId') },
+	'/patients/[id]/flares/[flareId]?/void': { caller: 'clinician', setup: async ({ s }) => ({ params: await s.flare() }) },
 	'/patients/import?/upload': { caller: 'clinician', stateless: true },
 	'/patients/import/[importId]?/map': { caller: 'clinician', setup: async ({ s }) => ({ params: { importId: await s.importReady() } }), stateless: true },
 	'/patients/import/[importId]?/dryRun': { caller: 'clinician', setup: async ({ s }) => ({ params: { importId: await s.importReady() } }), stateless: true },
@@ -94,6 +101,7 @@ const ACTION_FUZZ: Record<string, ActionFuzz> = {
 	'/admin/users/[id]?/resetMfa': { caller: 'admin', setup: targetUser, fields: [], baseRefused: 'the target has no two-factor sign-in to reset' },
 	'/admin/conditions?/add': { caller: 'admin', stateless: true, allConditions: true },
 	'/admin/conditions?/keyOutcomes': { caller: 'admin', stateless: true },
+	'/admin/ae-categories?/add': { caller: 'admin', stateless: true, allConditions: true },
 	'/admin/audit?/verify': { caller: 'admin', stateless: true },
 	'/admin/security?/policy': {
 		caller: 'admin',
@@ -124,6 +132,7 @@ const ENDPOINT_FUZZ: Record<string, EndpointFuzz> = {
 	'GET /api/me': { caller: 'researcher', stateless: true },
 	'GET /api/cohort/trend': { caller: 'researcher', queryForm: '/cohort', stateless: true },
 	'GET /api/export.csv': { caller: 'researcher', queryForm: '/export', query: [['instruments', 'pain_nrs']], stateless: true },
+	'GET /api/safety': { caller: 'researcher', queryForm: '/safety', stateless: true },
 	'GET /export/download': { caller: 'researcher', queryForm: '/export', query: [['instruments', 'pain_nrs']], stateless: true },
 	'GET /export/codebook': { caller: 'researcher', queryForm: '/export', query: [['instruments', 'pain_nrs']], stateless: true },
 	'GET /patients/import/codebook': { caller: 'clinician', stateless: true },
@@ -149,7 +158,7 @@ const ENDPOINT_FUZZ: Record<string, EndpointFuzz> = {
 function area(key: string): string {
 	const [first, second] = key.replace(/^[A-Z]+ /, '').split('?')[0]!.split('/').filter(Boolean);
 	if (first === 'login' || first === 'logout' || first === 'setup') return 'sign-in';
-	if (first === 'patients') return second === 'import' ? 'import' : key.includes('[visitId]') ? 'visits' : 'patients';
+	if (first === 'patients') return second === 'import' ? 'import' : key.includes('[visitId]') ? 'visits' : /adverse-events|flares/.test(key) ? 'safety' : 'patients';
 	if (first === 'admin') return second === 'users' ? 'admin users' : 'admin';
 	if (first === 'api' || first === 'export' || first === 'healthz') return 'API and export';
 	return first ?? '/';

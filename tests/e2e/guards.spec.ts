@@ -28,11 +28,17 @@ const PAGES: Record<string, Access> = {
 	'/patients/[id]/edit': CLINICAL,
 	'/patients/[id]/visits/new': CLINICAL,
 	'/patients/[id]/visits/[visitId]': CLINICAL,
+	'/patients/[id]/adverse-events/new': CLINICAL,
+	'/patients/[id]/adverse-events/[eventId]': CLINICAL,
+	'/patients/[id]/flares/new': CLINICAL,
+	'/patients/[id]/flares/[flareId]': CLINICAL,
+	'/safety': ALL,
 	'/admin/users': ADMIN,
 	'/admin/users/[id]': ADMIN,
 	'/admin/conditions': ADMIN,
 	'/admin/audit': ADMIN,
-	'/admin/security': ADMIN
+	'/admin/security': ADMIN,
+	'/admin/ae-categories': ADMIN
 };
 
 // The URL each form posts to: the page for a default action, `?/name` for a named one.
@@ -59,6 +65,14 @@ const ACTIONS: Record<string, Access> = {
 	'/patients/[id]/visits/[visitId]?/update': CLINICAL,
 	'/patients/[id]/visits/[visitId]?/void': CLINICAL,
 	'/patients/[id]/visits/[visitId]?/response': CLINICAL,
+	'/patients/[id]/adverse-events/new': CLINICAL,
+	'/patients/[id]/adverse-events/[eventId]?/update': CLINICAL,
+	'/patients/[id]/adverse-events/[eventId]?/void': CLINICAL,
+	// Acknowledging a serious event is for administrators alone (who and when are recorded).
+	'/patients/[id]/adverse-events/[eventId]?/acknowledge': ADMIN,
+	'/patients/[id]/flares/new': CLINICAL,
+	'/patients/[id]/flares/[flareId]?/update': CLINICAL,
+	'/patients/[id]/flares/[flareId]?/void': CLINICAL,
 	'/patients/import?/upload': CLINICAL,
 	'/patients/import/[importId]?/map': CLINICAL,
 	'/patients/import/[importId]?/dryRun': CLINICAL,
@@ -72,6 +86,7 @@ const ACTIONS: Record<string, Access> = {
 	'/admin/users/[id]?/resetMfa': ADMIN,
 	'/admin/conditions?/add': ADMIN,
 	'/admin/conditions?/keyOutcomes': ADMIN,
+	'/admin/ae-categories?/add': ADMIN,
 	'/admin/audit?/verify': ADMIN,
 	'/admin/security?/policy': ADMIN,
 	'/admin/security?/clear': ADMIN
@@ -83,6 +98,7 @@ const ENDPOINTS: Record<string, Access> = {
 	'GET /api/me': ALL,
 	'GET /api/cohort/trend': ALL,
 	'GET /api/export.csv': ALL,
+	'GET /api/safety': ALL,
 	'GET /export/codebook': ALL,
 	'GET /export/download': ALL,
 	'GET /fhir/Questionnaire/[id]': ALL,

@@ -111,7 +111,7 @@ describe('row parsing', () => {
 			clinicRef: 'A-1',
 			refKey: 'a-1',
 			patient: { name: 'Ann Example', dateOfBirth: '1970-04-03', sex: 'female', conditionCode: 'rheumatoid_arthritis' },
-			visit: { visitDate: '2024-06-05', kind: 'follow_up', acupunctureSessions: 2, flare: 'yes', note: null },
+			visit: { visitDate: '2024-06-05', kind: 'follow_up', acupunctureSessions: 2, flare: 'yes', aeAnswer: 'not_asked', note: null },
 			responses: [
 				{ instrumentId: 'fss9', answers: { '1': 5, '2': null } },
 				{ instrumentId: 'pain_nrs', answers: { pain: 7 } }

@@ -1,5 +1,6 @@
 /** Patient and visit form rules, shared by the browser and the server. */
 import * as v from 'valibot';
+import { AE_ANSWER_LABELS, AE_ANSWERS, options, type AeAnswer } from '../safety/codes';
 import { visibleText } from './text';
 
 export const SEX_OPTIONS = [
@@ -13,6 +14,7 @@ export const VISIT_KIND_OPTIONS = [
 	['treatment', 'Treatment'],
 	['follow_up', 'Follow-up']
 ] as const;
+export const AE_ANSWER_OPTIONS = options(AE_ANSWERS, AE_ANSWER_LABELS);
 export const FLARE_OPTIONS = [
 	['unknown', 'Unknown'],
 	['no', 'No'],
@@ -34,7 +36,7 @@ export function isRealDate(s: string): boolean {
 	return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
-const DateSchema = (label: string) =>
+export const DateSchema = (label: string) =>
 	v.pipe(
 		v.string(),
 		v.trim(),
@@ -73,31 +75,61 @@ export const PatientSchema = v.pipe(
 	)
 );
 export const PATIENT_FIELDS = ['clinicRef', 'name', 'dateOfBirth', 'sex', 'conditionCode', 'enrolledOn'] as const;
-export const VISIT_FIELDS = ['visitDate', 'kind', 'acupunctureSessions', 'flare', 'note'] as const;
+export const VISIT_FIELDS = ['visitDate', 'kind', 'acupunctureSessions', 'flare', 'aeAnswer', 'note'] as const;
 
 export type PatientInput = v.InferOutput<typeof PatientSchema>;
 
-export const VisitSchema = v.object({
-	visitDate: DateSchema('visit date'),
-	kind: v.picklist(['baseline', 'treatment', 'follow_up'], 'Choose the kind of visit.'),
-	acupunctureSessions: v.pipe(
-		v.string(),
-		v.trim(),
-		v.nonEmpty('Enter the number of sessions (0 if none).'),
-		v.regex(/^\d+$/, 'Enter a whole number of sessions.'),
-		v.transform(Number),
-		v.maxValue(200, 'At most 200 sessions between visits.')
-	),
-	flare: v.picklist(['yes', 'no', 'unknown'], 'Choose yes, no or unknown.'),
-	note: v.pipe(
-		v.string(),
-		v.trim(),
-		visibleText(),
-		v.maxLength(4000, 'Keep the note under 4000 characters.'),
-		v.transform((s) => (s === '' ? null : s))
-	)
-});
-export type VisitInput = v.InferOutput<typeof VisitSchema>;
+/**
+ * A choice that may be left out ('' is how an absent form field arrives): a new visit stores
+ * `fallback`; an edit (fallback undefined) keeps what the visit has.
+ */
+function optionalChoice<C extends string, F extends C | undefined>(codes: readonly C[], message: string, fallback: F) {
+	return v.pipe(
+		v.optional(v.string(), ''),
+		v.check((s) => s === '' || (codes as readonly string[]).includes(s), message),
+		v.transform((s): C | F => (s === '' ? fallback : (s as C)))
+	);
+}
+export type { AeAnswer };
+
+const FLARE_CODES = ['yes', 'no', 'unknown'] as const;
+
+function visitEntries<F extends 'unknown' | undefined, A extends 'not_asked' | undefined>(flareDefault: F, aeDefault: A) {
+	return {
+		visitDate: DateSchema('visit date'),
+		kind: v.picklist(['baseline', 'treatment', 'follow_up'], 'Choose the kind of visit.'),
+		acupunctureSessions: v.pipe(
+			v.string(),
+			v.trim(),
+			v.nonEmpty('Enter the number of sessions (0 if none).'),
+			v.regex(/^\d+$/, 'Enter a whole number of sessions.'),
+			v.transform(Number),
+			v.maxValue(200, 'At most 200 sessions between visits.')
+		),
+		// The old yes/no flare answer: no longer on the form (flare episodes replace it), still
+		// taken from scripts and the import.
+		flare: optionalChoice(FLARE_CODES, 'Choose yes, no or unknown.', flareDefault),
+		// Adverse events since the last visit: none, yes, or not asked (the default).
+		aeAnswer: optionalChoice(AE_ANSWERS, 'Choose none, yes or not asked.', aeDefault),
+		note: v.pipe(
+			v.string(),
+			v.trim(),
+			visibleText(),
+			v.maxLength(4000, 'Keep the note under 4000 characters.'),
+			v.transform((s) => (s === '' ? null : s))
+		)
+	};
+}
+
+/** A new visit: the answers left out take their defaults. */
+export const VisitSchema = v.object(visitEntries('unknown', 'not_asked'));
+/** An edited visit: the answers left out stay as they are. */
+export const VisitEditSchema = v.object(visitEntries(undefined, undefined));
+
+type VisitParsed = v.InferOutput<typeof VisitSchema>;
+/** A visit's fields; the two answers may be left out (a new visit then stores the defaults). */
+export type VisitInput = Omit<VisitParsed, 'flare' | 'aeAnswer'> & Partial<Pick<VisitParsed, 'flare' | 'aeAnswer'>>;
+export type VisitEdit = v.InferOutput<typeof VisitEditSchema>;
 
 export const ReasonSchema = v.pipe(
 	v.string(),
@@ -109,20 +141,22 @@ export const ReasonSchema = v.pipe(
 	v.maxLength(500, 'Keep the reason under 500 characters.')
 );
 
+/** A code for a list entry admins add (conditions, adverse event categories), from its name. */
+export function codeFromLabel(label: string): string {
+	return label
+		.normalize('NFD')
+		.replace(/[\u0300-\u036f]/g, '')
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, '_')
+		.replace(/^_+|_+$/g, '')
+		.replace(/^(?=\d)/, 'c_')
+		.slice(0, 40);
+}
+
 export const ConditionSchema = v.pipe(
 	v.object({
 		label: v.pipe(v.string(), v.trim(), visibleText(), v.nonEmpty('Enter the condition’s name.'), v.maxLength(120, 'Use at most 120 characters.'))
 	}),
-	v.transform(({ label }) => ({
-		label,
-		code: label
-			.normalize('NFD')
-			.replace(/[\u0300-\u036f]/g, '')
-			.toLowerCase()
-			.replace(/[^a-z0-9]+/g, '_')
-			.replace(/^_+|_+$/g, '')
-			.replace(/^(?=\d)/, 'c_')
-			.slice(0, 40)
-	})),
+	v.transform(({ label }) => ({ label, code: codeFromLabel(label) })),
 	v.check((c) => c.code.length > 0, 'Use letters or digits in the name.')
 );

@@ -163,7 +163,7 @@ describe('a CSV row', () => {
 					clinicRef: r.ref.trim(),
 					refKey: r.ref.trim().toLowerCase(),
 					patient: { name: r.name.trim(), dateOfBirth: r.born, sex: r.sex.code, conditionCode: CONDITIONS.get(r.condition.toLowerCase()) },
-					visit: { visitDate: r.visit, kind: r.kind.code, acupunctureSessions: r.sessions, flare: r.flare.code, note: null },
+					visit: { visitDate: r.visit, kind: r.kind.code, acupunctureSessions: r.sessions, flare: r.flare.code, aeAnswer: 'not_asked', note: null },
 					responses
 				});
 			}),

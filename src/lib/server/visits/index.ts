@@ -14,7 +14,7 @@ import { deltasSql, lockPatients, rollupAfter, rollupBefore, visitAddedDeltas, v
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation, pgConstraint } from '../errors';
 import type { Actor } from '../users';
 import type { WriteResult } from '../patients';
-import type { VisitInput } from '../../validation/clinical';
+import type { VisitEdit, VisitInput } from '../../validation/clinical';
 import { getInstrument, scoreResponse } from '../../instruments';
 
 export type Answers = Record<string, number | null>;
@@ -34,12 +34,14 @@ export const SAME_DATE = 'A visit on this date already exists for this patient.'
 
 type VisitRow = typeof visits.$inferSelect;
 
-export function visitSnapshot(v: Pick<VisitRow, 'visitDate' | 'kind' | 'acupunctureSessions' | 'flare' | 'note' | 'voided' | 'voidReason'>) {
+export function visitSnapshot(v: Pick<VisitRow, 'visitDate' | 'kind' | 'acupunctureSessions' | 'note' | 'voided' | 'voidReason'> & Partial<Pick<VisitRow, 'flare' | 'aeAnswer'>>) {
 	return {
 		visitDate: v.visitDate,
 		kind: v.kind,
 		acupunctureSessions: v.acupunctureSessions,
-		flare: v.flare,
+		// Left out, a new visit stores these defaults (the columns' own).
+		flare: v.flare ?? 'unknown',
+		aeAnswer: v.aeAnswer ?? 'not_asked',
 		note: v.note,
 		voided: v.voided,
 		voidReason: v.voidReason
@@ -197,11 +199,13 @@ export async function recordVisit(
 	const newValues = scored.flatMap((x) => Object.entries(x.scores).map(([scale, value]) => ({ instrument_id: x.instrumentId, scale, value })));
 	// Named fields only: created_at must stay the column default (now(), the transaction's start),
 	// which the patient series' order check (visitFactsSql) relies on.
-	const { visitDate, kind, acupunctureSessions, flare, note } = visit;
-	const visitRow = { id: visitId, visitDate, kind, acupunctureSessions, flare, note, patientId, createdBy: actor.id };
+	const { visitDate, kind, acupunctureSessions, note } = visit;
+	const flare = visit.flare ?? 'unknown';
+	const aeAnswer = visit.aeAnswer ?? 'not_asked';
+	const visitRow = { id: visitId, visitDate, kind, acupunctureSessions, flare, aeAnswer, note, patientId, createdBy: actor.id };
 	const { responseRows, scoreRows } = rowsOf(actor, visitId, scored, responseIds);
 	const audit: AuditEntry[] = [
-		{ actorId: actor.id, action: 'create', entity: 'visit', entityId: visitId, after: { patientId, ...visitSnapshot({ ...visit, voided: false, voidReason: null }) }, requestId: actor.requestId },
+		{ actorId: actor.id, action: 'create', entity: 'visit', entityId: visitId, after: { patientId, ...visitSnapshot({ ...visit, flare, aeAnswer, voided: false, voidReason: null }) }, requestId: actor.requestId },
 		...responseAuditRows(actor, visitId, scored, responseIds)
 	];
 	try {
@@ -252,7 +256,8 @@ function visitCheckFailure(err: unknown): { ok: false; field: string; message: s
 		visits_sessions_range: ['acupunctureSessions', 'Acupuncture sessions must be between 0 and 200.'],
 		visits_note_length: ['note', 'The note can be at most 4,000 characters.'],
 		visits_kind_known: ['kind', 'Choose the kind of visit.'],
-		visits_flare_known: ['flare', 'Choose whether there was a flare.']
+		visits_flare_known: ['flare', 'Choose whether there was a flare.'],
+		visits_ae_answer_known: ['aeAnswer', 'Choose none, yes or not asked.']
 	};
 	const known = name ? byConstraint[name] : undefined;
 	if (known) return { ok: false, field: known[0], message: known[1] };
@@ -275,9 +280,11 @@ export async function updateVisit(
 	actor: Actor,
 	visitId: string,
 	expectedVersion: number,
-	change: Partial<VisitInput> & { voided?: boolean; voidReason?: string | null },
+	edit: Partial<VisitEdit> & { voided?: boolean; voidReason?: string | null },
 	reason: string
 ): Promise<WriteResult | SameDate> {
+	// A field left out (undefined) keeps its stored value.
+	const change = Object.fromEntries(Object.entries(edit).filter(([, x]) => x !== undefined)) as typeof edit;
 	try {
 		return await db.transaction(async (tx): Promise<WriteResult | SameDate> => {
 			const [owner] = await tx.select({ patientId: visits.patientId }).from(visits).where(eq(visits.id, visitId));

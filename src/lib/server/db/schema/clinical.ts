@@ -18,6 +18,7 @@ import {
 	uuid
 } from 'drizzle-orm/pg-core';
 import { users } from './auth';
+import { AE_ANSWERS } from '../../../safety/codes';
 
 export const SEXES = ['female', 'male', 'other', 'unknown'] as const;
 export const VISIT_KINDS = ['baseline', 'treatment', 'follow_up'] as const;
@@ -83,7 +84,10 @@ export const visits = pgTable(
 		visitDate: date('visit_date').notNull(),
 		kind: text('kind', { enum: VISIT_KINDS }).notNull(),
 		acupunctureSessions: integer('acupuncture_sessions').notNull(),
+		// The old yes/no answer, kept readable; flare episodes (schema/safety.ts) replace it.
 		flare: text('flare', { enum: FLARE_ANSWERS }).notNull().default('unknown'),
+		// "Adverse events since the last visit?": none / yes / not asked (older visits: not asked).
+		aeAnswer: text('ae_answer', { enum: AE_ANSWERS }).notNull().default('not_asked'),
 		// Free text: shown to clinicians only, never exported.
 		note: text('note'),
 		version: integer('version').notNull().default(1),
@@ -99,6 +103,7 @@ export const visits = pgTable(
 		uniqueIndex('visits_one_live_per_date').on(t.patientId, t.visitDate).where(sql`not ${t.voided}`),
 		check('visits_kind_known', sql`${t.kind} in ('baseline', 'treatment', 'follow_up')`),
 		check('visits_flare_known', sql`${t.flare} in ('yes', 'no', 'unknown')`),
+		check('visits_ae_answer_known', sql`${t.aeAnswer} in ('not_asked', 'none', 'yes')`),
 		check('visits_sessions_range', sql`${t.acupunctureSessions} between 0 and 200`),
 		check('visits_note_length', sql`${t.note} is null or length(${t.note}) <= 4000`),
 		check(

@@ -4,3 +4,4 @@ export * from './clinical';
 export * from './imports';
 export * from './rollups';
 export * from './security';
+export * from './safety';

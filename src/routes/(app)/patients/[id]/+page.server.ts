@@ -5,7 +5,9 @@ import { auditHistory } from '$lib/server/audit';
 import { db } from '$lib/server/context';
 import { invalid } from '$lib/server/form';
 import { getPatient, listConditions, setPatientArchived } from '$lib/server/patients';
+import { patientAdverseEvents, patientFlares } from '$lib/server/safety';
 import { patientVisits } from '$lib/server/visits';
+import { flareSinceLastVisit } from '$lib/safety/rates';
 import { ReasonSchema } from '$lib/validation/clinical';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -13,8 +15,15 @@ export const load: PageServerLoad = async (event) => {
 	requireRole(event, 'clinician', 'admin');
 	const patient = await getPatient(db(), event.params.id);
 	if (!patient) error(404, { message: 'No such patient' });
-	const [visits, conditions] = await Promise.all([patientVisits(db(), patient.id), listConditions(db(), true)]);
-	const ids = [patient.id, ...visits.flatMap((v) => [v.id, ...v.responses.map((r) => r.id)])];
+	const [visits, conditions, events, flares] = await Promise.all([
+		patientVisits(db(), patient.id),
+		listConditions(db(), true),
+		patientAdverseEvents(db(), patient.id),
+		patientFlares(db(), patient.id)
+	]);
+	const ids = [patient.id, ...visits.flatMap((v) => [v.id, ...v.responses.map((r) => r.id)]), ...events.map((e) => e.id), ...flares.map((f) => f.id)];
+	const liveFlares = flares.filter((f) => !f.voided);
+	const flareSince = flareSinceLastVisit(visits.filter((v) => !v.voided), liveFlares);
 	const condition = conditions.find((c) => c.code === patient.conditionCode);
 	const history = await auditHistory(db(), ids);
 	return {
@@ -34,12 +43,17 @@ export const load: PageServerLoad = async (event) => {
 			visitDate: v.visitDate,
 			kind: v.kind,
 			acupunctureSessions: v.acupunctureSessions,
+			// The old answer, where one was given; and the episodes' answer for live visits.
 			flare: v.flare,
+			flareEpisode: flareSince.get(v.id) ?? null,
+			aeAnswer: v.aeAnswer,
 			note: v.note,
 			voided: v.voided,
 			voidReason: v.voidReason,
 			responses: v.responses.map((r) => ({ instrumentId: r.instrumentId, scores: r.scores }))
 		})),
+		adverseEvents: events.map((e) => ({ ...e, acknowledgedAt: e.acknowledgedAt?.toISOString() ?? null })),
+		flares: flares.map((f) => ({ id: f.id, onsetOn: f.onsetOn, endedOn: f.endedOn, severity: f.severity, triggers: f.triggers, treatmentChanged: f.treatmentChanged, voided: f.voided, voidReason: f.voidReason })),
 		keyOutcomes: condition?.keyOutcomes ?? [],
 		conditionLabels: Object.fromEntries(conditions.map((c) => [c.code, c.label])),
 		history: history.map((h) => ({ ...h, at: h.at.toISOString() }))

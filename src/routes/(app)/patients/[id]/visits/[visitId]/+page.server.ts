@@ -6,7 +6,7 @@ import { getPatient } from '$lib/server/patients';
 import { getVisit, patientVisits, saveResponse, updateVisit, voidVisit } from '$lib/server/visits';
 import { getInstrument } from '$lib/instruments';
 import { answersFromForm, rawAnswers } from '$lib/validation/answers';
-import { ReasonSchema, VISIT_FIELDS, VisitSchema } from '$lib/validation/clinical';
+import { ReasonSchema, VISIT_FIELDS, VisitEditSchema } from '$lib/validation/clinical';
 import { fieldErrors, formValues } from '$lib/validation/form';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
@@ -24,6 +24,7 @@ export const load: PageServerLoad = async (event) => {
 			kind: visit.kind,
 			acupunctureSessions: String(visit.acupunctureSessions),
 			flare: visit.flare,
+			aeAnswer: visit.aeAnswer,
 			note: visit.note ?? '',
 			voided: visit.voided,
 			voidReason: visit.voidReason,
@@ -51,7 +52,7 @@ export const actions: Actions = {
 		const who = await actor(event);
 		const data = await event.request.formData();
 		const values = formValues(data, [...VISIT_FIELDS, 'reason', 'version']);
-		const parsed = v.safeParse(VisitSchema, values);
+		const parsed = v.safeParse(VisitEditSchema, values);
 		const reason = v.safeParse(ReasonSchema, values.reason);
 		if (!parsed.success || !reason.success) {
 			return failWith('update', { ...(parsed.success ? {} : fieldErrors(parsed.issues)), ...(reason.success ? {} : { reason: reason.issues[0].message }) }, { values });

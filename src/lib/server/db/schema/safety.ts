@@ -1,0 +1,122 @@
+/**
+ * Safety: adverse events (with an admin-extendable category list) and flare episodes. Never
+ * deleted: voided with a reason. The CHECKs here and the date triggers of migration 0018 mirror
+ * $lib/validation/safety, so a bug in the app still cannot store an impossible event.
+ */
+import { sql } from 'drizzle-orm';
+import { boolean, check, date, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { users } from './auth';
+import { patients, visits } from './clinical';
+import { AE_ACTIONS, AE_OUTCOMES, AE_SEVERITIES, FLARE_SEVERITIES, FLARE_TRIGGERS, RELATEDNESS, SERIOUS_CRITERIA } from '../../../safety/codes';
+
+const list = (codes: readonly string[]) => sql.raw(codes.map((c) => `'${c}'`).join(', '));
+const textArray = (codes: readonly string[]) => sql.raw(`array[${codes.map((c) => `'${c}'`).join(', ')}]::text[]`);
+
+/** Seeded by migration (our own wording of the acupuncture safety literature's list); admins add more. */
+export const aeCategories = pgTable(
+	'ae_categories',
+	{
+		code: text('code').primaryKey(),
+		label: text('label').notNull(),
+		active: boolean('active').notNull().default(true),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [
+		check('ae_categories_code_format', sql`${t.code} ~ '^[a-z][a-z0-9_]{0,39}$'`),
+		check('ae_categories_label_present', sql`length(trim(${t.label})) between 1 and 120`),
+		uniqueIndex('ae_categories_label_key').on(sql`lower(${t.label})`)
+	]
+);
+
+export const adverseEvents = pgTable(
+	'adverse_events',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		patientId: uuid('patient_id')
+			.notNull()
+			.references(() => patients.id),
+		// The treatment visit it followed, when known (a trigger keeps it the same patient's).
+		visitId: uuid('visit_id').references(() => visits.id),
+		onsetOn: date('onset_on').notNull(),
+		categoryCode: text('category_code')
+			.notNull()
+			.references(() => aeCategories.code),
+		// Required for 'other'; free text, never exported.
+		categoryDetail: text('category_detail'),
+		severity: text('severity', { enum: AE_SEVERITIES }).notNull(),
+		serious: boolean('serious').notNull(),
+		seriousCriteria: text('serious_criteria').array().notNull().default(sql`'{}'::text[]`),
+		relatedness: text('relatedness', { enum: RELATEDNESS }).notNull(),
+		actionTaken: text('action_taken', { enum: AE_ACTIONS }).notNull(),
+		outcome: text('outcome', { enum: AE_OUTCOMES }).notNull(),
+		resolvedOn: date('resolved_on'),
+		note: text('note'),
+		acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+		acknowledgedBy: uuid('acknowledged_by').references(() => users.id),
+		version: integer('version').notNull().default(1),
+		voided: boolean('voided').notNull().default(false),
+		voidReason: text('void_reason'),
+		createdBy: uuid('created_by').references(() => users.id),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [
+		index('adverse_events_patient_idx').on(t.patientId, t.onsetOn),
+		// The notice shown on every page reads this: live serious events nobody acknowledged yet.
+		index('adverse_events_unacknowledged_idx').on(t.createdAt).where(sql`${t.serious} and ${t.acknowledgedAt} is null and not ${t.voided}`),
+		check('adverse_events_severity_known', sql`${t.severity} in (${list(AE_SEVERITIES)})`),
+		check('adverse_events_relatedness_known', sql`${t.relatedness} in (${list(RELATEDNESS)})`),
+		check('adverse_events_action_known', sql`${t.actionTaken} in (${list(AE_ACTIONS)})`),
+		check('adverse_events_outcome_known', sql`${t.outcome} in (${list(AE_OUTCOMES)})`),
+		check('adverse_events_criteria_known', sql`${t.seriousCriteria} <@ ${textArray(SERIOUS_CRITERIA)}`),
+		// ICH E2A: an event is serious exactly when it meets at least one criterion.
+		check('adverse_events_serious_has_criterion', sql`${t.serious} = (cardinality(${t.seriousCriteria}) > 0)`),
+		check('adverse_events_fatal_is_death', sql`${t.outcome} <> 'fatal' or 'death' = any(${t.seriousCriteria})`),
+		check('adverse_events_other_specified', sql`${t.categoryCode} <> 'other' or length(trim(coalesce(${t.categoryDetail}, ''))) > 0`),
+		check('adverse_events_detail_length', sql`${t.categoryDetail} is null or length(${t.categoryDetail}) <= 200`),
+		check('adverse_events_note_length', sql`${t.note} is null or length(${t.note}) <= 2000`),
+		check('adverse_events_resolution_after_onset', sql`${t.resolvedOn} is null or ${t.resolvedOn} >= ${t.onsetOn}`),
+		check('adverse_events_unresolved_has_no_date', sql`${t.outcome} not in ('recovering', 'not_recovered') or ${t.resolvedOn} is null`),
+		check('adverse_events_acknowledged_serious', sql`(${t.acknowledgedAt} is null) = (${t.acknowledgedBy} is null) and (${t.acknowledgedAt} is null or ${t.serious})`),
+		check(
+			'adverse_events_void_has_reason',
+			sql`(${t.voided} and length(trim(coalesce(${t.voidReason}, ''))) > 0) or (not ${t.voided} and ${t.voidReason} is null)`
+		),
+		check('adverse_events_version_positive', sql`${t.version} >= 1`)
+	]
+);
+
+export const flareEpisodes = pgTable(
+	'flare_episodes',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		patientId: uuid('patient_id')
+			.notNull()
+			.references(() => patients.id),
+		onsetOn: date('onset_on').notNull(),
+		// Null while the flare is ongoing.
+		endedOn: date('ended_on'),
+		severity: text('severity', { enum: FLARE_SEVERITIES }).notNull(),
+		triggers: text('triggers').array().notNull().default(sql`'{}'::text[]`),
+		treatmentChanged: boolean('treatment_changed').notNull(),
+		note: text('note'),
+		version: integer('version').notNull().default(1),
+		voided: boolean('voided').notNull().default(false),
+		voidReason: text('void_reason'),
+		createdBy: uuid('created_by').references(() => users.id),
+		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
+	},
+	(t) => [
+		index('flare_episodes_patient_idx').on(t.patientId, t.onsetOn),
+		check('flare_episodes_severity_known', sql`${t.severity} in (${list(FLARE_SEVERITIES)})`),
+		check('flare_episodes_triggers_known', sql`${t.triggers} <@ ${textArray(FLARE_TRIGGERS)}`),
+		check('flare_episodes_end_after_onset', sql`${t.endedOn} is null or ${t.endedOn} >= ${t.onsetOn}`),
+		check('flare_episodes_note_length', sql`${t.note} is null or length(${t.note}) <= 2000`),
+		check(
+			'flare_episodes_void_has_reason',
+			sql`(${t.voided} and length(trim(coalesce(${t.voidReason}, ''))) > 0) or (not ${t.voided} and ${t.voidReason} is null)`
+		),
+		check('flare_episodes_version_positive', sql`${t.version} >= 1`)
+	]
+);

@@ -1,0 +1,155 @@
+/**
+ * Safety figures for /safety and GET /api/safety, aggregated in SQL (nothing per patient comes
+ * to Node but the short list of serious events). The patients counted are those of the chosen
+ * conditions with at least one live visit; their baseline is their first live visit, and their
+ * observed time runs to their last. Rates, intervals and the small-cell rule: $lib/safety/figures.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { executeRows, type Db } from '../db';
+import { patientSelection } from '../patients';
+import { buildSafetyFigures, type FlareCounts, type SafetyCounts, type SafetyFigures } from '../../safety/figures';
+import { EARLY_DAYS } from '../../safety/rates';
+
+export interface SafetyQuery {
+	/** Condition codes; none = all. */
+	conditions: string[];
+}
+
+/** Patients (p), their live visits' totals (v) — one CTE list shared by every query here. */
+function cohortCtes(q: SafetyQuery): SQL {
+	const where = patientSelection({ conditions: q.conditions });
+	return sql`p as (
+			select p.id, p.condition_code from patients p ${where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``}
+		),
+		v as (
+			select v.patient_id, count(*)::int as visits, sum(v.acupuncture_sessions)::int as sessions,
+				(count(*) filter (where v.ae_answer in ('none', 'yes')))::int as asked,
+				min(v.visit_date) as baseline, max(v.visit_date) as last_visit
+			from visits v join p on p.id = v.patient_id
+			where not v.voided
+			group by v.patient_id
+		)`;
+}
+
+const num = (x: unknown) => Number(x ?? 0);
+
+async function safetyCounts(db: Db, q: SafetyQuery): Promise<SafetyCounts[]> {
+	const rows = await executeRows(
+		db,
+		sql`with ${cohortCtes(q)},
+			e as (
+				select e.patient_id, count(*)::int as events, (count(*) filter (where e.serious))::int as serious
+				from adverse_events e join v on v.patient_id = e.patient_id
+				where not e.voided
+				group by e.patient_id
+			)
+			select p.condition_code, count(*)::int as patients, sum(v.visits)::int as visits, sum(v.asked)::int as asked,
+				sum(v.sessions)::int as sessions, coalesce(sum(e.events), 0)::int as events,
+				count(e.patient_id)::int as patients_with_event, coalesce(sum(e.serious), 0)::int as serious_events
+			from p join v on v.patient_id = p.id left join e on e.patient_id = p.id
+			group by p.condition_code
+			order by p.condition_code`
+	);
+	return rows.map((r) => ({
+		condition: String(r.condition_code),
+		patients: num(r.patients),
+		visits: num(r.visits),
+		asked: num(r.asked),
+		sessions: num(r.sessions),
+		events: num(r.events),
+		patientsWithEvent: num(r.patients_with_event),
+		seriousEvents: num(r.serious_events)
+	}));
+}
+
+async function flareCounts(db: Db, q: SafetyQuery): Promise<FlareCounts[]> {
+	const rows = await executeRows(
+		db,
+		sql`with ${cohortCtes(q)},
+			f as (
+				select f.patient_id,
+					(count(*) filter (where f.onset_on < v.baseline + ${EARLY_DAYS}::int))::int as early,
+					(count(*) filter (where f.onset_on >= v.baseline + ${EARLY_DAYS}::int))::int as later
+				from flare_episodes f join v on v.patient_id = f.patient_id
+				where not f.voided and f.onset_on >= v.baseline and f.onset_on <= v.last_visit
+				group by f.patient_id
+			)
+			select p.condition_code, count(*)::int as patients,
+				sum(least(v.last_visit - v.baseline, ${EARLY_DAYS}::int))::int as early_days,
+				sum(greatest(v.last_visit - v.baseline - ${EARLY_DAYS}::int, 0))::int as later_days,
+				coalesce(sum(f.early), 0)::int as early_flares, coalesce(sum(f.later), 0)::int as later_flares
+			from p join v on v.patient_id = p.id left join f on f.patient_id = p.id
+			group by p.condition_code
+			order by p.condition_code`
+	);
+	return rows.map((r) => ({
+		condition: String(r.condition_code),
+		patients: num(r.patients),
+		earlyDays: num(r.early_days),
+		laterDays: num(r.later_days),
+		earlyFlares: num(r.early_flares),
+		laterFlares: num(r.later_flares)
+	}));
+}
+
+/** The figures of the API's shape, k applied. */
+export async function safetyFigures(db: Db, q: SafetyQuery, k: number): Promise<SafetyFigures> {
+	const [counts, flares] = await Promise.all([safetyCounts(db, q), flareCounts(db, q)]);
+	return buildSafetyFigures(counts, flares, k);
+}
+
+export interface Breakdown {
+	condition: string;
+	dimension: 'category' | 'severity' | 'relatedness';
+	value: string;
+	events: number;
+}
+
+/** Live events by category, severity and relatedness, per condition (the page shows the groups not withheld). */
+export async function safetyBreakdown(db: Db, q: SafetyQuery): Promise<Breakdown[]> {
+	const rows = await executeRows(
+		db,
+		sql`with ${cohortCtes(q)}
+			select p.condition_code, d.dimension, d.value, count(*)::int as events
+			from adverse_events e join v on v.patient_id = e.patient_id join p on p.id = e.patient_id
+			cross join lateral (values ('category', e.category_code), ('severity', e.severity), ('relatedness', e.relatedness)) as d(dimension, value)
+			where not e.voided
+			group by p.condition_code, d.dimension, d.value
+			order by p.condition_code, d.dimension, events desc, d.value`
+	);
+	return rows.map((r) => ({ condition: String(r.condition_code), dimension: r.dimension as Breakdown['dimension'], value: String(r.value), events: num(r.events) }));
+}
+
+export interface SeriousListed {
+	eventId: string;
+	patientId: string;
+	condition: string;
+	daysSinceBaseline: number;
+	category: string;
+	severity: string;
+	relatedness: string;
+	outcome: string;
+}
+
+/** Live serious events of the chosen conditions, with the days from the patient's baseline to onset. */
+export async function seriousEvents(db: Db, q: SafetyQuery): Promise<SeriousListed[]> {
+	const rows = await executeRows(
+		db,
+		sql`with ${cohortCtes(q)}
+			select e.id, e.patient_id, p.condition_code, (e.onset_on - v.baseline)::int as days, e.category_code, e.severity, e.relatedness, e.outcome
+			from adverse_events e join v on v.patient_id = e.patient_id join p on p.id = e.patient_id
+			where e.serious and not e.voided
+			order by p.condition_code, days, e.id
+			limit 500`
+	);
+	return rows.map((r) => ({
+		eventId: String(r.id),
+		patientId: String(r.patient_id),
+		condition: String(r.condition_code),
+		daysSinceBaseline: num(r.days),
+		category: String(r.category_code),
+		severity: String(r.severity),
+		relatedness: String(r.relatedness),
+		outcome: String(r.outcome)
+	}));
+}
