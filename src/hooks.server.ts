@@ -3,6 +3,7 @@ import { settings } from '$lib/server/config';
 import { connect, disconnect } from '$lib/server/db';
 import { ensureRollups, foldIfDue } from '$lib/server/cohort/rollup';
 import { loadExportSecret, setExportSecret } from '$lib/server/export/secret';
+import { ensureAuditKeyed, loadAuditSecret, setAuditSecret, startAuditAnchoring } from '$lib/server/audit';
 import { expireStagedImports, STAGED_IMPORT_DAYS } from '$lib/server/import';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { validateApiToken } from '$lib/server/auth/tokens';
@@ -15,7 +16,12 @@ export const init: ServerInit = async () => {
 	const s = settings();
 	watchForShutdown();
 	setExportSecret(loadExportSecret(s));
+	setAuditSecret(loadAuditSecret(s));
 	const database = await connect(s);
+	// First start after the audit key came (an upgrade): each chain's older rows go under the key.
+	await ensureAuditKeyed(database.db, { anchorFile: s.auditAnchorFile });
+	// The chains' heads, signed, outside the database: now, when they move, and at shutdown.
+	const anchoring = startAuditAnchoring(() => database.db, s.auditAnchorFile, s.auditAnchorSeconds);
 	// First start after an upgrade (or a restore): build the cohort rollup from the raw tables.
 	await ensureRollups(database.db);
 	// Writes append rollup differences; fold them into the histogram every second (readers add
@@ -41,7 +47,7 @@ export const init: ServerInit = async () => {
 	process.once('sveltekit:shutdown', () => {
 		clearInterval(folder);
 		clearInterval(expirer);
-		void disconnect();
+		void anchoring.stop().finally(() => disconnect());
 	});
 };
 

@@ -10,6 +10,10 @@ import path from 'node:path';
 import { buildDir, children, groups, root, sleep } from './harness';
 import { request } from './http';
 
+/** The servers' audit key, and this process's (it writes and verifies audit rows in the same databases). */
+const RELIABILITY_AUDIT_SECRET = 'reliability-audit-secret-0123456789abcdef';
+process.env.AUDIT_SECRET ??= RELIABILITY_AUDIT_SECRET;
+
 let nextPort = Number(process.env.RELIABILITY_PORT_BASE ?? 4300);
 export function portIsFree(port: number): Promise<boolean> {
 	return new Promise((resolve) => {
@@ -57,6 +61,9 @@ export async function startServer(name: string, env: Record<string, string | und
 		NODE_ENV: 'production',
 		MIGRATIONS_DIR: path.join(root, 'drizzle'),
 		EXPORT_SECRET: 'reliability-export-secret-0123456789abcdef',
+		AUDIT_SECRET: RELIABILITY_AUDIT_SECRET,
+		// Each server's anchors apart from a developer's ./data (and from other runs' databases).
+		AUDIT_ANCHOR_FILE: path.join(root, '.test-data', 'reliability', 'anchors', `${name}-${port}.log`),
 		...env
 	};
 	for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];

@@ -28,6 +28,9 @@ if (mode === 'pglite') {
 	await admin.end();
 	process.env.DATABASE_URL = url;
 	process.env.EXPORT_SECRET ||= 'e2e-export-secret-0123456789abcdef0123456789';
+	// A fresh database: anchors of an earlier run's rows would read as deleted entries.
+	process.env.AUDIT_ANCHOR_FILE = path.join(root, '.test-data', `e2e-audit-anchors-${port}.log`);
+	fs.rmSync(process.env.AUDIT_ANCHOR_FILE, { force: true });
 } else {
 	console.error('usage: node tests/e2e/serve.js pglite|postgres <port>');
 	process.exit(2);
