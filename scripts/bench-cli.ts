@@ -307,22 +307,39 @@ results.export = {
 if (ONLY.has('writes')) {
 // The app's saves go to 2,000 patients and the direct inserts to 2,000 others: the direct rows
 // bypass the rollup and are deleted afterwards, so no app save may ever count them.
-const ids = (await executeRows(db, sql`select id from patients order by id limit 4000`)).map((r) => String(r.id));
+// One live visit per patient per date: the n-th round of saves to a patient is dated n days after
+// the latest visit of any chosen patient, so every save is the last of its patient's series (the
+// common case the save is tuned for). The patients whose series ended longest ago leave the most
+// days before tomorrow, the latest date the database accepts.
+const chosen = await executeRows(db, sql`select patient_id as id, max(visit_date)::text as last from visits where not voided group by patient_id order by 2, 1 limit 4000`);
+const ids = chosen.map((r) => String(r.id));
 const half = Math.min(2000, Math.ceil(ids.length / 2));
 const patientIds = ids.slice(0, half);
 const directIds = ids.slice(half);
-const today = new Date().toISOString().slice(0, 10);
+const firstDay = Date.parse(`${chosen.reduce((m, r) => (String(r.last) > m ? String(r.last) : m), '1970-01-01')}T00:00:00Z`) + 86_400_000;
+const dateOfRound = (round: number) => {
+	const date = new Date(firstDay + round * 86_400_000).toISOString().slice(0, 10);
+	if (date > new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)) throw new Error(`round ${round} of saves would be dated after tomorrow: seed more patients`);
+	return date;
+};
 const fss = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [String(i + 1), 4]));
 const who = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [String(i + 1), 3]));
-const form = () => {
-	const f = new URLSearchParams({ visitDate: today, kind: 'treatment', acupunctureSessions: '1', flare: 'no', note: '' });
+const form = (visitDate: string) => {
+	const f = new URLSearchParams({ visitDate, kind: 'treatment', acupunctureSessions: '1', flare: 'no', note: '' });
 	for (const id of ['fss9', 'pain_nrs', 'who5']) f.append('instrument', id);
 	for (const [k, v] of Object.entries(fss)) f.append(`i:fss9:${k}`, String(v));
 	f.append('i:pain_nrs:pain', '5');
 	for (const [k, v] of Object.entries(who)) f.append(`i:who5:${k}`, String(v));
 	return f.toString();
 };
-const body = form();
+const bodies = new Map<number, string>();
+/** The form for request i: its round's date (built once per round). */
+const bodyFor = (i: number) => {
+	const round = Math.floor(i / patientIds.length);
+	let body = bodies.get(round);
+	if (body === undefined) bodies.set(round, (body = form(dateOfRound(round))));
+	return body;
+};
 /** One side's requests for `seconds` at `concurrency`; adds to `into` (requests are numbered on from its count). */
 interface Side {
 	latencies: number[];
@@ -377,7 +394,7 @@ const [{ visits: visitsBefore, audits: auditsBefore }] = (await executeRows(db, 
 // light: node:http on kept-alive connections (fetch/undici cost 1.2–1.7 ms of CPU per request,
 // node:http about a third of that; docs/performance.md). `--client fetch` measures with fetch.
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-const post = (to: string, path: string) =>
+const post = (to: string, path: string, body: string) =>
 	new Promise<number>((resolve, reject) => {
 		const req = http.request(`${to}${path}`, {
 			method: 'POST',
@@ -391,7 +408,7 @@ const post = (to: string, path: string) =>
 		req.on('error', reject);
 		req.end(body);
 	});
-const viaFetch = async (to: string, path: string) => {
+const viaFetch = async (to: string, path: string, body: string) => {
 	const r = await fetch(`${to}${path}`, {
 		method: 'POST',
 		redirect: 'manual',
@@ -401,9 +418,14 @@ const viaFetch = async (to: string, path: string) => {
 	await r.text();
 	return r.status;
 };
+// Saves are numbered across the warm-up and every round (each load() numbers its own from 0): the
+// k-th save goes to patient k mod N, dated by its round k div N.
+let appSaves = 0;
+let directSaves = 0;
 const appOne = async (i: number) => {
+	const k = appSaves++;
 	const to = bases[i % bases.length]!;
-	const status = await (CLIENT === 'fetch' ? viaFetch : post)(to, `/patients/${patientIds[i % patientIds.length]}/visits/new`);
+	const status = await (CLIENT === 'fetch' ? viaFetch : post)(to, `/patients/${patientIds[k % patientIds.length]}/visits/new`, bodyFor(k));
 	if (status !== 303 && i < 1) log(`save answered ${status}`);
 	return status === 303;
 };
@@ -412,9 +434,10 @@ const scores = {
 	pain_nrs: scoreResponse('pain_nrs', { pain: 5 }),
 	who5: scoreResponse('who5', who)
 };
-const directOne = async (i: number) => {
+const directOne = async () => {
+	const i = directSaves++;
 	await pg.begin(async (tx) => {
-		const [v] = await tx`insert into visits (patient_id, visit_date, kind, acupuncture_sessions, flare, created_by) values (${directIds[i % directIds.length]!}, ${today}, 'treatment', 1, 'no', ${clinician}) returning id`;
+		const [v] = await tx`insert into visits (patient_id, visit_date, kind, acupuncture_sessions, flare, created_by) values (${directIds[i % directIds.length]!}, ${dateOfRound(Math.floor(i / directIds.length))}, 'treatment', 1, 'no', ${clinician}) returning id`;
 		for (const [instrument, answers] of [['fss9', fss], ['pain_nrs', { pain: 5 }], ['who5', who]] as const) {
 			const [r] = await tx`insert into responses (visit_id, instrument_id, instrument_version, scoring_version, answers, entered_by) values (${v!.id}, ${instrument}, 'bench', 'bench', ${tx.json(answers)}, ${clinician}) returning id`;
 			const s = scores[instrument];
@@ -465,6 +488,8 @@ const page = async (p: string) => {
 	await r.text();
 };
 results.pages = {
+	// The dashboard a clinician opens first: headlines for every condition from the rollup.
+	homePage: await timeRuns(() => page('/')),
 	patientPage: await timeRuns(() => page(`/patients/${busy!.patient_id}`)),
 	cohortPage: await timeRuns(() => page('/cohort?instrument=fss9&scale=mean'))
 };
@@ -478,7 +503,7 @@ servers.forEach((s) => s.kill('SIGTERM'));
 fs.writeFileSync(values.json!, JSON.stringify(results, null, 2) + '\n');
 const e = results.export as undefined | { rows: number; rowsPerSecond: number; serverPeakRssMb: number; copy: { rowsPerSecond: number }; ratioToCopy: number; ratiosPerRun: number[]; firstByteMs: number };
 const w = results.writes as undefined | { ratiosPerRound: number[]; app: { perSecond: number; p50Ms: number; p99Ms: number; errors: number; visitsStored: number; auditRowsPerVisit: number }; direct: { perSecond: number; p50Ms: number; p99Ms: number }; ratio: number };
-const pages = results.pages as undefined | { patientPage: { medianMs: number }; cohortPage: { medianMs: number } };
+const pages = results.pages as undefined | { homePage: { medianMs: number }; patientPage: { medianMs: number }; cohortPage: { medianMs: number } };
 const lines2 = [
 	`Outcome Tracker benchmark — ${N} patients (${JSON.stringify(counts)})`,
 	'',
@@ -487,6 +512,6 @@ const lines2 = [
 	...cohort.map((c) => `| cohort: ${c.chart} | function ${c.appFunction.medianMs} ms (${c.appFunction.minMs}–${c.appFunction.maxMs}); HTTP ${c.httpEndpoint.medianMs} ms (${c.httpEndpoint.minMs}–${c.httpEndpoint.maxMs}) | plain SQL ${c.plainSql.medianMs} ms (${c.plainSql.minMs}–${c.plainSql.maxMs}) | ${c.speedup}× (HTTP ${c.speedupHttp}×), numbers ${c.identicalNumbers ? 'identical' : 'DIFFER'} |`),
 	...(e ? [`| export | ${e.rows} rows, ${e.rowsPerSecond} rows/s, first byte ${e.firstByteMs} ms, server peak RSS ${e.serverPeakRssMb} MB | COPY ${e.copy.rowsPerSecond} rows/s | ${e.ratioToCopy}× (runs: ${e.ratiosPerRun.join(', ')}) |`] : []),
 	...(w ? [`| visit save, 3 instruments, c = ${CONCURRENCY} | ${w.app.perSecond}/s, p50 ${w.app.p50Ms} ms, p99 ${w.app.p99Ms} ms, ${w.app.errors} errors, ${w.app.auditRowsPerVisit} audit rows per visit | direct ${w.direct.perSecond}/s, p50 ${w.direct.p50Ms} ms, p99 ${w.direct.p99Ms} ms | ${w.ratio}× (rounds: ${w.ratiosPerRound.join(", ")}) |`] : []),
-	...(pages ? [`| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`] : [])
+	...(pages ? [`| home page (dashboard) | ${pages.homePage.medianMs} ms | | |`, `| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`] : [])
 ];
 console.log(lines2.join('\n'));

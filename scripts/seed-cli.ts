@@ -138,7 +138,9 @@ async function main() {
 					rRows.push({ id: responseId, visitId, instrumentId: instrument, instrumentVersion: instrument === 'rand36' ? '1.0' : 'seed', scoringVersion: `${instrument}-1`, answers });
 					for (const [scale, value] of Object.entries(scored.scores)) sRows.push({ responseId, instrumentId: instrument, scale, value });
 				}
-				day += (14 + Math.round(normal() * 3)) * 86_400_000;
+				// At least a day apart: one live visit per patient per date (a 0-day step is a 4.7 SD draw, but
+				// 200,000 patients take millions of draws).
+				day += Math.max(1, 14 + Math.round(normal() * 3)) * 86_400_000;
 				if (day > Date.now() - 86_400_000) break;
 			}
 		}

@@ -2,6 +2,7 @@ import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { settings } from '$lib/server/config';
 import { connect, disconnect } from '$lib/server/db';
 import { ensureRollups, foldIfDue } from '$lib/server/cohort/rollup';
+import { settleUpgradeVoids } from '$lib/server/visits/upgrade';
 import { loadExportSecret, setExportSecret } from '$lib/server/export/secret';
 import { ensureAuditKeyed, loadAuditSecret, setAuditSecret, startAuditAnchoring } from '$lib/server/audit';
 import { expireStagedImports, STAGED_IMPORT_DAYS } from '$lib/server/import';
@@ -18,8 +19,12 @@ export const init: ServerInit = async () => {
 	setExportSecret(loadExportSecret(s));
 	setAuditSecret(loadAuditSecret(s));
 	const database = await connect(s);
-	// First start after the audit key came (an upgrade): each chain's older rows go under the key.
+	// First start after the audit key came (an upgrade): each chain's older rows go under the key,
+	// before anything else appends to them.
 	await ensureAuditKeyed(database.db, { anchorFile: s.auditAnchorFile });
+	// Visits the upgrade to one visit per date voided get their audit rows (and a stale rollup).
+	const settled = await settleUpgradeVoids(database.db);
+	if (settled > 0) console.warn(`${settled} visit(s) sharing a date with an earlier one were voided by the upgrade; see the audit log.`);
 	// The chains' heads, signed, outside the database: now, when they move, and at shutdown.
 	const anchoring = startAuditAnchoring(() => database.db, s.auditAnchorFile, s.auditAnchorSeconds);
 	// First start after an upgrade (or a restore): build the cohort rollup from the raw tables.

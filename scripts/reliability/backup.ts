@@ -16,7 +16,7 @@ import { connectionsTo, databaseUrl, dropDatabase, freshDatabase } from './pg';
 import { npmRun, startServer, type Server } from './server';
 import { getPage, postForm } from './http';
 import { fixtures } from './fixtures';
-import { isWhole, storedSaves, visitForm } from './visits';
+import { isWhole, nextVisitDate, storedSaves, visitForm } from './visits';
 
 const SOURCE = 'outcome_tracker_rel_backup';
 const RESTORED_LIVE = 'outcome_tracker_rel_backup_live';
@@ -40,7 +40,7 @@ function compare(a: Snapshot, b: Snapshot) {
 
 async function saves(base: string, cookie: string, patients: string[], count: number, tag: string) {
 	let ok = 0;
-	for (let i = 0; i < count; i++) if ((await postForm(base, `/patients/${patients[i % patients.length]}/visits/new`, visitForm(`${tag}-${i}`), cookie)).status === 303) ok++;
+	for (let i = 0; i < count; i++) if ((await postForm(base, `/patients/${patients[i % patients.length]}/visits/new`, visitForm(`${tag}-${i}`, nextVisitDate(patients[i % patients.length]!)), cookie)).status === 303) ok++;
 	return ok;
 }
 
@@ -80,7 +80,7 @@ async function postgresBackup(report: Report) {
 		const writers = Array.from({ length: 4 }, async (_, w) => {
 			const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 			for (let i = 0; !stop; i++) {
-				const a = await postForm(server!.base, `/patients/${patients[(i + w) % patients.length]}/visits/new`, visitForm(`during-${w}-${i}`), cookie, agent);
+				const a = await postForm(server!.base, `/patients/${patients[(i + w) % patients.length]}/visits/new`, visitForm(`during-${w}-${i}`, nextVisitDate(patients[(i + w) % patients.length]!)), cookie, agent);
 				if (a.status === 303) during++;
 			}
 			agent.destroy();

@@ -11,7 +11,7 @@ import { getPage, postForm, request, type Answer } from './http';
 import { fixtures } from './fixtures';
 import { recordVisit } from '../../src/lib/server/visits';
 import { scoreResponse } from '../../src/lib/instruments';
-import { VISIT_DATE } from './visits';
+import { nthVisitDate } from './visits';
 
 const DB = 'outcome_tracker_rel_conflicts';
 const ROUNDS = 25;
@@ -84,7 +84,7 @@ export const conflicts: Scenario = {
 			const [patient] = await fx.patients(ann.id, 1, 'conflict');
 			const visitIds: string[] = [];
 			for (let i = 0; i < ROUNDS; i++) {
-				const r = await recordVisit(fx.database.db, { id: ann.id }, patient!, { visitDate: VISIT_DATE, kind: 'treatment', acupunctureSessions: 1, flare: 'no', note: `start ${i}` }, [{ instrumentId: 'fss9', answers: fss(4) }]);
+				const r = await recordVisit(fx.database.db, { id: ann.id }, patient!, { visitDate: nthVisitDate(i), kind: 'treatment', acupunctureSessions: 1, flare: 'no', note: `start ${i}` }, [{ instrumentId: 'fss9', answers: fss(4) }]);
 				if (!r.ok) throw new Error(r.message);
 				visitIds.push(r.value);
 			}
@@ -97,7 +97,8 @@ export const conflicts: Scenario = {
 
 			// ---- the visit's own fields --------------------------------------------------------
 			const visitRounds: Round[] = [];
-			for (const visitId of visitIds) {
+			for (const [k, visitId] of visitIds.entries()) {
+				const visitDate = nthVisitDate(k);
 				const opened = await Promise.all(([0, 1] as const).map((i) => getPage(servers[i]!.base, page(i, visitId), clinicians[i]!.cookie)));
 				const versions = opened.map((p) => formVersion(p.body, 'update'));
 				const notes = clinicians.map((c) => `${c.name} edited ${visitId.slice(0, 8)}`);
@@ -106,7 +107,7 @@ export const conflicts: Scenario = {
 						postForm(
 							servers[i]!.base,
 							`${page(i, visitId)}?/update`,
-							new URLSearchParams({ visitDate: VISIT_DATE, kind: 'treatment', acupunctureSessions: '1', flare: 'no', note: notes[i]!, reason: 'correction', version: String(versions[i]) }),
+							new URLSearchParams({ visitDate, kind: 'treatment', acupunctureSessions: '1', flare: 'no', note: notes[i]!, reason: 'correction', version: String(versions[i]) }),
 							clinicians[i]!.cookie
 						)
 					)
@@ -126,7 +127,7 @@ export const conflicts: Scenario = {
 					const retry = await postForm(
 						servers[loser]!.base,
 						`${page(loser as 0 | 1, visitId)}?/update`,
-						new URLSearchParams({ visitDate: VISIT_DATE, kind: 'treatment', acupunctureSessions: '1', flare: 'no', note: `${notes[loser]} (again)`, reason: 'correction', version: String(formVersion(again.body, 'update')) }),
+						new URLSearchParams({ visitDate, kind: 'treatment', acupunctureSessions: '1', flare: 'no', note: `${notes[loser]} (again)`, reason: 'correction', version: String(formVersion(again.body, 'update')) }),
 						clinicians[loser]!.cookie
 					);
 					const [after] = await sql`select note, version from visits where id = ${visitId}`;

@@ -10,7 +10,7 @@ import { round, sleep, type Report, type Scenario } from './harness';
 import { connectionsTo, dropDatabase, freshDatabase } from './pg';
 import { startServer, type Server } from './server';
 import { fixtures } from './fixtures';
-import { integrity, isWhole, PER_SAVE, storedSaves, visitForm } from './visits';
+import { integrity, isWhole, nextVisitDate, PER_SAVE, storedSaves, visitForm } from './visits';
 
 const DB = 'outcome_tracker_rel_load';
 const CONNECTIONS = Number(process.env.RELIABILITY_LOAD_CONNECTIONS ?? 16);
@@ -52,7 +52,7 @@ export const load: Scenario = {
 						setupRequest: (req: Record<string, unknown>, context: Record<string, unknown>) => {
 							const i = n++;
 							context.note = `load-${i}`;
-							return { ...req, path: `/patients/${patients[i % patients.length]}/visits/new`, body: visitForm(`load-${i}`).toString() };
+							return { ...req, path: `/patients/${patients[i % patients.length]}/visits/new`, body: visitForm(`load-${i}`, nextVisitDate(patients[i % patients.length]!)).toString() };
 						},
 						onResponse: (status: number, _body: string, context: Record<string, unknown>) => {
 							answered.set(String(context.note), status);

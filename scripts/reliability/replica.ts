@@ -20,7 +20,7 @@ import { onExit, saysDatabaseUnavailable, sleep, type Report, type Scenario } fr
 import { portIsFree, startServer, type Server } from './server';
 import { postForm, request } from './http';
 import { fixtures } from './fixtures';
-import { visitForm } from './visits';
+import { nextVisitDate, visitForm } from './visits';
 
 const DB = 'outcome_tracker_rel_replica';
 const PATIENTS = 6;
@@ -112,7 +112,7 @@ export const replica: Scenario = {
 				const researcher = await fx.user('researcher', 'replica');
 				const [clinicianCookie, researcherCookie] = [await fx.cookie(clinician.id), await fx.cookie(researcher.id)];
 				const patients = await fx.patients(clinician.id, PATIENTS + 1, 'replica');
-				const save = (patientId: string, note: string) => postForm(server.base, `/patients/${patientId}/visits/new`, visitForm(note), clinicianCookie);
+				const save = (patientId: string, note: string) => postForm(server.base, `/patients/${patientId}/visits/new`, visitForm(note, nextVisitDate(patientId)), clinicianCookie);
 
 				const first = await Promise.all(patients.slice(0, PATIENTS).map((id, i) => save(id, `replica-${i}`)));
 				report.check(`${PATIENTS} saves answered 303 (written on the primary)`, first.every((a) => a.status === 303), first.map((a) => a.status).join(' '));

@@ -9,7 +9,7 @@ import { connectionsTo, dropDatabase, ensurePgUp, freshDatabase, markPgDown, pgC
 import { startServer, type Server } from './server';
 import { getPage, postForm, request } from './http';
 import { fixtures } from './fixtures';
-import { integrity, reconcile, visitForm } from './visits';
+import { integrity, nextVisitDate, reconcile, visitForm } from './visits';
 
 const DB = 'outcome_tracker_rel_restart';
 const WRITERS = 4;
@@ -59,7 +59,7 @@ export const restart: Scenario = {
 
 			const save = async (note: string, patient: string, agent: http.Agent | false) => {
 				const startPhase = phase;
-				const a = await postForm(base, `/patients/${patient}/visits/new`, visitForm(note), cookie, agent);
+				const a = await postForm(base, `/patients/${patient}/visits/new`, visitForm(note, nextVisitDate(patient)), cookie, agent);
 				const o = { note, saved: a.status === 303, status: a.status, error: a.error, startPhase, endPhase: phase, unavailableMessage: saysDatabaseUnavailable(a.body), at: performance.now() - t0 };
 				outcomes.push(o);
 				return o;

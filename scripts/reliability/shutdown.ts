@@ -9,7 +9,7 @@ import { connectionsTo, dropDatabase, freshDatabase } from './pg';
 import { startServer, type Server } from './server';
 import { postForm } from './http';
 import { fixtures } from './fixtures';
-import { integrity, reconcile, visitForm } from './visits';
+import { integrity, nextVisitDate, reconcile, visitForm } from './visits';
 
 const DB = 'outcome_tracker_rel_shutdown';
 const CONCURRENCY = 16;
@@ -49,7 +49,7 @@ export const shutdown: Scenario = {
 					const i = n++;
 					const note = `shutdown-${i}`;
 					const start = now();
-					const a = await postForm(base, `/patients/${patients[i % patients.length]}/visits/new`, visitForm(note), cookie, agent);
+					const a = await postForm(base, `/patients/${patients[i % patients.length]}/visits/new`, visitForm(note, nextVisitDate(patients[i % patients.length]!)), cookie, agent);
 					outcomes.push({ note, saved: a.status === 303, status: a.status, error: a.error, start, end: now() });
 					if (a.error === 'ECONNREFUSED') break;
 				}

@@ -10,7 +10,24 @@ import { cohortTrendFromRollup, cohortTrendPlain, type TrendQuery } from '../../
 import { scoreResponse } from '../../src/lib/instruments';
 import { sameNumbers } from '../same-numbers';
 
-export const VISIT_DATE = '2024-06-01';
+/** The fixture patients' enrolment date (fixtures.ts). */
+const ENROLLED = Date.parse('2024-01-01T00:00:00Z');
+/**
+ * The n-th visit date after enrolment (n = 0 is the day after). A patient has one live visit per
+ * date, so every save of one patient needs a date of its own.
+ */
+export function nthVisitDate(n: number): string {
+	const date = new Date(ENROLLED + (n + 1) * 86_400_000).toISOString().slice(0, 10);
+	if (date > new Date().toISOString().slice(0, 10)) throw new Error(`visit ${n} of one patient would be dated in the future`);
+	return date;
+}
+const saved = new Map<string, number>();
+/** The next unused visit date of this patient in this process. */
+export function nextVisitDate(patientId: string): string {
+	const n = saved.get(patientId) ?? 0;
+	saved.set(patientId, n + 1);
+	return nthVisitDate(n);
+}
 const FSS = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [String(i + 1), 4]));
 const WHO = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [String(i + 1), 3]));
 const INSTRUMENTS: [string, Record<string, number>][] = [
@@ -30,8 +47,8 @@ export const PER_SAVE = {
 	auditRows: 1 + INSTRUMENTS.length
 };
 
-/** The form a clinician submits on /patients/[id]/visits/new. */
-export function visitForm(note: string, visitDate = VISIT_DATE): URLSearchParams {
+/** The form a clinician submits on /patients/[id]/visits/new (dated by nextVisitDate). */
+export function visitForm(note: string, visitDate: string): URLSearchParams {
 	const f = new URLSearchParams({ visitDate, kind: 'treatment', acupunctureSessions: '1', flare: 'no', note });
 	for (const [id] of INSTRUMENTS) f.append('instrument', id);
 	for (const [id, answers] of INSTRUMENTS) for (const [k, v] of Object.entries(answers)) f.append(`i:${id}:${k}`, String(v));

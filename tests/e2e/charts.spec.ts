@@ -65,6 +65,8 @@ test('researchers see cohort trends drawn with their numbers; the patient page d
 	// A clinician sees the trajectory on the patient page, with its table.
 	const clinicianPage = await signedIn(clinician);
 	await clinicianPage.goto(`/patients/${firstPatient}`);
+	// Charts are collapsed but for the condition's key outcomes (none here): the summary row opens it.
+	await clinicianPage.locator('table.summary').getByRole('link', { name: 'Pain NRS' }).click();
 	const trajectory = clinicianPage.locator('figure[data-chart="pain_nrs-score"]');
 	await expect(trajectory).toContainText('lower is better');
 	await expect(trajectory).toContainText('flare');

@@ -93,6 +93,7 @@ const ACTION_FUZZ: Record<string, ActionFuzz> = {
 	'/admin/users/[id]?/password': { caller: 'admin', setup: targetUser, stateless: true },
 	'/admin/users/[id]?/resetMfa': { caller: 'admin', setup: targetUser, fields: [], baseRefused: 'the target has no two-factor sign-in to reset' },
 	'/admin/conditions?/add': { caller: 'admin', stateless: true, allConditions: true },
+	'/admin/conditions?/keyOutcomes': { caller: 'admin', stateless: true },
 	'/admin/audit?/verify': { caller: 'admin', stateless: true },
 	'/admin/security?/policy': {
 		caller: 'admin',

@@ -71,6 +71,7 @@ const ACTIONS: Record<string, Access> = {
 	'/admin/users/[id]?/password': ADMIN,
 	'/admin/users/[id]?/resetMfa': ADMIN,
 	'/admin/conditions?/add': ADMIN,
+	'/admin/conditions?/keyOutcomes': ADMIN,
 	'/admin/audit?/verify': ADMIN,
 	'/admin/security?/policy': ADMIN,
 	'/admin/security?/clear': ADMIN

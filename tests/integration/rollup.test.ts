@@ -111,11 +111,12 @@ beforeAll(async () => {
 	const committed = await commitImport(db, actor, up.id);
 	if (!committed.ok) throw new Error(committed.message);
 	// Saves at the same time (after the import's fold, so their differences stay pending): two per
-	// patient, some on one day, all after the patients' other visits.
+	// patient, on consecutive days or a week apart (one live visit per date), all after the
+	// patients' other visits.
 	const saves = await Promise.all(
 		ids.slice(0, 8).flatMap((id, i) =>
 			[0, 1].map((k) =>
-				recordVisit(db, actor, id, { visitDate: day(200 + (i % 2) * k * 9), kind: 'treatment', acupunctureSessions: 1, flare: 'no', note: null }, [
+				recordVisit(db, actor, id, { visitDate: day(200 + k * (1 + (i % 2) * 8)), kind: 'treatment', acupunctureSessions: 1, flare: 'no', note: null }, [
 					{ instrumentId: 'pain_nrs', answers: { pain: int(0, 10) } },
 					{ instrumentId: 'fss9', answers: Object.fromEntries(Array.from({ length: 9 }, (_, j) => [String(j + 1), int(1, 7)])) }
 				])

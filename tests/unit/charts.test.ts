@@ -10,9 +10,9 @@ describe('trajectory datasets', () => {
 		higherIsBetter: false,
 		mcid: 0.45,
 		visits: [
-			{ visitDate: '2025-01-15', value: 5, flare: 'yes' as const, sessions: 2 },
-			{ visitDate: '2025-01-01', value: 6, flare: 'no' as const, sessions: 0 },
-			{ visitDate: '2025-02-01', value: 4.5, flare: 'unknown' as const, sessions: 3 }
+			{ visitId: 'b', visitDate: '2025-01-15', value: 5, flare: 'yes' as const, sessions: 2 },
+			{ visitId: 'a', visitDate: '2025-01-01', value: 6, flare: 'no' as const, sessions: 0 },
+			{ visitId: 'c', visitDate: '2025-02-01', value: 4.5, flare: 'unknown' as const, sessions: 3 }
 		]
 	};
 	it('orders by date, takes the first value as baseline and draws the MCID band around it', () => {

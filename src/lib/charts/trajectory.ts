@@ -5,6 +5,8 @@
 import { styleFor, translucent } from './palette';
 
 export interface TrajectoryVisit {
+	/** The visit's id: the table's rows key on it (two visits may share a date, voided or not). */
+	visitId: string;
 	visitDate: string;
 	value: number;
 	flare: 'yes' | 'no' | 'unknown';
@@ -29,7 +31,7 @@ export interface Point {
 }
 
 export interface TrajectoryData {
-	points: (Point & { date: string; flare: string; sessions: number })[];
+	points: (Point & { id: string; date: string; flare: string; sessions: number })[];
 	baseline: number | null;
 	band: { low: number; high: number } | null;
 	direction: string;
@@ -49,7 +51,7 @@ export interface TrajectoryData {
 
 export function buildTrajectory(input: TrajectoryInput): TrajectoryData {
 	const sorted = [...input.visits].sort((a, b) => (a.visitDate < b.visitDate ? -1 : a.visitDate > b.visitDate ? 1 : 0));
-	const points = sorted.map((v) => ({ x: dayNumber(v.visitDate), y: v.value, date: v.visitDate, flare: v.flare, sessions: v.sessions }));
+	const points = sorted.map((v) => ({ id: v.visitId, x: dayNumber(v.visitDate), y: v.value, date: v.visitDate, flare: v.flare, sessions: v.sessions }));
 	const baseline = points[0]?.y ?? null;
 	const band = baseline !== null && input.mcid !== null ? { low: baseline - input.mcid, high: baseline + input.mcid } : null;
 	const first = points[0]?.x ?? 0;

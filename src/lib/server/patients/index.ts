@@ -203,7 +203,7 @@ export async function listPatients(db: Db, query: PatientListQuery) {
 
 export function listConditions(db: Db, includeInactive = false) {
 	return db
-		.select({ code: conditions.code, label: conditions.label, active: conditions.active })
+		.select({ code: conditions.code, label: conditions.label, active: conditions.active, keyOutcomes: conditions.keyOutcomes })
 		.from(conditions)
 		.where(includeInactive ? undefined : eq(conditions.active, true))
 		.orderBy(sql`${conditions.code} = 'other'`, asc(conditions.label));

@@ -23,9 +23,14 @@ export interface ResponseInput {
 	answers: Answers;
 }
 export type ItemError = { item?: string; message: string };
+/** Refused: the patient already has a live visit on that date (one per date; the form links to it). */
+export type SameDate = { ok: false; field: 'visitDate'; message: string; existingVisitId: string };
 export type VisitResult<T = void> =
 	| WriteResult<T>
+	| SameDate
 	| { ok: false; field: 'instruments'; message: string; instrumentErrors: Record<string, ItemError[]> };
+
+export const SAME_DATE = 'A visit on this date already exists for this patient.';
 
 type VisitRow = typeof visits.$inferSelect;
 
@@ -128,12 +133,25 @@ function instrumentFailure(errors: Record<string, ItemError[]>): VisitResult<nev
 	};
 }
 
-async function dateProblem(db: Db, patientId: string, visitDate: string): Promise<string | null> {
+async function dateProblem(db: Db, patientId: string, visitDate: string, exceptVisitId?: string): Promise<string | SameDate | null> {
 	const [p] = await db.select({ enrolledOn: patients.enrolledOn, archived: patients.archived }).from(patients).where(eq(patients.id, patientId));
 	if (!p) return 'No such patient.';
 	if (visitDate < p.enrolledOn) return `The visit cannot be before enrolment (${p.enrolledOn}).`;
-	return null;
+	return sameDate(db, patientId, visitDate, exceptVisitId);
 }
+
+/** The patient's live visit on that date, other than `exceptVisitId`, as a refusal; else null. */
+async function sameDate(db: Db, patientId: string, visitDate: string, exceptVisitId?: string): Promise<SameDate | null> {
+	const [other] = await db
+		.select({ id: visits.id })
+		.from(visits)
+		.where(and(eq(visits.patientId, patientId), eq(visits.visitDate, visitDate), eq(visits.voided, false)));
+	if (!other || other.id === exceptVisitId) return null;
+	return { ok: false, field: 'visitDate', message: SAME_DATE, existingVisitId: other.id };
+}
+
+/** The unique index visits_one_live_per_date refused a write (two saves raced, or a restore). */
+const isSameDateViolation = (err: unknown) => isUniqueViolation(err) && pgConstraint(err).name === 'visits_one_live_per_date';
 
 /** A rule found broken inside the transaction: it rolls back, and the user is told at the field. */
 class Refused extends Error {
@@ -170,7 +188,9 @@ export async function recordVisit(
 	if (Object.keys(errors).length > 0) {
 		// The date's problem first, as the form shows it first.
 		const problem = await dateProblem(db, patientId, visit.visitDate);
-		return problem === 'No such patient.' ? NO_PATIENT : problem ? { ok: false, field: 'visitDate', message: problem } : instrumentFailure(errors);
+		if (problem === 'No such patient.') return NO_PATIENT;
+		if (typeof problem === 'string') return { ok: false, field: 'visitDate', message: problem };
+		return problem ?? instrumentFailure(errors);
 	}
 	const visitId = randomUUID();
 	const responseIds = scored.map(() => randomUUID());
@@ -218,6 +238,8 @@ export async function recordVisit(
 		if (err instanceof Refused) return { ok: false, field: err.field, message: err.message };
 		if (isForeignKeyViolation(err)) return NO_PATIENT;
 		if (isCheckViolation(err)) return visitCheckFailure(err);
+		// No check before the insert (the save's round trips are counted): the index refuses it.
+		if (isSameDateViolation(err)) return (await sameDate(db, patientId, visit.visitDate)) ?? { ok: false, field: 'visitDate', message: SAME_DATE };
 		throw err;
 	}
 }
@@ -258,37 +280,49 @@ export async function updateVisit(
 	expectedVersion: number,
 	change: Partial<VisitInput> & { voided?: boolean; voidReason?: string | null },
 	reason: string
-): Promise<WriteResult> {
-	return db.transaction(async (tx): Promise<WriteResult> => {
-		const [owner] = await tx.select({ patientId: visits.patientId }).from(visits).where(eq(visits.id, visitId));
-		if (owner) await lockPatients(tx, [owner.patientId]);
-		const [before] = await tx.select().from(visits).where(eq(visits.id, visitId)).for('no key update');
-		if (!before) return { ok: false, field: 'form', message: 'No such visit.' };
-		if (before.version !== expectedVersion) return conflict({ ...visitSnapshot(before), version: before.version });
-		if (change.visitDate) {
-			const problem = await dateProblem(tx, before.patientId, change.visitDate);
-			if (problem) return { ok: false, field: 'visitDate', message: problem };
-		}
-		const after = { ...before, ...change };
-		const recorded = await tx.select({ instrumentId: responses.instrumentId }).from(responses).where(eq(responses.visitId, visitId));
-		const rollup = await rollupBefore(tx, [before.patientId], recorded.map((r) => r.instrumentId));
-		await tx
-			.update(visits)
-			.set({ ...change, version: before.version + 1, updatedAt: new Date() })
-			.where(eq(visits.id, visitId));
-		await rollupAfter(tx, rollup);
-		await appendAudit(tx, {
-			actorId: actor.id,
-			action: change.voided ? 'void' : 'update',
-			entity: 'visit',
-			entityId: visitId,
-			before: visitSnapshot(before),
-			after: visitSnapshot(after),
-			reason,
-			requestId: actor.requestId
+): Promise<WriteResult | SameDate> {
+	try {
+		return await db.transaction(async (tx): Promise<WriteResult | SameDate> => {
+			const [owner] = await tx.select({ patientId: visits.patientId }).from(visits).where(eq(visits.id, visitId));
+			if (owner) await lockPatients(tx, [owner.patientId]);
+			const [before] = await tx.select().from(visits).where(eq(visits.id, visitId)).for('no key update');
+			if (!before) return { ok: false, field: 'form', message: 'No such visit.' };
+			if (before.version !== expectedVersion) return conflict({ ...visitSnapshot(before), version: before.version });
+			const after = { ...before, ...change };
+			if (change.visitDate) {
+				const problem = await dateProblem(tx, before.patientId, change.visitDate, visitId);
+				if (typeof problem === 'string') return { ok: false, field: 'visitDate', message: problem };
+				if (problem && !after.voided) return problem;
+			} else if (before.voided && !after.voided) {
+				// Restoring a voided visit: its date must be free again.
+				const taken = await sameDate(tx, before.patientId, before.visitDate, visitId);
+				if (taken) return taken;
+			}
+			const recorded = await tx.select({ instrumentId: responses.instrumentId }).from(responses).where(eq(responses.visitId, visitId));
+			const rollup = await rollupBefore(tx, [before.patientId], recorded.map((r) => r.instrumentId));
+			await tx
+				.update(visits)
+				.set({ ...change, version: before.version + 1, updatedAt: new Date() })
+				.where(eq(visits.id, visitId));
+			await rollupAfter(tx, rollup);
+			await appendAudit(tx, {
+				actorId: actor.id,
+				action: change.voided ? 'void' : 'update',
+				entity: 'visit',
+				entityId: visitId,
+				before: visitSnapshot(before),
+				after: visitSnapshot(after),
+				reason,
+				requestId: actor.requestId
 		});
 		return { ok: true };
-	});
+		});
+	} catch (err) {
+		if (!isSameDateViolation(err)) throw err;
+		const [v] = await db.select({ patientId: visits.patientId, visitDate: visits.visitDate }).from(visits).where(eq(visits.id, visitId));
+		const date = change.visitDate ?? v?.visitDate;
+		return (v && date ? await sameDate(db, v.patientId, date, visitId) : null) ?? { ok: false, field: 'visitDate', message: SAME_DATE };
+	}
 }
 
 export function voidVisit(db: Db, actor: Actor, visitId: string, expectedVersion: number, reason: string) {

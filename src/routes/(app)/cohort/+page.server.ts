@@ -1,4 +1,6 @@
+import { redirect } from '@sveltejs/kit';
 import * as v from 'valibot';
+import { getInstrument } from '$lib/instruments';
 import { requireRole } from '$lib/server/auth/guard';
 import { cohortTrend } from '$lib/server/cohort';
 import { settings } from '$lib/server/config';
@@ -11,6 +13,15 @@ export const load: PageServerLoad = async (event) => {
 	requireRole(event, 'clinician', 'researcher', 'admin');
 	const conditions = (await listConditions(readDb())).map((c) => ({ code: c.code, label: c.label }));
 	const raw = paramsFromUrl(event.url);
+	// A scale that is not the instrument's (the instrument was just switched, and the page left its
+	// scale out or kept the old one): show the instrument's first scale, and say so in the address.
+	const instrument = getInstrument(raw.instrument ?? 'fss9');
+	if (instrument && !instrument.scales.some((s) => s.key === raw.scale)) {
+		const url = new URL(event.url);
+		url.searchParams.set('instrument', instrument.id);
+		url.searchParams.set('scale', instrument.scales[0]!.key);
+		redirect(303, `${url.pathname}${url.search}`);
+	}
 	const parsed = v.safeParse(TrendQuerySchema, raw);
 	const statistic = event.url.searchParams.get('statistic') === 'median' ? 'median' : 'mean';
 	if (!parsed.success) {

@@ -29,10 +29,13 @@ export const conditions = pgTable(
 		code: text('code').primaryKey(),
 		label: text('label').notNull(),
 		active: boolean('active').notNull().default(true),
+		/** The scales the patient page opens first for this condition, as 'instrument:scale'. */
+		keyOutcomes: text('key_outcomes').array().notNull().default(sql`'{}'::text[]`),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow()
 	},
 	(t) => [
 		check('conditions_code_format', sql`${t.code} ~ '^[a-z][a-z0-9_]{0,39}$'`),
+		check('conditions_key_outcomes_format', sql`cardinality(${t.keyOutcomes}) <= 20 and array_to_string(${t.keyOutcomes}, ',') ~ '^([a-z0-9_]{1,40}:[a-z0-9_]{1,40}(,|$))*$'`),
 		check('conditions_label_present', sql`length(trim(${t.label})) between 1 and 120`),
 		uniqueIndex('conditions_label_key').on(sql`lower(${t.label})`)
 	]
@@ -90,6 +93,8 @@ export const visits = pgTable(
 	},
 	(t) => [
 		index('visits_patient_date_idx').on(t.patientId, t.visitDate),
+		// One live visit per patient per date (the import's rule too); a voided one may share it.
+		uniqueIndex('visits_one_live_per_date').on(t.patientId, t.visitDate).where(sql`not ${t.voided}`),
 		check('visits_kind_known', sql`${t.kind} in ('baseline', 'treatment', 'follow_up')`),
 		check('visits_flare_known', sql`${t.flare} in ('yes', 'no', 'unknown')`),
 		check('visits_sessions_range', sql`${t.acupunctureSessions} between 0 and 200`),

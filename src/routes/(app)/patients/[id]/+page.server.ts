@@ -15,6 +15,7 @@ export const load: PageServerLoad = async (event) => {
 	if (!patient) error(404, { message: 'No such patient' });
 	const [visits, conditions] = await Promise.all([patientVisits(db(), patient.id), listConditions(db(), true)]);
 	const ids = [patient.id, ...visits.flatMap((v) => [v.id, ...v.responses.map((r) => r.id)])];
+	const condition = conditions.find((c) => c.code === patient.conditionCode);
 	const history = await auditHistory(db(), ids);
 	return {
 		patient: {
@@ -23,7 +24,7 @@ export const load: PageServerLoad = async (event) => {
 			name: patient.name,
 			dateOfBirth: patient.dateOfBirth,
 			sex: patient.sex,
-			condition: conditions.find((c) => c.code === patient.conditionCode)?.label ?? patient.conditionCode,
+			condition: condition?.label ?? patient.conditionCode,
 			enrolledOn: patient.enrolledOn,
 			archived: patient.archived,
 			version: patient.version
@@ -39,6 +40,8 @@ export const load: PageServerLoad = async (event) => {
 			voidReason: v.voidReason,
 			responses: v.responses.map((r) => ({ instrumentId: r.instrumentId, scores: r.scores }))
 		})),
+		keyOutcomes: condition?.keyOutcomes ?? [],
+		conditionLabels: Object.fromEntries(conditions.map((c) => [c.code, c.label])),
 		history: history.map((h) => ({ ...h, at: h.at.toISOString() }))
 	};
 };

@@ -59,7 +59,7 @@ export const actions: Actions = {
 		const result = await updateVisit(db(), who, event.params.visitId, Number(values.version), parsed.output, reason.output);
 		if (!result.ok) {
 			const conflict = 'current' in result ? JSON.stringify(result.current) : undefined;
-			return failWith('update', { [result.field === 'conflict' ? 'form' : result.field]: result.message, ...(conflict ? { conflict } : {}) }, { values }, conflict ? 409 : 400);
+			return failWith('update', { [result.field === 'conflict' ? 'form' : result.field]: result.message, ...(conflict ? { conflict } : {}) }, { values, ...('existingVisitId' in result ? { existingVisitId: result.existingVisitId } : {}) }, conflict ? 409 : 400);
 		}
 		redirect(303, `/patients/${event.params.id}/visits/${event.params.visitId}?saved=visit`);
 	},

@@ -34,6 +34,7 @@ export const actions: Actions = {
 			if (result.field === 'instruments' && 'instrumentErrors' in result) {
 				return fail400(echo, { form: result.message }, result.instrumentErrors);
 			}
+			if ('existingVisitId' in result) return fail(400, { ...echo, errors: { visitDate: result.message }, instrumentErrors: {}, existingVisitId: result.existingVisitId });
 			return fail400(echo, { [result.field]: result.message });
 		}
 		redirect(303, `/patients/${event.params.id}`);
