@@ -8,7 +8,7 @@ import { executeRows, type Db } from '../src/lib/server/db';
 import { verifyAuditChain, type ChainReport } from '../src/lib/server/audit';
 
 /** The keys the app generates in DATA_DIR when their variables are unset: archived with the embedded database. */
-export const KEY_FILES = ['export-secret', 'audit-secret'];
+export const KEY_FILES = ['export-secret', 'audit-secret', 'mfa-key'];
 
 export interface DatabaseSummary {
 	/** "schema.table" → rows; the app's tables and drizzle's migration journal. */

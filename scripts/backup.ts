@@ -4,8 +4,8 @@
  *    running and writing. Needs pg_dump of the server's major version or newer.
  *  - Embedded (DATA_DIR, default ./data): PGlite is one process, so the app must be stopped. The
  *    data folder is opened once (which replays anything unfinished and checkpoints it), closed,
- *    then archived with the keys generated in DATA_DIR (export-secret, audit-secret) as a .tar.gz.
- * The keys (EXPORT_SECRET, AUDIT_SECRET) are never in a PostgreSQL dump: keep them safe on their own.
+ *    then archived with the keys generated in DATA_DIR (export-secret, audit-secret, mfa-key) as a .tar.gz.
+ * The keys (EXPORT_SECRET, AUDIT_SECRET, MFA_ENCRYPTION_KEY) are never in a PostgreSQL dump: keep them safe on their own.
  * Restore: `npm run restore -- --from FILE` (README "Backup and restore").
  */
 import { spawnSync } from 'node:child_process';
@@ -35,7 +35,7 @@ if (s.databaseUrl) {
 	if (list.status !== 0) fail(`pg_restore cannot read ${out}: ${list.stderr}`);
 	const tables = list.stdout.split('\n').filter((l) => / TABLE DATA /.test(l)).length;
 	console.log(`Backed up ${new URL(s.databaseUrl).pathname.slice(1)} to ${out} (${size(out)}, ${tables} tables) in ${seconds()} s.`);
-	console.log('The keys (EXPORT_SECRET, AUDIT_SECRET) are not in the dump: keep them safe separately.');
+	console.log('The keys (EXPORT_SECRET, AUDIT_SECRET, MFA_ENCRYPTION_KEY) are not in the dump: keep them safe separately.');
 } else {
 	const folder = path.join(s.dataDir, 'pglite');
 	if (!fs.existsSync(path.join(folder, 'PG_VERSION'))) fail(`No embedded database in ${folder} (set DATA_DIR, or DATABASE_URL for PostgreSQL).`);

@@ -184,7 +184,7 @@ const bases = Array.from({ length: APP_PROCESSES }, (_, i) => `http://127.0.0.1:
 const base = bases[0]!;
 const servers: ChildProcess[] = bases.map((b, i) =>
 	spawn(process.execPath, [...serverArgs, path.join(root, 'build', 'index.js')], {
-		env: { ...process.env, DATABASE_URL: url, PORT: String(PORT + i), HOST: '127.0.0.1', ORIGIN: b, NODE_ENV: 'production', EXPORT_SECRET: 'bench-secret-bench-secret-bench-secret-0123', AUDIT_ANCHOR_FILE: path.join(os.tmpdir(), `outcome-bench-anchors-${process.pid}-${i}.log`) },
+		env: { ...process.env, DATABASE_URL: url, PORT: String(PORT + i), HOST: '127.0.0.1', ORIGIN: b, NODE_ENV: 'production', EXPORT_SECRET: 'bench-secret-bench-secret-bench-secret-0123', MFA_ENCRYPTION_KEY: 'bench-mfa-key-bench-mfa-key-bench-mfa-0123', AUDIT_ANCHOR_FILE: path.join(os.tmpdir(), `outcome-bench-anchors-${process.pid}-${i}.log`) },
 		stdio: ['ignore', 'ignore', 'inherit']
 	})
 );

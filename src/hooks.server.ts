@@ -4,7 +4,8 @@ import { connect, disconnect } from '$lib/server/db';
 import { ensureRollups, foldIfDue } from '$lib/server/cohort/rollup';
 import { settleUpgradeVoids } from '$lib/server/visits/upgrade';
 import { loadExportSecret, setExportSecret } from '$lib/server/export/secret';
-import { ensureAuditKeyed, loadAuditSecret, setAuditSecret, startAuditAnchoring } from '$lib/server/audit';
+import { startAuditAnchoring } from '$lib/server/audit';
+import { bringKeysUpToDate } from '$lib/server/keys-at-start';
 import { expireStagedImports, STAGED_IMPORT_DAYS } from '$lib/server/import';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { validateApiToken } from '$lib/server/auth/tokens';
@@ -17,11 +18,10 @@ export const init: ServerInit = async () => {
 	const s = settings();
 	watchForShutdown();
 	setExportSecret(loadExportSecret(s));
-	setAuditSecret(loadAuditSecret(s));
 	const database = await connect(s);
-	// First start after the audit key came (an upgrade): each chain's older rows go under the key,
-	// before anything else appends to them.
-	await ensureAuditKeyed(database.db, { anchorFile: s.auditAnchorFile });
+	// The audit and TOTP keys; after an upgrade, the audit chains' older rows go under the key and
+	// TOTP keys stored in clear are sealed, before anything else writes.
+	await bringKeysUpToDate(database.db, s);
 	// Visits the upgrade to one visit per date voided get their audit rows (and a stale rollup).
 	const settled = await settleUpgradeVoids(database.db);
 	if (settled > 0) console.warn(`${settled} visit(s) sharing a date with an earlier one were voided by the upgrade; see the audit log.`);

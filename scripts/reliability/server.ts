@@ -62,6 +62,7 @@ export async function startServer(name: string, env: Record<string, string | und
 		MIGRATIONS_DIR: path.join(root, 'drizzle'),
 		EXPORT_SECRET: 'reliability-export-secret-0123456789abcdef',
 		AUDIT_SECRET: RELIABILITY_AUDIT_SECRET,
+		MFA_ENCRYPTION_KEY: 'reliability-mfa-encryption-key-0123456789ab',
 		// Each server's anchors apart from a developer's ./data (and from other runs' databases).
 		AUDIT_ANCHOR_FILE: path.join(root, '.test-data', 'reliability', 'anchors', `${name}-${port}.log`),
 		...env
