@@ -11,6 +11,10 @@ if (!executablePath && !fs.existsSync(chromium.executablePath())) {
 	);
 }
 
+// The servers and the specs' own writes (users, sessions: audited) share one audit key, so the
+// chains they write together verify.
+process.env.AUDIT_SECRET ||= 'e2e-audit-secret-0123456789abcdef0123456789';
+
 // Ports can be moved (E2E_PGLITE_PORT, E2E_POSTGRES_PORT) so two runs on one machine do not collide.
 const PGLITE_PORT = Number(process.env.E2E_PGLITE_PORT || 4174);
 const POSTGRES_PORT = Number(process.env.E2E_POSTGRES_PORT || 4173);

@@ -22,6 +22,9 @@ export default defineConfig({
 					// *.postgres.test.ts use what only PostgreSQL has (COPY TO STDOUT): the PostgreSQL pass alone.
 					exclude: process.env.TEST_DRIVER === 'postgres' ? [] : ['tests/integration/**/*.postgres.test.ts'],
 					globalSetup: ['tests/integration/global-setup.ts'],
+					// A developer's own app run may have anchored its audit chains in ./data: not these.
+					// Tests that anchor write to files of their own.
+					env: { AUDIT_ANCHOR_FILE: '.test-data/integration/no-anchors.log' },
 					// One database per worker is shared by its files; files run one after another.
 					fileParallelism: false,
 					isolate: false,

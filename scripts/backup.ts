@@ -4,8 +4,8 @@
  *    running and writing. Needs pg_dump of the server's major version or newer.
  *  - Embedded (DATA_DIR, default ./data): PGlite is one process, so the app must be stopped. The
  *    data folder is opened once (which replays anything unfinished and checkpoints it), closed,
- *    then archived with DATA_DIR/export-secret as a .tar.gz.
- * The export key (EXPORT_SECRET) is never in a PostgreSQL dump: keep it safe on its own.
+ *    then archived with the keys generated in DATA_DIR (export-secret, audit-secret, mfa-key) as a .tar.gz.
+ * The keys (EXPORT_SECRET, AUDIT_SECRET, MFA_ENCRYPTION_KEY) are never in a PostgreSQL dump: keep them safe on their own.
  * Restore: `npm run restore -- --from FILE` (README "Backup and restore").
  */
 import { spawnSync } from 'node:child_process';
@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { settings } from '../src/lib/server/config';
+import { KEY_FILES } from './backup-check';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, force: { type: 'boolean', default: false } } });
 const s = settings();
@@ -34,7 +35,7 @@ if (s.databaseUrl) {
 	if (list.status !== 0) fail(`pg_restore cannot read ${out}: ${list.stderr}`);
 	const tables = list.stdout.split('\n').filter((l) => / TABLE DATA /.test(l)).length;
 	console.log(`Backed up ${new URL(s.databaseUrl).pathname.slice(1)} to ${out} (${size(out)}, ${tables} tables) in ${seconds()} s.`);
-	console.log('The export key (EXPORT_SECRET) is not in the dump: keep it safe separately.');
+	console.log('The keys (EXPORT_SECRET, AUDIT_SECRET, MFA_ENCRYPTION_KEY) are not in the dump: keep them safe separately.');
 } else {
 	const folder = path.join(s.dataDir, 'pglite');
 	if (!fs.existsSync(path.join(folder, 'PG_VERSION'))) fail(`No embedded database in ${folder} (set DATA_DIR, or DATABASE_URL for PostgreSQL).`);
@@ -50,7 +51,7 @@ if (s.databaseUrl) {
 	await pg.waitReady;
 	await pg.exec('checkpoint');
 	await pg.close();
-	const entries = ['pglite', ...(fs.existsSync(path.join(s.dataDir, 'export-secret')) ? ['export-secret'] : [])];
+	const entries = ['pglite', ...KEY_FILES.filter((f) => fs.existsSync(path.join(s.dataDir, f)))];
 	const tar = spawnSync('tar', ['-czf', out, '-C', s.dataDir, ...entries], { stdio: ['ignore', 'inherit', 'inherit'] });
 	if (tar.error || tar.status !== 0) {
 		fs.rmSync(out, { force: true });

@@ -15,6 +15,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
@@ -27,6 +28,9 @@ import { cohortTrendFromRollup, cohortTrendPlain, type TrendQuery } from '../src
 import { scoreResponse } from '../src/lib/instruments';
 import { copyOut, type CopyClient } from '../src/lib/server/db/copy';
 import { sameNumbers } from './same-numbers';
+
+// The servers and this process (it seeds users: audited) write the same chains with one key.
+process.env.AUDIT_SECRET ??= 'bench-audit-secret-bench-audit-secret-0123';
 
 const { values } = parseArgs({
 	options: {
@@ -183,7 +187,7 @@ const bases = Array.from({ length: APP_PROCESSES }, (_, i) => `http://127.0.0.1:
 const base = bases[0]!;
 const servers: ChildProcess[] = bases.map((b, i) =>
 	spawn(process.execPath, [...serverArgs, path.join(root, 'build', 'index.js')], {
-		env: { ...process.env, DATABASE_URL: url, PORT: String(PORT + i), HOST: '127.0.0.1', ORIGIN: b, NODE_ENV: 'production', EXPORT_SECRET: exportSecret },
+		env: { ...process.env, DATABASE_URL: url, PORT: String(PORT + i), HOST: '127.0.0.1', ORIGIN: b, NODE_ENV: 'production', EXPORT_SECRET: exportSecret, MFA_ENCRYPTION_KEY: 'bench-mfa-key-bench-mfa-key-bench-mfa-0123', AUDIT_ANCHOR_FILE: path.join(os.tmpdir(), `outcome-bench-anchors-${process.pid}-${i}.log`) },
 		stdio: ['ignore', 'ignore', 'inherit']
 	})
 );

@@ -14,7 +14,7 @@ import postgres from 'postgres';
 import { settings } from '../src/lib/server/config';
 import * as schema from '../src/lib/server/db/schema';
 import type { Db } from '../src/lib/server/db';
-import { printSummary, summarise } from './backup-check';
+import { KEY_FILES, printSummary, summarise } from './backup-check';
 
 const { values } = parseArgs({ options: { from: { type: 'string' } } });
 const fail = (message: string): never => {
@@ -49,9 +49,8 @@ if (s.databaseUrl) {
 	report(summary, new URL(s.databaseUrl).pathname.slice(1));
 } else {
 	const folder = path.join(s.dataDir, 'pglite');
-	const secret = path.join(s.dataDir, 'export-secret');
 	if (fs.existsSync(folder) && fs.readdirSync(folder).length > 0) fail(`${folder} already holds a database: restore into a new DATA_DIR.`);
-	if (fs.existsSync(secret)) fail(`${secret} exists: restore into a new DATA_DIR.`);
+	for (const key of KEY_FILES.map((f) => path.join(s.dataDir, f))) if (fs.existsSync(key)) fail(`${key} exists: restore into a new DATA_DIR.`);
 	fs.mkdirSync(s.dataDir, { recursive: true });
 	const tar = spawnSync('tar', ['-xzf', from, '-C', s.dataDir], { stdio: ['ignore', 'inherit', 'inherit'] });
 	if (tar.error || tar.status !== 0) fail(`tar could not unpack ${from}${tar.error ? ` (${tar.error.message})` : ''}.`);

@@ -15,6 +15,7 @@ import { appendAudit } from '../src/lib/server/audit';
 import { bulkInsert } from '../src/lib/server/db/bulk';
 import { rebuildRollups } from '../src/lib/server/cohort/rollup';
 import { scoreResponse } from '../src/lib/instruments';
+import { bringKeysUpToDate } from '../src/lib/server/keys-at-start';
 
 const { values } = parseArgs({ options: { patients: { type: 'string', default: '200' }, seed: { type: 'string', default: '1' }, sites: { type: 'string', default: '1' } } });
 const N = Number(values.patients);
@@ -80,6 +81,7 @@ const INSTRUMENTS = ['fss9', 'pain_nrs', 'who5', 'rand36'];
 
 async function main() {
 	const database = await connect(settings());
+	await bringKeysUpToDate(database.db, settings());
 	const db = database.db;
 	const started = Date.now();
 	const baseDay = Date.parse('2023-01-02T00:00:00Z');

@@ -11,6 +11,7 @@ import { settings } from '../src/lib/server/config';
 import { connect, disconnect } from '../src/lib/server/db';
 import { createUser, findUserByEmail, setPassword } from '../src/lib/server/users';
 import { EmailSchema, NameSchema, RoleSchema } from '../src/lib/validation/account';
+import { bringKeysUpToDate } from '../src/lib/server/keys-at-start';
 
 const USAGE = `Usage:
   npm run user -- create --email E --role admin|clinician|researcher [--name "Full Name"]
@@ -52,6 +53,7 @@ async function main() {
 	if (!email.success) fail(`--email: ${email.issues[0].message}`);
 
 	const database = await connect(settings());
+	await bringKeysUpToDate(database.db, settings());
 	try {
 		const actor = { id: null, requestId: `cli-${process.pid}` };
 		if (command === 'create') {

@@ -4,6 +4,8 @@ import { connect, disconnect } from '$lib/server/db';
 import { ensureRollups, foldIfDue } from '$lib/server/cohort/rollup';
 import { settleUpgradeVoids } from '$lib/server/visits/upgrade';
 import { loadExportSecret, setExportSecret } from '$lib/server/export/secret';
+import { startAuditAnchoring } from '$lib/server/audit';
+import { bringKeysUpToDate } from '$lib/server/keys-at-start';
 import { expireStagedImports, STAGED_IMPORT_DAYS } from '$lib/server/import';
 import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { validateApiToken } from '$lib/server/auth/tokens';
@@ -17,9 +19,14 @@ export const init: ServerInit = async () => {
 	watchForShutdown();
 	setExportSecret(loadExportSecret(s));
 	const database = await connect(s);
+	// The audit and TOTP keys; after an upgrade, the audit chains' older rows go under the key and
+	// TOTP keys stored in clear are sealed, before anything else writes.
+	await bringKeysUpToDate(database.db, s);
 	// Visits the upgrade to one visit per date voided get their audit rows (and a stale rollup).
 	const settled = await settleUpgradeVoids(database.db);
 	if (settled > 0) console.warn(`${settled} visit(s) sharing a date with an earlier one were voided by the upgrade; see the audit log.`);
+	// The chains' heads, signed, outside the database: now, when they move, and at shutdown.
+	const anchoring = startAuditAnchoring(() => database.db, s.auditAnchorFile, s.auditAnchorSeconds);
 	// First start after an upgrade (or a restore): build the cohort rollup from the raw tables.
 	await ensureRollups(database.db);
 	// Writes append rollup differences; fold them into the histogram every second (readers add
@@ -45,7 +52,7 @@ export const init: ServerInit = async () => {
 	process.once('sveltekit:shutdown', () => {
 		clearInterval(folder);
 		clearInterval(expirer);
-		void disconnect();
+		void anchoring.stop().finally(() => disconnect());
 	});
 };
 

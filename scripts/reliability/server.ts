@@ -13,6 +13,9 @@ import { request } from './http';
 
 // One random key for every server this run starts (a value printed anywhere is refused).
 const EXPORT_SECRET = randomBytes(32).toString('hex');
+/** The servers' audit key, and this process's (it writes and verifies audit rows in the same databases). */
+const RELIABILITY_AUDIT_SECRET = 'reliability-audit-secret-0123456789abcdef';
+process.env.AUDIT_SECRET ??= RELIABILITY_AUDIT_SECRET;
 
 let nextPort = Number(process.env.RELIABILITY_PORT_BASE ?? 4300);
 export function portIsFree(port: number): Promise<boolean> {
@@ -61,6 +64,10 @@ export async function startServer(name: string, env: Record<string, string | und
 		NODE_ENV: 'production',
 		MIGRATIONS_DIR: path.join(root, 'drizzle'),
 		EXPORT_SECRET: EXPORT_SECRET,
+		AUDIT_SECRET: RELIABILITY_AUDIT_SECRET,
+		MFA_ENCRYPTION_KEY: 'reliability-mfa-encryption-key-0123456789ab',
+		// Each server's anchors apart from a developer's ./data (and from other runs' databases).
+		AUDIT_ANCHOR_FILE: path.join(root, '.test-data', 'reliability', 'anchors', `${name}-${port}.log`),
 		...env
 	};
 	for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];

@@ -30,6 +30,9 @@ if (mode === 'pglite') {
 	process.env.DATABASE_URL = url;
 	// A value printed anywhere is refused (export/secret.ts): a random one per run.
 	process.env.EXPORT_SECRET ||= randomBytes(32).toString('hex');
+	// A fresh database: anchors of an earlier run's rows would read as deleted entries.
+	process.env.AUDIT_ANCHOR_FILE = path.join(root, '.test-data', `e2e-audit-anchors-${port}.log`);
+	fs.rmSync(process.env.AUDIT_ANCHOR_FILE, { force: true });
 } else {
 	console.error('usage: node tests/e2e/serve.js pglite|postgres <port>');
 	process.exit(2);

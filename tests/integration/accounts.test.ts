@@ -196,7 +196,7 @@ describe(`audit log (${driverName})`, () => {
 		});
 		expect(JSON.stringify(rows)).not.toContain('argon2');
 		expect(rows[1]!.prevHash).toBe(rows[0]!.hash);
-		expect(await verifyAuditChain(db)).toEqual({ intact: true, rows: 3 });
+		expect(await verifyAuditChain(db)).toMatchObject({ intact: true, rows: 3 });
 	});
 
 	it('refuses UPDATE and DELETE, whoever asks', async () => {
@@ -215,7 +215,7 @@ describe(`audit log (${driverName})`, () => {
 			await tx.execute(sql`set local session_replication_role = replica`);
 			await tx.execute(sql`update audit_log set actor_id = ${admin.id} where id = ${rows[1]!.id}`);
 		});
-		expect(await verifyAuditChain(db)).toEqual({ intact: false, rows: 1, firstBrokenId: rows[1]!.id });
+		expect(await verifyAuditChain(db)).toMatchObject({ intact: false, rows: 1, firstBrokenId: rows[1]!.id });
 	});
 });
 

@@ -19,7 +19,7 @@ export async function resetDatabase(db: Db): Promise<void> {
 		await tx.execute(sql`set local session_replication_role = replica`);
 		// Every table but the reference lists the migrations fill, so a new table is never missed.
 		const tables = (
-			await executeRows(tx, sql`select tablename from pg_tables where schemaname = 'public' and tablename not in ('conditions', 'instrument_scales', 'ae_categories') order by 1`)
+			await executeRows(tx, sql`select tablename from pg_tables where schemaname = 'public' and tablename not in ('conditions', 'instrument_scales', 'ae_categories', 'instrument_items') order by 1`)
 		).map((r) => `"${String(r.tablename)}"`);
 		await tx.execute(sql.raw(`truncate ${tables.join(', ')} restart identity cascade`));
 		await tx.execute(sql`delete from conditions where created_at > (select min(created_at) from conditions)`);

@@ -123,7 +123,7 @@ describe(`second factor at sign-in (${driverName})`, () => {
 		expect(await removeMfa(db, { id: admin.id }, user.id, 'admin_reset')).toBe(false);
 	});
 
-	it('keeps the key within the constraint: 20 bytes, enabled only with a key', async () => {
+	it('keeps the key within the constraint: sealed, enabled only with a key', async () => {
 		const user = await makeUser(db);
 		await expect(db.update(users).set({ totpKey: new Uint8Array(10), totpEnabledAt: new Date() }).where(eq(users.id, user.id))).rejects.toThrow();
 		await expect(db.update(users).set({ totpEnabledAt: new Date() }).where(eq(users.id, user.id))).rejects.toThrow();

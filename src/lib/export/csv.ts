@@ -1,9 +1,10 @@
 /**
  * CSV cells per RFC 4180, UTF-8. A cell a spreadsheet would run as a formula (leading =, +, -, @,
  * tab or carriage return) gets a leading apostrophe — except plain numbers, which stay numeric.
+ * The export's cells formatted by the database follow the same two patterns (server/export/cells.ts).
  */
-const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-const FORMULA_START = /^[=+\-@\t\r]/;
+export const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+export const FORMULA_START = /^[=+\-@\t\r]/;
 
 export function csvCell(value: string | number | boolean | null | undefined): string {
 	if (value === null || value === undefined) return '';

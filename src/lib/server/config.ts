@@ -28,6 +28,10 @@ export interface Settings {
 	throttleAddressMax: number;
 	/** Smallest group shown in cohort statistics and exports (never below 3). */
 	minCell: number;
+	/** Where the signed audit chain heads are appended (outside the database). */
+	auditAnchorFile: string;
+	/** How often the audit chain heads are anchored (when they moved). */
+	auditAnchorSeconds: number;
 }
 
 function readUrl(): string | undefined {
@@ -38,16 +42,19 @@ function readUrl(): string | undefined {
 
 export function settings(): Settings {
 	const secure = process.env.COOKIE_SECURE;
+	const dataDir = path.resolve(process.env.DATA_DIR || 'data');
 	return {
 		databaseUrl: process.env.DATABASE_URL || undefined,
 		databaseReadUrl: readUrl(),
-		dataDir: path.resolve(process.env.DATA_DIR || 'data'),
+		dataDir,
 		sessionIdleMinutes: intSetting('SESSION_IDLE_MINUTES', 60, 1),
 		sessionMaxHours: intSetting('SESSION_MAX_HOURS', 12, 1),
 		cookieSecure: secure === undefined || secure === '' ? undefined : secure === 'true',
 		throttleWindowMinutes: intSetting('LOGIN_THROTTLE_WINDOW_MINUTES', 15, 1),
 		throttleAccountMax: intSetting('LOGIN_THROTTLE_ACCOUNT_MAX', 5, 1),
 		throttleAddressMax: intSetting('LOGIN_THROTTLE_ADDRESS_MAX', 30, 1),
-		minCell: intSetting('MIN_CELL_SIZE', 5, 3)
+		minCell: intSetting('MIN_CELL_SIZE', 5, 3),
+		auditAnchorFile: path.resolve(process.env.AUDIT_ANCHOR_FILE || path.join(dataDir, 'audit-anchors.log')),
+		auditAnchorSeconds: intSetting('AUDIT_ANCHOR_SECONDS', 60, 1)
 	};
 }

@@ -12,6 +12,7 @@ import { recoveryCodes, securitySettings, users, type Role } from '../db/schema'
 import { appendAudit } from '../audit';
 import { invalidateUserSessions, sessionIdFromToken } from './session';
 import { revokeUserApiTokens } from './tokens';
+import { openTotpKey, sealTotpKey } from './totp-seal';
 
 // RFC 6238 defaults that every authenticator app supports: 30-second steps, 6 digits, SHA-1,
 // and a 160-bit key (RFC 4226 section 4 recommends 160 bits).
@@ -85,11 +86,12 @@ export async function beginEnrolment(db: Db, userId: string): Promise<Enrolment 
 		.from(users)
 		.where(eq(users.id, userId));
 	if (!row || row.enabledAt) return null;
-	let key = row.pending;
+	// A waiting key sealed under a key no longer configured is replaced by a new one.
+	let key = row.pending ? openTotpKey(userId, row.pending) : null;
 	if (!key) {
 		const fresh = new Uint8Array(KEY_BYTES);
 		crypto.getRandomValues(fresh);
-		await db.update(users).set({ totpPendingKey: fresh }).where(eq(users.id, userId));
+		await db.update(users).set({ totpPendingKey: sealTotpKey(userId, fresh) }).where(eq(users.id, userId));
 		key = fresh;
 	}
 	const uri = createTOTPKeyURI(ISSUER, row.email, key, PERIOD_SECONDS, DIGITS);
@@ -146,11 +148,14 @@ export async function confirmEnrolment(db: Db, actor: Actor, code: string, now =
 			.for('update');
 		if (!row || row.enabledAt) return { ok: false, message: 'Two-factor sign-in is already set up.' };
 		if (!row.pending) return { ok: false, message: 'Start the set-up again: no key is waiting.' };
-		const step = matchingStep(row.pending, code.trim(), now);
+		const pending = openTotpKey(actor.id, row.pending);
+		if (!pending) return { ok: false, message: 'Start the set-up again: no key is waiting.' };
+		const step = matchingStep(pending, code.trim(), now);
 		if (step === null) return { ok: false, message: 'That code does not match. Check the time on your phone and type the current code.' };
 		const enabledAt = new Date(now);
 		await tx
 			.update(users)
+			// The sealed key moves as it is: it is sealed for this user, whichever column holds it.
 			.set({ totpKey: row.pending, totpPendingKey: null, totpLastStep: step, totpEnabledAt: enabledAt, updatedAt: enabledAt })
 			.where(eq(users.id, actor.id));
 		const codes = await replaceRecoveryCodes(tx, actor.id);
@@ -176,7 +181,12 @@ export async function verifySecondFactor(db: Db, userId: string, input: string, 
 				.where(eq(users.id, userId))
 				.for('update');
 			if (!row?.key) return null;
-			const step = matchingStep(row.key, code, now);
+			const key = openTotpKey(userId, row.key);
+			if (!key) {
+				console.error(`The TOTP key of user ${userId} cannot be opened: check MFA_ENCRYPTION_KEY (and MFA_ENCRYPTION_KEYS_PREVIOUS).`);
+				return null;
+			}
+			const step = matchingStep(key, code, now);
 			if (step === null || (row.last !== null && step <= row.last)) return null;
 			await tx.update(users).set({ totpLastStep: step }).where(eq(users.id, userId));
 			return 'totp';

@@ -12,6 +12,7 @@ import { patientSelection } from '../patients';
 import { CONDITION_KEPT, generaliseGroups, generalised, keyOf, type QuasiIdentifiers } from '../../export/anonymise';
 import { edgesHold, inPeriod, periodEdges } from '../../privacy/periods';
 import { csvLine } from '../../export/csv';
+import { answerCellSql, csvCellSql, neutralisedSql } from './cells';
 import { getInstrument } from '../../instruments';
 
 export interface ExportOptions {
@@ -237,13 +238,15 @@ export function pseudonymiser(mode: ExportOptions['pseudonyms'], stableSecret: s
  * batch's rows into one string, so no per-row objects are made here: memory stays flat and
  * throughput close to the database's own COPY. The pseudonyms and generalised quasi-identifiers,
  * computed (and CSV-escaped) here per patient, travel with the batch as one JSON parameter; every
- * other cell is a number or a code that needs no quoting (codes and instrument versions are
- * constrained by CHECKs to letters, digits, `.`, `_` and `-`, never leading with a formula sign).
+ * other cell is a number from a numeric column or a text cell neutralised and quoted by the
+ * database (cells.ts) — the CHECKs keep codes, versions and answers plain, but the file does not
+ * rely on them.
  */
 async function* batchChunks(db: Db, o: ExportOptions, plan: ExportPlan, secret: string, batch: number): AsyncGenerator<{ data: string; rows: number }> {
 	const pseudonym = pseudonymiser(o.pseudonyms, secret);
 	const items = itemColumns(o).map((col) => col.split('__') as [string, string]);
-	const itemCells = items.map(([id, key]) => sql`, ',', case when r.instrument_id = ${id} then coalesce(r.answers ->> ${key}, '') else '' end`);
+	// The item cells as one argument of concat() (which takes at most 100: RAND-36 alone has 36 items).
+	const itemCells = items.length === 0 ? sql`` : sql.raw(`, ${items.map(([id, key]) => `',' || case when r.instrument_id = ${literal(id)} then coalesce(${answerCellSql(key, csvCellSql)}, '') else '' end`).join(' || ')}`);
 	const fetchBatch = async (i: number): Promise<{ data: string; rows: number }> => {
 		const meta = [];
 		for (let j = i; j < Math.min(i + batch, plan.patients); j++) {
@@ -265,9 +268,9 @@ async function* batchChunks(db: Db, o: ExportOptions, plan: ExportPlan, secret: 
 				)
 				select count(*)::int as rows, coalesce(string_agg(concat(
 						m.prefix,
-						pv.visit_number, ',', pv.days, ',', pv.kind, ',', pv.acupuncture_sessions, ',', pv.flare, ',',
-						r.instrument_id, ',', r.instrument_version, ',', rs.scale, ',', coalesce(rs.value::text, '')
-						${sql.join(itemCells, sql` `)}, E'\r\n'),
+						pv.visit_number, ',', pv.days, ',', ${sql.raw(csvCellSql('pv.kind'))}, ',', pv.acupuncture_sessions, ',', ${sql.raw(csvCellSql('pv.flare'))}, ',',
+						${sql.raw(csvCellSql('r.instrument_id'))}, ',', ${sql.raw(csvCellSql('r.instrument_version'))}, ',', ${sql.raw(csvCellSql('rs.scale'))}, ',', coalesce(rs.value::text, '')
+						${itemCells}, E'\r\n'),
 					'' order by pv.patient_id, pv.visit_number, r.instrument_id collate "C", rs.scale collate "C"), '') as text
 				from pv
 				join meta m on m.patient_id = pv.patient_id
@@ -315,8 +318,8 @@ function copyClient(db: Db): CopyClient | null {
  * sorts by it; here that id is replaced by the patient's first four cells, made once per patient
  * from the plan (walked in the same id order, so no lookup table), and the rows of patients the
  * plan leaves out (suppressed groups, or patients added since the plan) are dropped. Line ends
- * become CRLF on the way. No cell needs quoting or neutralising: pseudonyms are hex, the rest
- * codes, bands and numbers. A download abandoned half-way cancels the statement (`copyOut`).
+ * become CRLF on the way. COPY quotes; every text cell is neutralised in the statement
+ * (cells.ts). A download abandoned half-way cancels the statement (`copyOut`).
  */
 async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPlan, secret: string): AsyncGenerator<{ data: Uint8Array; rows: number }> {
 	if (plan.patients === 0) return;
@@ -324,7 +327,7 @@ async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPla
 	const instruments = o.instruments.map(literal).join(', ');
 	const items = itemColumns(o).map((col) => {
 		const [id, key] = col.split('__') as [string, string];
-		return `, case when r.instrument_id = ${literal(id)} then r.answers ->> ${literal(key)} end`;
+		return `, case when r.instrument_id = ${literal(id)} then ${answerCellSql(key, neutralisedSql)} end`;
 	});
 	// The option filters (codes and dates, already validated) inlined by drizzle's own escaping.
 	const filter = dialect.sqlToQuery(patientFilter(o).inlineParams()).sql;
@@ -338,8 +341,8 @@ async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPla
 				and exists (select 1 from responses r where r.visit_id = v.id and r.instrument_id in (${instruments}))
 			window w as (partition by v.patient_id order by v.visit_date, v.created_at, v.id)
 		)
-		select pv.patient_id, pv.visit_number, pv.days, pv.kind, pv.acupuncture_sessions, pv.flare,
-			r.instrument_id, r.instrument_version, rs.scale, rs.value ${items.join(' ')}
+		select pv.patient_id, pv.visit_number, pv.days, ${neutralisedSql('pv.kind')}, pv.acupuncture_sessions, ${neutralisedSql('pv.flare')},
+			${neutralisedSql('r.instrument_id')}, ${neutralisedSql('r.instrument_version')}, ${neutralisedSql('rs.scale')}, rs.value ${items.join(' ')}
 		from pv
 		join responses r on r.visit_id = pv.id and r.instrument_id in (${instruments})
 		join response_scores rs on rs.response_id = r.id

@@ -1,12 +1,9 @@
 /**
  * The key for stable pseudonyms lives outside the database: EXPORT_SECRET, or a random key created
- * once in DATA_DIR/export-secret. In production (NODE_ENV=production) the app refuses to start
- * without EXPORT_SECRET, so the key is managed on purpose and a database dump cannot re-identify.
+ * once in DATA_DIR/export-secret (see ../secrets). Without it a database dump cannot re-identify.
  */
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Settings } from '../config';
+import { loadSecret } from '../secrets';
 
 const MIN_LENGTH = 32;
 // A random value of 32+ characters from any usual alphabet (hex has 16) shows far more than this.
@@ -59,17 +56,8 @@ export function loadExportSecret(s: Settings): string {
 	if (fromEnv) {
 		const problem = exportSecretProblem(fromEnv);
 		if (problem) throw new Error(problem);
-		return fromEnv;
 	}
-	if (process.env.NODE_ENV === 'production') {
-		throw new Error('EXPORT_SECRET is not set: in production it is required (at least 32 random characters, kept outside the database)');
-	}
-	const file = path.join(s.dataDir, 'export-secret');
-	if (!fs.existsSync(file)) {
-		fs.mkdirSync(s.dataDir, { recursive: true });
-		fs.writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-	}
-	return fs.readFileSync(file, 'utf8').trim();
+	return loadSecret(s, { env: 'EXPORT_SECRET', file: 'export-secret' });
 }
 
 const holder = globalThis as unknown as { __exportSecret?: string };

@@ -9,7 +9,7 @@ import { executeRows, type Db } from '../db';
 import { insertRowsSql } from '../db/bulk';
 import { patients, responses, responseScores, visits } from '../db/schema';
 import { randomUUID } from 'node:crypto';
-import { appendAudit, appendAuditMany, auditInsertSql, freeChainSql, waitForChain, type AuditEntry } from '../audit';
+import { appendAudit, appendAuditMany, chainHeadsSql, freeChainSql, heldChainEnd, insertAudit, type AuditEntry } from '../audit';
 import { deltasSql, lockPatients, rollupAfter, rollupBefore, visitAddedDeltas, visitFacts, visitFactsSql, visitSeriesUpkeep } from '../cohort/rollup';
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation, pgConstraint } from '../errors';
 import type { Actor } from '../users';
@@ -171,9 +171,10 @@ const ARCHIVED = 'This patient is archived; restore them first.';
 /**
  * Saves a new visit with its responses in one transaction, in four round trips: begin; (1) the
  * patient locked and an audit chain taken by a small statement, then — sent in the same socket
- * write, so run once the lock is held — the visit, responses and scores inserted by one statement
- * whose SELECT reads the patient and their series (the rollup's facts); (2) one statement writing
- * the rollup difference, the patient's new series and the audit rows; commit. More only when no
+ * write, so run once the locks are held — the visit, responses and scores inserted by one statement
+ * whose SELECT reads the patient and their series (the rollup's facts), and the audit chains' ends
+ * (the audit rows' keyed hashes are computed here: the key never reaches the database); (2) one
+ * statement writing the rollup difference, the patient's new series and the audit rows; commit. More only when no
  * audit chain was free (one wait) or the visit is dated before others (the patient's points read
  * twice, the series recomputed). Each statement and socket write costs CPU on both sides.
  */
@@ -216,23 +217,25 @@ export async function recordVisit(
 				...(responseRows.length ? [sql`new_responses as (${insertRowsSql(responses, responseRows)})`] : []),
 				...(scoreRows.length ? [sql`new_scores as (${insertRowsSql(responseScores, scoreRows)})`] : [])
 			];
-			const [[locked], rows] = await Promise.all([
+			const [[locked], rows, heads] = await Promise.all([
 				executeRows(tx, sql`select (select 1 from patients where id = ${patientId}::uuid for no key update) as found, ${freeChainSql()} as chain`),
 				// Read committed: this statement's snapshot is taken once the lock above is held, so
 				// it sees the series a concurrent save to the same patient committed.
-				executeRows(tx, sql`with ${sql.join(inserts, sql`, `)} ${visitFactsSql(patientId, visitId, visit.visitDate, newValues)}`)
+				executeRows(tx, sql`with ${sql.join(inserts, sql`, `)} ${visitFactsSql(patientId, visitId, visit.visitDate, newValues)}`),
+				// Likewise run once the chain is held: its end, which the audit rows' keyed hashes need.
+				executeRows(tx, chainHeadsSql())
 			]);
 			// A missing patient never gets here: the visit's foreign key fails the insert statement.
 			if (rows[0]!.archived === true) throw new Refused('form', ARCHIVED);
 			const enrolledOn = String(rows[0]!.enrolled_on);
 			if (visit.visitDate < enrolledOn) throw new Refused('visitDate', `The visit cannot be before enrolment (${enrolledOn}).`);
-			const chain = locked?.chain == null ? await waitForChain(tx) : Number(locked.chain);
+			const chainEnd = await heldChainEnd(tx, locked?.chain, heads);
 			const facts = visitFacts(rows, visit.visitDate, newValues);
 			const deltas = await visitAddedDeltas(tx, patientId, visitId, instruments, facts);
 			// A visit not at the end of its series: the series are recomputed (two statements) here.
 			const series = await visitSeriesUpkeep(tx, patientId, visitId, facts);
 			const others = [deltasSql(deltas), series].filter((x): x is SQL => x !== null);
-			await tx.execute(auditInsertSql(chain, audit, others));
+			await insertAudit(tx, chainEnd, audit, others);
 		});
 		return { ok: true, value: visitId };
 	} catch (err) {

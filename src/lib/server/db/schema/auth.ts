@@ -38,7 +38,8 @@ export const users = pgTable(
 		passwordHash: text('password_hash').notNull(),
 		active: boolean('active').notNull().default(true),
 		// TOTP (RFC 6238) for multi-factor sign-in: the key while it is being set up, the key in
-		// use, and the last time step accepted (a code is never accepted twice).
+		// use, and the last time step accepted (a code is never accepted twice). Both keys are
+		// sealed (AES-256-GCM, auth/totp-seal.ts): version, key id, nonce, ciphertext, tag.
 		totpPendingKey: bytea('totp_pending_key'),
 		totpKey: bytea('totp_key'),
 		totpLastStep: bigint('totp_last_step', { mode: 'number' }),
@@ -52,7 +53,12 @@ export const users = pgTable(
 		check('users_name_visible', visibleTextCheck(t.name)),
 		check('users_role_known', sql`${t.role} in ('admin', 'clinician', 'researcher')`),
 		check('users_hash_argon2id', sql`${t.passwordHash} like '$argon2id$%'`),
-		check('users_totp_key_length', sql`octet_length(${t.totpKey}) = 20 and octet_length(${t.totpPendingKey}) = 20`),
+		// Only sealed keys (57 bytes, version 1): a clear 20-byte key is refused. Added NOT VALID by
+		// migration 0016 and validated at start-up once the clear keys of before are sealed.
+		check(
+			'users_totp_key_sealed',
+			sql`(${t.totpKey} is null or (octet_length(${t.totpKey}) = 57 and get_byte(${t.totpKey}, 0) = 1)) and (${t.totpPendingKey} is null or (octet_length(${t.totpPendingKey}) = 57 and get_byte(${t.totpPendingKey}, 0) = 1))`
+		),
 		check('users_totp_enabled_with_key', sql`(${t.totpKey} is null) = (${t.totpEnabledAt} is null)`)
 	]
 );

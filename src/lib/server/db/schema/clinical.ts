@@ -129,6 +129,22 @@ export const instrumentScales = pgTable(
 	(t) => [primaryKey({ columns: [t.instrumentId, t.scale] }), check('instrument_scales_range', sql`${t.max} is null or ${t.max} >= ${t.min}`)]
 );
 
+/**
+ * Every item of every instrument with its range, seeded by migration from the registry like
+ * `instrument_scales`: a response's answers may name only these keys, with a number in range or
+ * null (trigger `responses_answers_rules`, migration 0018), however the row is written.
+ */
+export const instrumentItems = pgTable(
+	'instrument_items',
+	{
+		instrumentId: text('instrument_id').notNull(),
+		itemKey: text('item_key').notNull(),
+		min: doublePrecision('min').notNull(),
+		max: doublePrecision('max').notNull()
+	},
+	(t) => [primaryKey({ columns: [t.instrumentId, t.itemKey] }), check('instrument_items_range', sql`${t.max} >= ${t.min}`)]
+);
+
 export const responses = pgTable(
 	'responses',
 	{
