@@ -10,6 +10,9 @@ export default defineConfig({
 				test: {
 					name: 'unit',
 					environment: 'node',
+					// Property tests score hundreds of forms through the FHIRPath engine (RAND-36 about
+					// 3–8 ms a form): over the default 5 s on a loaded 2-core machine.
+					testTimeout: 30_000,
 					include: ['tests/unit/**/*.test.ts']
 				}
 			},
