@@ -133,7 +133,7 @@ const ENDPOINT_FUZZ: Record<string, EndpointFuzz> = {
 	'GET /api/cohort/trend': { caller: 'researcher', queryForm: '/cohort', stateless: true },
 	'GET /api/export.csv': { caller: 'researcher', queryForm: '/export', query: [['instruments', 'pain_nrs']], stateless: true },
 	'GET /api/safety': { caller: 'researcher', queryForm: '/safety', stateless: true },
-	'GET /fhir/Questionnaire/[id]': { caller: 'researcher', setup: async () => ({ params: { id: 'fss9' } }), query: [['version', '']], stateless: true },
+	'GET /fhir/Questionnaire/[id]': { caller: 'researcher', setup: async () => ({ params: { id: 'fss9' } }), query: [['version', '1989']], stateless: true },
 	'GET /export/download': { caller: 'researcher', queryForm: '/export', query: [['instruments', 'pain_nrs']], stateless: true },
 	'GET /export/codebook': { caller: 'researcher', queryForm: '/export', query: [['instruments', 'pain_nrs']], stateless: true },
 	'GET /patients/import/codebook': { caller: 'clinician', stateless: true },
