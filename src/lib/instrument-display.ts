@@ -5,6 +5,14 @@ export function instrumentName(id: string): string {
 	return getInstrument(id)?.shortName ?? id;
 }
 
+/** A scale named for a list of outcomes: the instrument alone when it has one scale. */
+export function outcomeLabel(id: string, scale: string): string {
+	const def = getInstrument(id);
+	const s = def?.scales.find((x) => x.key === scale);
+	if (!def || !s) return `${id} ${scale}`;
+	return def.scales.length > 1 ? `${def.shortName} ${s.label}` : def.shortName;
+}
+
 export function scaleLabel(id: string, scale: string): string {
 	return getInstrument(id)?.scales.find((s) => s.key === scale)?.label ?? scale;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sparklinePoints, summarise, verdictOf } from '../../src/lib/patients/summary';
+import { summarise, verdictOf } from '../../src/lib/patients/summary';
+import { sparklinePoints } from '../../src/lib/charts/sparkline';
 
 const scales = [
 	{ instrumentId: 'pain_nrs', scale: 'score', label: 'Pain NRS', higherIsBetter: false, mcid: 2, min: 0, max: 10 },

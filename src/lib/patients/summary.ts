@@ -3,6 +3,8 @@
  * whether the change reaches the scale's MCID in the direction that means better. Pure: the
  * patient page and its tests use it alike.
  */
+import { improvedByMcid } from '../stats';
+
 export interface SummaryScale {
 	instrumentId: string;
 	scale: string;
@@ -41,15 +43,11 @@ export const VERDICT_TEXT: Record<Verdict, { mark: string; text: string }> = {
 	baseline_only: { mark: '–', text: 'Baseline only' }
 };
 
-// Scores are stored unrounded: a change equal to the MCID up to floating-point noise counts.
-const EPSILON = 1e-9;
-
 export function verdictOf(change: number, mcid: number | null, higherIsBetter: boolean, visits: number): Verdict {
 	if (visits < 2) return 'baseline_only';
 	if (mcid === null) return 'no_mcid';
-	const better = higherIsBetter ? change : -change;
-	if (better >= mcid - EPSILON) return 'improved';
-	if (-better >= mcid - EPSILON) return 'worsened';
+	if (improvedByMcid(change, mcid, higherIsBetter)) return 'improved';
+	if (improvedByMcid(change, mcid, !higherIsBetter)) return 'worsened';
 	return 'within';
 }
 
@@ -82,21 +80,4 @@ export function summarise(visits: SummaryVisit[], scales: SummaryScale[]): Summa
 		});
 	}
 	return rows;
-}
-
-/** An SVG polyline's points for a sparkline of `values` in a width × height box (y down). */
-export function sparklinePoints(values: number[], width: number, height: number, range?: { min: number; max: number | null }): string {
-	if (values.length === 0) return '';
-	const lo = Math.min(range?.min ?? Infinity, ...values);
-	const hi = Math.max(range?.max ?? -Infinity, ...values);
-	const span = hi - lo || 1;
-	const step = values.length > 1 ? width / (values.length - 1) : 0;
-	const pad = 2;
-	return values
-		.map((v, i) => {
-			const x = values.length > 1 ? i * step : width / 2;
-			const y = pad + (height - 2 * pad) * (1 - (v - lo) / span);
-			return `${Math.round(x * 10) / 10},${Math.round(y * 10) / 10}`;
-		})
-		.join(' ');
 }

@@ -112,6 +112,17 @@ export function wilson(x: number, n: number, z = Z_975): { low: number; high: nu
 }
 
 /**
+ * Scores are stored unrounded: a change that equals the MCID up to floating-point noise counts as
+ * reaching it. The one tolerance of the responder rule (cohort SQL, rollup, dashboard, patient page).
+ */
+export const MCID_TOLERANCE = 1e-9;
+
+/** A responder's change: better by at least the MCID in the scale's direction. */
+export function improvedByMcid(change: number, mcid: number, higherIsBetter: boolean): boolean {
+	return (higherIsBetter ? change : -change) >= mcid - MCID_TOLERANCE;
+}
+
+/**
  * n, mean, sample SD and quartiles of values given as counts (sorted by value). Quartiles
  * interpolate between order statistics exactly as PostgreSQL's percentile_cont does.
  */

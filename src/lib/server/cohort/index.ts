@@ -18,7 +18,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { executeRows, type Db } from '../db';
 import { patientSelection } from '../patients';
 import { getInstrument } from '../../instruments';
-import { meanCi, summariseCounts, wilson } from '../../stats';
+import { meanCi, summariseCounts, wilson, improvedByMcid, MCID_TOLERANCE } from '../../stats';
 import { edgesHold, periodEdges, quarterIndex } from '../../privacy/periods';
 import { readHistogram, ROLLUP_BUCKETS } from './rollup';
 
@@ -142,11 +142,10 @@ export async function cohortTrendFromRollup(db: Db, q: TrendQuery, k: number): P
 	if (mcid) {
 		const latest = await readHistogram(db, { instrument: q.instrument, scale: q.scale, series: 'latest', measure: 'change', conditions: q.conditions });
 		const by = new Map<string, { n: number; responders: number }>();
-		const direction = scale.higherIsBetter ? 1 : -1;
 		for (const r of latest) {
 			const c = by.get(r.condition_code) ?? { n: 0, responders: 0 };
 			c.n += r.n;
-			if (direction * r.value >= mcid.value - 1e-9) c.responders += r.n;
+			if (improvedByMcid(r.value, mcid.value, scale.higherIsBetter)) c.responders += r.n;
 			by.set(r.condition_code, c);
 		}
 		responderRows = [...by].map(([condition_code, c]) => ({ condition_code, ...c }));
@@ -206,7 +205,7 @@ export async function cohortTrendPlain(db: Db, q: TrendQuery, k: number): Promis
 				select s.*${byQuarter ? sql`, per_quarter.quarters` : sql``} from (
 					select condition_code,
 						count(*)::int as n,
-						count(*) filter (where ${direction} * change >= ${mcid.value} - 1e-9)::int as responders
+						count(*) filter (where ${direction} * change >= ${mcid.value}::float8 - ${MCID_TOLERANCE}::float8)::int as responders
 					from latest where visit_number > 1 and ${inside}
 					group by condition_code
 				) s ${withQuarters(responderKeys)} order by condition_code`

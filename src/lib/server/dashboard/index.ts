@@ -8,7 +8,8 @@ import { sql } from 'drizzle-orm';
 import { executeRows, type Db } from '../db';
 import { readHistogram } from '../cohort/rollup';
 import { getInstrument } from '../../instruments';
-import { meanCi, summariseCounts, wilson } from '../../stats';
+import { outcomeLabel } from '../../instrument-display';
+import { improvedByMcid, meanCi, summariseCounts, wilson } from '../../stats';
 
 export interface Headline {
 	condition: string;
@@ -34,12 +35,6 @@ export interface Headline {
 
 export type HeadlineTile = Headline | { condition: string; label: string; outcome: string; suppressed: true };
 
-const outcomeName = (instrument: string, scale: string) => {
-	const def = getInstrument(instrument);
-	const s = def?.scales.find((x) => x.key === scale);
-	return def && s ? (def.scales.length > 1 ? `${def.shortName} ${s.label}` : def.shortName) : `${instrument} ${scale}`;
-};
-
 /** One tile per condition with a primary outcome; fewer than k patients followed up: suppressed. */
 export async function conditionHeadlines(db: Db, conditions: { code: string; label: string; keyOutcomes: string[] }[], k: number): Promise<HeadlineTile[]> {
 	const byOutcome = new Map<string, { code: string; label: string }[]>();
@@ -63,7 +58,7 @@ export async function conditionHeadlines(db: Db, conditions: { code: string; lab
 				readHistogram(db, { instrument, scale, series: 'latest', measure: 'change', conditions: codes })
 			]);
 			for (const c of group) {
-				const outcome = outcomeName(instrument, scale);
+				const outcome = outcomeLabel(instrument, scale);
 				const changes = latest.filter((r) => r.condition_code === c.code);
 				const followed = summariseCounts(changes);
 				if (!followed || followed.n < k) {
@@ -78,8 +73,7 @@ export async function conditionHeadlines(db: Db, conditions: { code: string; lab
 					.map((p) => ({ x: p.x, mean: p.s!.mean }));
 				const base = summariseCounts(points.get(1) ?? []);
 				const ci = meanCi(followed.mean, followed.sd, followed.n);
-				const direction = s.higherIsBetter ? 1 : -1;
-				const responders = mcid === null ? 0 : changes.reduce((sum, r) => sum + (direction * r.value >= mcid - 1e-9 ? r.n : 0), 0);
+				const responders = mcid === null ? 0 : changes.reduce((sum, r) => sum + (improvedByMcid(r.value, mcid, s.higherIsBetter) ? r.n : 0), 0);
 				const w = mcid === null ? null : wilson(responders, followed.n);
 				tiles.push({
 					condition: c.code,
