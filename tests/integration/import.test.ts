@@ -4,7 +4,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { executeRows, type Db } from '../../src/lib/server/db';
 import { auditLog, importChunks, imports, patients, responses, responseScores, visits } from '../../src/lib/server/db/schema';
 import { appendUpload, beginUpload, commitImport, discardImport, dryRun, expireStagedImports, finishUpload, getImport, importIssuesPage, PART_BYTES, saveMapping, STAGED_IMPORT_DAYS, uploadImport, type Progress } from '../../src/lib/server/import';
-import { createPatient } from '../../src/lib/server/patients';
+import { createPatient, setPatientArchived } from '../../src/lib/server/patients';
 import { recordVisit } from '../../src/lib/server/visits';
 import { verifyAuditChain } from '../../src/lib/server/audit';
 import { scoreResponse } from '../../src/lib/instruments';
@@ -132,6 +132,26 @@ describe(`CSV import (${driverName})`, () => {
 		// Rejected rows: committing is refused and nothing is written.
 		expect(await commitImport(db, actor, id)).toMatchObject({ ok: false, message: expect.stringContaining('rejected rows') });
 		expect(await count(visits)).toBe(1);
+	});
+
+	it('names a row for an archived patient in the dry run and stores nothing; the database refuses it too', async () => {
+		const stored = await createPatient(db, actor, { clinicRef: 'ARC-1', name: 'Archived', dateOfBirth: '1960-01-01', sex: 'male', conditionCode: 'sle', enrolledOn: '2024-01-01' });
+		if (!stored.ok) throw new Error();
+		expect((await setPatientArchived(db, actor, stored.value, 1, true, 'moved away')).ok).toBe(true);
+		const id = await upload(bytes([HEADER, line('arc-1', '01/03/2024', 3, 3, { dob: '01/01/1960' })].join('\n')));
+		expect(await dryRun(db, actor, id)).toEqual({
+			ok: true,
+			summary: { rows: 1, accepted: 0, rejected: 1, skipped: 0, issues: 1, patientsNew: 0, patientsExisting: 1, visits: 0, responses: 0 }
+		});
+		expect(await importIssuesPage(db, id)).toEqual([
+			{ line: 2, column: 'Clinic ref', kind: 'error', message: 'This patient is archived; restore them before importing their visits.' }
+		]);
+		expect(await commitImport(db, actor, id)).toMatchObject({ ok: false });
+		expect(await count(visits)).toBe(0);
+		// The last line: a visit for an archived patient is refused by the database itself.
+		const insert = db.execute(sql`insert into visits (id, patient_id, visit_date, kind, acupuncture_sessions, flare) values (gen_random_uuid(), ${stored.value}::uuid, '2024-03-01', 'treatment', 0, 'no')`);
+		await expect(insert).rejects.toMatchObject({ cause: { code: '23514' } });
+		expect(await count(visits)).toBe(0);
 	});
 
 	it('commit: one bad row in 10,000 stores nothing; the corrected file stores everything, audited with the file’s SHA-256', async () => {

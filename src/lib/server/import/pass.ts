@@ -169,11 +169,11 @@ export class ImportPass {
 		const refs = [...new Set(rows.map((r) => r.refKey).filter((k) => !this.memory.patientsByRef.has(k)))];
 		if (refs.length === 0) return;
 		const found = await this.db
-			.select({ id: patients.id, ref: sql<string>`lower(${patients.clinicRef})`, dateOfBirth: patients.dateOfBirth, enrolledOn: patients.enrolledOn })
+			.select({ id: patients.id, ref: sql<string>`lower(${patients.clinicRef})`, dateOfBirth: patients.dateOfBirth, enrolledOn: patients.enrolledOn, archived: patients.archived })
 			.from(patients)
 			.where(inArray(sql`lower(${patients.clinicRef})`, refs));
 		for (const p of found) {
-			this.memory.patientsByRef.set(p.ref, { id: p.id, isNew: false, dateOfBirth: p.dateOfBirth, enrolledOn: p.enrolledOn, firstLine: 0, created: true });
+			this.memory.patientsByRef.set(p.ref, { id: p.id, isNew: false, dateOfBirth: p.dateOfBirth, enrolledOn: p.enrolledOn, archived: p.archived, firstLine: 0, created: true });
 			this.summary.patientsExisting++;
 		}
 	}

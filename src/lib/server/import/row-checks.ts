@@ -16,6 +16,8 @@ export interface PatientState {
 	/** Explicit (new patient) or stored (existing) enrolment; null = earliest visit in the file. */
 	enrolledOn: string | null;
 	firstLine: number;
+	/** A stored patient who is archived: manual entry refuses their visits, and so does the import. */
+	archived?: boolean;
 	/** New patients: inserted yet (commit) / counted yet (dry run). */
 	created: boolean;
 }
@@ -62,7 +64,8 @@ export function checkRow(row: ParsedRow, memory: RowMemory): RowCheck {
 			issue('enrolled_on', `Differs from line ${state.firstLine} for the same clinic reference.`);
 		}
 	}
-	if (state) {
+	if (state?.archived) issue('clinic_ref', 'This patient is archived; restore them before importing their visits.');
+	else if (state) {
 		if (date < state.dateOfBirth) issue('visit_date', 'The visit cannot be before the date of birth.');
 		else if (state.enrolledOn && date < state.enrolledOn) issue('visit_date', `The visit cannot be before enrolment (${state.enrolledOn}).`);
 	}
