@@ -30,7 +30,7 @@ const WORDS: Record<string, Record<string, string>> = {
 	flare: { yes: 'Yes', no: 'No', unknown: 'Not known' },
 	sex: { female: 'Female', male: 'Male', other: 'Other', unknown: 'Not known' }
 };
-const ACTIONS: Record<string, string> = { create: 'Created', update: 'Changed', void: 'Voided', archive: 'Archived', unarchive: 'Restored', import: 'Imported' };
+const ACTIONS: Record<string, string> = { create: 'Created', update: 'Changed', void: 'Voided', restore: 'Restored', archive: 'Archived', unarchive: 'Restored', import: 'Imported' };
 const ENTITIES: Record<string, string> = { patient: 'patient', visit: 'visit', response: 'questionnaire' };
 
 export function actionInWords(action: string, entity: string, after: unknown, before: unknown): string {

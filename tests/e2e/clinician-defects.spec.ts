@@ -163,3 +163,41 @@ test('cohort page: switching the instrument shows its first scale; every other f
 	await expect(page.getByRole('alert')).toHaveCount(0);
 	expect(errors.filter((e) => /each_key_duplicate|Uncaught/i.test(e))).toEqual([]);
 });
+
+test('a voided visit is restored from its page with a reason, unless its date holds another visit', async ({ database, makeUser, signedIn }) => {
+	const clinician = await makeUser('clinician');
+	const page = await signedIn(clinician);
+	const errors = consoleErrors(page);
+	const p = await createPatient(database.db, { id: clinician.id }, { clinicRef: `RV-${Date.now()}`, name: 'Restore Visit', dateOfBirth: '1980-01-01', sex: 'female', conditionCode: 'crohns', enrolledOn: '2025-01-01' });
+	if (!p.ok) throw new Error(p.message);
+	const base = { visitDate: '2025-03-01', kind: 'treatment' as const, acupunctureSessions: 1, flare: 'no' as const, note: null };
+	const first = await recordVisit(database.db, { id: clinician.id }, p.value, base, [lowest('pain_nrs', 5)]);
+	if (!first.ok) throw new Error(first.message);
+	expect((await voidVisit(database.db, { id: clinician.id }, first.value, 1, 'thought it a duplicate')).ok).toBe(true);
+	const second = await recordVisit(database.db, { id: clinician.id }, p.value, base, [lowest('pain_nrs', 2)]);
+	if (!second.ok) throw new Error(second.message);
+
+	await page.goto(`/patients/${p.value}/visits/${first.value}`);
+	await page.getByText('Restore this visit').click();
+	// No reason: told at the field.
+	await page.getByRole('button', { name: 'Restore visit' }).click();
+	await expect(page.locator('#restore-reason-error')).toBeVisible();
+	await page.getByLabel('Reason for restoring').fill('was not a duplicate');
+	await page.getByRole('button', { name: 'Restore visit' }).click();
+	// The date holds the second visit: refused with a link to it; the reason typed is kept.
+	await expect(page.getByRole('alert').filter({ hasText: 'A visit on this date already exists' })).toBeVisible();
+	await expect(page.getByLabel('Reason for restoring')).toHaveValue('was not a duplicate');
+	await page.getByRole('link', { name: 'Open the visit on 2025-03-01' }).click();
+	await expect(page).toHaveURL(new RegExp(`/visits/${second.value}$`));
+	// Void the second from its page, then restore the first.
+	await page.getByLabel('Reason for voiding').fill('the real duplicate');
+	await page.getByRole('button', { name: 'Void visit' }).click();
+	await expect(page.getByRole('heading', { name: /Restore Visit/ })).toBeVisible();
+	await page.goto(`/patients/${p.value}/visits/${first.value}`);
+	await page.getByText('Restore this visit').click();
+	await page.getByLabel('Reason for restoring').fill('was not a duplicate');
+	await page.getByRole('button', { name: 'Restore visit' }).click();
+	await expect(page.getByRole('status')).toHaveText('Visit restored.');
+	await expect(page.getByText('This visit is voided')).toHaveCount(0);
+	expect(errors).toEqual([]);
+});

@@ -9,7 +9,7 @@ import { beginUpload, appendUpload, dryRun, uploadImport } from '../../src/lib/s
 import { IMPORT_FIELDS } from '../../src/lib/import/fields';
 import { createPatient, setPatientArchived } from '../../src/lib/server/patients';
 import { createUser } from '../../src/lib/server/users';
-import { recordVisit } from '../../src/lib/server/visits';
+import { recordVisit, voidVisit } from '../../src/lib/server/visits';
 import { recordAdverseEvent, recordFlare } from '../../src/lib/server/safety';
 import type { Role } from '../../src/lib/server/db/schema';
 import { PASSWORD } from './fixtures';
@@ -76,6 +76,14 @@ export class Seeder {
 		const result = await recordVisit(this.db, this.actor, id, visit, [{ instrumentId: 'pain_nrs', answers: { pain: 5 } }]);
 		if (!result.ok) throw new Error(result.message);
 		return { id, visitId: result.value };
+	}
+
+	/** A voided visit on a new patient (what the restore form is offered for). */
+	async voidedVisit(): Promise<{ id: string; visitId: string }> {
+		const target = await this.visit();
+		const done = await voidVisit(this.db, this.actor, target.visitId, 1, 'Fuzz set-up');
+		if (!done.ok) throw new Error(done.message);
+		return target;
 	}
 
 	/** An adverse event (serious when asked) on a new patient. */

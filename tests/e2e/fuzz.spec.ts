@@ -71,6 +71,7 @@ const ACTION_FUZZ: Record<string, ActionFuzz> = {
 	'/patients/[id]/visits/new': { caller: 'clinician', setup: patient, prepare: addPainNrs, stateless: true },
 	'/patients/[id]/visits/[visitId]?/update': { caller: 'clinician', setup: visit, refresh: currentVersion('visits', 'visitId') },
 	'/patients/[id]/visits/[visitId]?/void': { caller: 'clinician', setup: visit },
+	'/patients/[id]/visits/[visitId]?/restore': { caller: 'clinician', setup: async ({ s }) => ({ params: await s.voidedVisit() }) },
 	'/patients/[id]/visits/[visitId]?/response': { caller: 'clinician', setup: visit, prepare: correctAnswers, refresh: currentVersion('responses', 'visitId', 'visit_id') },
 	'/patients/[id]/adverse-events/new': { caller: 'clinician', setup: patient, stateless: true },
 	'/patients/[id]/adverse-events/[eventId]?/update': { caller: 'clinician', setup: async ({ s }) => ({ params: await s.adverseEvent() }), refresh: currentVersion('adverse_events', 'eventId') },

@@ -64,6 +64,7 @@ const ACTIONS: Record<string, Access> = {
 	'/patients/[id]/visits/new': CLINICAL,
 	'/patients/[id]/visits/[visitId]?/update': CLINICAL,
 	'/patients/[id]/visits/[visitId]?/void': CLINICAL,
+	'/patients/[id]/visits/[visitId]?/restore': CLINICAL,
 	'/patients/[id]/visits/[visitId]?/response': CLINICAL,
 	'/patients/[id]/adverse-events/new': CLINICAL,
 	'/patients/[id]/adverse-events/[eventId]?/update': CLINICAL,

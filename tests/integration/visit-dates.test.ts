@@ -8,8 +8,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import { executeRows, type Db } from '../../src/lib/server/db';
 import { auditLog, visits } from '../../src/lib/server/db/schema';
-import { createPatient } from '../../src/lib/server/patients';
-import { recordVisit, updateVisit, voidVisit, SAME_DATE } from '../../src/lib/server/visits';
+import { createPatient, setPatientArchived } from '../../src/lib/server/patients';
+import { recordVisit, restoreVisit, updateVisit, voidVisit, SAME_DATE } from '../../src/lib/server/visits';
 import { settleUpgradeVoids, UPGRADE_VOID_REASON } from '../../src/lib/server/visits/upgrade';
 import { ensureRollups } from '../../src/lib/server/cohort/rollup';
 import { verifyAuditChain } from '../../src/lib/server/audit';
@@ -71,6 +71,31 @@ describe(`one visit per patient per date (${driverName})`, () => {
 		expect(moved).toEqual({ ok: false, field: 'visitDate', message: SAME_DATE, existingVisitId: b.value });
 		// Saving a visit with its own date unchanged is not a clash with itself.
 		expect((await updateVisit(db, actor, c.value, 1, { visitDate: '2025-02-08', acupunctureSessions: 2 }, 'count')).ok).toBe(true);
+	});
+
+	it('restores a voided visit with a reason, audited, unless its date is taken again or the patient is archived', async () => {
+		const a = await recordVisit(db, actor, patientId, visit(), [fss(4)]);
+		if (!a.ok) throw new Error(a.message);
+		expect((await voidVisit(db, actor, a.value, 1, 'thought it a duplicate')).ok).toBe(true);
+		const b = await recordVisit(db, actor, patientId, visit(), [fss(5)]);
+		if (!b.ok) throw new Error(b.message);
+		// The date holds another live visit: refused, named, nothing changed.
+		expect(await restoreVisit(db, actor, a.value, 2, 'was not a duplicate')).toEqual({ ok: false, field: 'visitDate', message: SAME_DATE, existingVisitId: b.value });
+		expect((await voidVisit(db, actor, b.value, 1, 'the real duplicate')).ok).toBe(true);
+		// Archived: refused as manual entry refuses a new visit.
+		expect((await setPatientArchived(db, actor, patientId, 1, true, 'moved away')).ok).toBe(true);
+		expect(await restoreVisit(db, actor, a.value, 2, 'was not a duplicate')).toMatchObject({ ok: false, field: 'form', message: expect.stringContaining('archived') });
+		expect(await liveOn('2025-02-01')).toBe(0);
+		expect((await setPatientArchived(db, actor, patientId, 2, false, 'back')).ok).toBe(true);
+		expect(await restoreVisit(db, actor, a.value, 2, 'was not a duplicate')).toEqual({ ok: true });
+		expect(await liveOn('2025-02-01')).toBe(1);
+		const [row] = await db.select().from(visits).where(eq(visits.id, a.value));
+		expect(row).toMatchObject({ voided: false, voidReason: null, version: 3 });
+		const audit = await db.select().from(auditLog).where(and(eq(auditLog.entity, 'visit'), eq(auditLog.entityId, a.value), eq(auditLog.action, 'restore')));
+		expect(audit).toHaveLength(1);
+		expect(audit[0]).toMatchObject({ reason: 'was not a duplicate', before: expect.objectContaining({ voided: true, voidReason: 'thought it a duplicate' }), after: expect.objectContaining({ voided: false }) });
+		// A stale version is refused (optimistic locking).
+		expect((await restoreVisit(db, actor, a.value, 2, 'again')).ok).toBe(false);
 	});
 
 	it('is enforced by the database when the app is bypassed', async () => {

@@ -301,7 +301,9 @@ export async function updateVisit(
 				if (typeof problem === 'string') return { ok: false, field: 'visitDate', message: problem };
 				if (problem && !after.voided) return problem;
 			} else if (before.voided && !after.voided) {
-				// Restoring a voided visit: its date must be free again.
+				// Restoring a voided visit: the patient must not be archived, and its date must be free again.
+				const [p] = await tx.select({ archived: patients.archived }).from(patients).where(eq(patients.id, before.patientId));
+				if (p?.archived) return { ok: false, field: 'form', message: ARCHIVED };
 				const taken = await sameDate(tx, before.patientId, before.visitDate, visitId);
 				if (taken) return taken;
 			}
@@ -314,7 +316,7 @@ export async function updateVisit(
 			await rollupAfter(tx, rollup);
 			await appendAudit(tx, {
 				actorId: actor.id,
-				action: change.voided ? 'void' : 'update',
+				action: change.voided ? 'void' : before.voided && change.voided === false ? 'restore' : 'update',
 				entity: 'visit',
 				entityId: visitId,
 				before: visitSnapshot(before),
@@ -334,6 +336,11 @@ export async function updateVisit(
 
 export function voidVisit(db: Db, actor: Actor, visitId: string, expectedVersion: number, reason: string) {
 	return updateVisit(db, actor, visitId, expectedVersion, { voided: true, voidReason: reason }, reason);
+}
+
+/** Puts a voided visit back (with a reason): refused while the patient is archived or the date holds another live visit. */
+export function restoreVisit(db: Db, actor: Actor, visitId: string, expectedVersion: number, reason: string) {
+	return updateVisit(db, actor, visitId, expectedVersion, { voided: false, voidReason: null }, reason);
 }
 
 /**

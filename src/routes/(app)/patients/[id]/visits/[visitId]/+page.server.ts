@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { requireRole } from '$lib/server/auth/guard';
 import { db } from '$lib/server/context';
 import { getPatient } from '$lib/server/patients';
-import { getVisit, patientVisits, saveResponse, updateVisit, voidVisit } from '$lib/server/visits';
+import { getVisit, patientVisits, restoreVisit, saveResponse, updateVisit, voidVisit } from '$lib/server/visits';
 import { getInstrument } from '$lib/instruments';
 import { answersFromForm, rawAnswers } from '$lib/validation/answers';
 import { ReasonSchema, VISIT_FIELDS, VisitEditSchema } from '$lib/validation/clinical';
@@ -72,6 +72,18 @@ export const actions: Actions = {
 		const result = await voidVisit(db(), who, event.params.visitId, Number(data.get('version')), reason.output);
 		if (!result.ok) return failWith('void', { form: result.message });
 		redirect(303, `/patients/${event.params.id}`);
+	},
+	restore: async (event) => {
+		const who = await actor(event);
+		const data = await event.request.formData();
+		const reason = v.safeParse(ReasonSchema, data.get('reason') ?? '');
+		if (!reason.success) return failWith('restore', { reason: reason.issues[0].message });
+		const result = await restoreVisit(db(), who, event.params.visitId, Number(data.get('version')), reason.output);
+		if (!result.ok) {
+			const existing = 'existingVisitId' in result ? { existingVisitId: result.existingVisitId } : {};
+			return failWith('restore', { form: result.message }, { reasonValue: String(data.get('reason') ?? ''), ...existing }, 'current' in result ? 409 : 400);
+		}
+		redirect(303, `/patients/${event.params.id}/visits/${event.params.visitId}?saved=restored`);
 	},
 	response: async (event) => {
 		const who = await actor(event);
