@@ -3,10 +3,12 @@
  * built app against it, and measures in one run, each against the database's own limit:
  *   - cohort chart: the app's function (rollup) and GET /api/cohort/trend vs the plain SQL from
  *     the raw tables, median and min–max of warm runs, with a check that the numbers agree;
+ *   - evidence report: a plan with 3 secondary outcomes, computeReport (and GET /api/reports/<id>
+ *     when the app has the plan API) vs a plain-SQL computation of the same numbers, checked equal;
  *   - export: GET /api/export.csv (rows/s, the server's peak RSS) vs COPY (the same rows) TO STDOUT;
  *   - writes: saving a visit with three instruments through the app's form action at concurrency 8
  *     vs the same inserts made directly with postgres.js;
- *   - page loads: the patient page and the cohort page.
+ *   - page loads: the patient page, the cohort page and the due list (/due, schedules set for every condition).
  * Prints a table and writes JSON (--json FILE, default bench-results.json). Needs PostgreSQL:
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/outcome_tracker_bench); that
  * database is dropped and re-created. --skip-seed reuses it as it is.
@@ -28,6 +30,8 @@ import { cohortTrendFromRollup, cohortTrendPlain, type TrendQuery } from '../src
 import { scoreResponse } from '../src/lib/instruments';
 import { copyOut, type CopyClient } from '../src/lib/server/db/copy';
 import { sameNumbers } from './same-numbers';
+import { currentSchedule, saveSchedule } from '../src/lib/server/schedule';
+import { benchReport } from './report-bench-part';
 
 // The servers and this process (it seeds users: audited) write the same chains with one key.
 process.env.AUDIT_SECRET ??= 'bench-audit-secret-bench-audit-secret-0123';
@@ -39,7 +43,7 @@ const { values } = parseArgs({
 		'skip-seed': { type: 'boolean', default: false },
 		seconds: { type: 'string', default: '20' },
 		runs: { type: 'string', default: '7' },
-		only: { type: 'string', default: 'cohort,export,writes,pages' },
+		only: { type: 'string', default: 'cohort,report,export,writes,pages' },
 		concurrency: { type: 'string', default: '8' },
 		'export-runs': { type: 'string', default: '3' },
 		'app-processes': { type: 'string', default: '1' },
@@ -51,7 +55,7 @@ const { values } = parseArgs({
 const N = Number(values.patients);
 const SECONDS = Number(values.seconds);
 const RUNS = Math.max(5, Number(values.runs));
-// --only cohort,export,writes,pages: a subset of the measurements (while working on one of them).
+// --only cohort,report,export,writes,pages: a subset of the measurements (while working on one of them).
 const ONLY = new Set(values.only!.split(','));
 const CONCURRENCY = Number(values.concurrency);
 const EXPORT_RUNS = Math.max(1, Number(values['export-runs']));
@@ -161,7 +165,7 @@ if (!values['skip-seed']) {
 const database = await openDatabase({ url, max: 4 });
 const db = database.db;
 const tag = Date.now().toString(36);
-const make = async (role: 'researcher' | 'clinician') => {
+const make = async (role: 'researcher' | 'clinician' | 'admin') => {
 	const r = await createUser(db, { id: null }, { email: `bench-${role}-${tag}@clinic.test`, name: `Bench ${role}`, role, password: 'a long enough passphrase' });
 	if (!r.ok) throw new Error(r.message);
 	return r.value;
@@ -172,6 +176,9 @@ const { token: apiToken } = await createApiToken(db, { id: researcher }, 'bench'
 const sessionToken = generateSessionToken();
 await createSession(db, sessionToken, clinician, { idleMinutes: 600, maxHours: 12 });
 const cookie = `${SESSION_COOKIE}=${sessionToken}`;
+const adminToken = generateSessionToken();
+await createSession(db, adminToken, await make('admin'), { idleMinutes: 600, maxHours: 12 });
+const adminCookie = `${SESSION_COOKIE}=${adminToken}`;
 
 if (!fs.existsSync(path.join(root, 'build', 'index.js'))) {
 	log('Building the app…');
@@ -241,6 +248,9 @@ for (const { name, q } of ONLY.has('cohort') ? charts : []) {
 	cohort.push({ chart: name, identicalNumbers: same, appFunction: app, httpEndpoint: viaHttp, plainSql: sqlPlain, speedup: round(sqlPlain.medianMs / app.medianMs, 1), speedupHttp: round(sqlPlain.medianMs / viaHttp.medianMs, 1) });
 }
 results.cohort = cohort;
+
+// ---- evidence report (issue 20) -----------------------------------------------------------
+if (ONLY.has('report')) results.report = await benchReport(db, base, apiToken, timeRuns, log);
 
 const pg = postgres(url, { max: 8, onnotice: () => {} });
 
@@ -485,16 +495,33 @@ results.writes = {
 if (ONLY.has('pages')) {
 log('Page loads…');
 const [busy] = await executeRows(db, sql`select patient_id from visits group by patient_id order by count(*) desc limit 1`);
-const page = async (p: string) => {
-	const r = await fetch(`${base}${p}`, { headers: { cookie } });
+const page = async (p: string, as = cookie) => {
+	const r = await fetch(`${base}${p}`, { headers: { cookie: as } });
 	if (r.status !== 200) throw new Error(`${p} ${r.status}`);
 	await r.text();
 };
+// The due list needs schedules: every condition gets the README's example (baseline, weeks 4, 8
+// and 12, then every 12 weeks, ± 1 week) unless it has one. The seed's patients enrolled in
+// 2023–24, so thousands have a time point open today.
+for (const c of await executeRows(db, sql`select code from conditions`)) {
+	const code = String(c.code);
+	if (await currentSchedule(db, code)) continue;
+	const saved = await saveSchedule(db, { id: clinician }, code, 0, {
+		windowWeeks: 1,
+		repeatEveryWeeks: 12,
+		points: [{ week: 0, instruments: ['fss9', 'who5'] }, { week: 4, instruments: ['fss9'] }, { week: 8, instruments: ['fss9'] }, { week: 12, instruments: ['fss9', 'who5', 'pain_nrs'] }]
+	});
+	if (!saved.ok) log(`schedule for ${code} refused: ${saved.message}`);
+}
 results.pages = {
 	// The dashboard a clinician opens first: headlines for every condition from the rollup.
 	homePage: await timeRuns(() => page('/')),
 	patientPage: await timeRuns(() => page(`/patients/${busy!.patient_id}`)),
-	cohortPage: await timeRuns(() => page('/cohort?instrument=fss9&scale=mean'))
+	cohortPage: await timeRuns(() => page('/cohort?instrument=fss9&scale=mean')),
+	// Every stored definition version with the number of responses it scored.
+	instrumentsPage: await timeRuns(() => page('/admin/instruments', adminCookie)),
+	// Who is due today and in the coming week, over every patient (the first 100 rows shown).
+	duePage: await timeRuns(() => page('/due'))
 };
 }
 
@@ -506,15 +533,17 @@ servers.forEach((s) => s.kill('SIGTERM'));
 fs.writeFileSync(values.json!, JSON.stringify(results, null, 2) + '\n');
 const e = results.export as undefined | { rows: number; rowsPerSecond: number; serverPeakRssMb: number; copy: { rowsPerSecond: number }; ratioToCopy: number; ratiosPerRun: number[]; firstByteMs: number };
 const w = results.writes as undefined | { ratiosPerRound: number[]; app: { perSecond: number; p50Ms: number; p99Ms: number; errors: number; visitsStored: number; auditRowsPerVisit: number }; direct: { perSecond: number; p50Ms: number; p99Ms: number }; ratio: number };
-const pages = results.pages as undefined | { homePage: { medianMs: number }; patientPage: { medianMs: number }; cohortPage: { medianMs: number } };
+const rep = results.report as undefined | Awaited<ReturnType<typeof benchReport>>;
+const pages = results.pages as undefined | { homePage: { medianMs: number }; patientPage: { medianMs: number }; cohortPage: { medianMs: number }; instrumentsPage: { medianMs: number }; duePage: { medianMs: number; minMs: number; maxMs: number } };
 const lines2 = [
 	`Outcome Tracker benchmark — ${N} patients (${JSON.stringify(counts)})`,
 	'',
 	'| measure | app | reference | ratio |',
 	'|---|---|---|---|',
 	...cohort.map((c) => `| cohort: ${c.chart} | function ${c.appFunction.medianMs} ms (${c.appFunction.minMs}–${c.appFunction.maxMs}); HTTP ${c.httpEndpoint.medianMs} ms (${c.httpEndpoint.minMs}–${c.httpEndpoint.maxMs}) | plain SQL ${c.plainSql.medianMs} ms (${c.plainSql.minMs}–${c.plainSql.maxMs}) | ${c.speedup}× (HTTP ${c.speedupHttp}×), numbers ${c.identicalNumbers ? 'identical' : 'DIFFER'} |`),
+	...(rep ? [`| evidence report: ${rep.plan} | function ${rep.appFunction.medianMs} ms (${rep.appFunction.minMs}–${rep.appFunction.maxMs}); HTTP ${rep.httpEndpoint ? `${rep.httpEndpoint.medianMs} ms (${rep.httpEndpoint.minMs}–${rep.httpEndpoint.maxMs}), numbers ${rep.httpIdenticalNumbers ? 'identical' : 'DIFFER'}` : `not measured (${rep.httpNote})`} | plain SQL ${rep.plainSql.medianMs} ms (${rep.plainSql.minMs}–${rep.plainSql.maxMs}) | ${rep.speedup}×, numbers ${rep.identicalNumbers ? 'identical' : 'DIFFER'} |`] : []),
 	...(e ? [`| export | ${e.rows} rows, ${e.rowsPerSecond} rows/s, first byte ${e.firstByteMs} ms, server peak RSS ${e.serverPeakRssMb} MB | COPY ${e.copy.rowsPerSecond} rows/s | ${e.ratioToCopy}× (runs: ${e.ratiosPerRun.join(', ')}) |`] : []),
 	...(w ? [`| visit save, 3 instruments, c = ${CONCURRENCY} | ${w.app.perSecond}/s, p50 ${w.app.p50Ms} ms, p99 ${w.app.p99Ms} ms, ${w.app.errors} errors, ${w.app.auditRowsPerVisit} audit rows per visit | direct ${w.direct.perSecond}/s, p50 ${w.direct.p50Ms} ms, p99 ${w.direct.p99Ms} ms | ${w.ratio}× (rounds: ${w.ratiosPerRound.join(", ")}) |`] : []),
-	...(pages ? [`| home page (dashboard) | ${pages.homePage.medianMs} ms | | |`, `| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`] : [])
+	...(pages ? [`| home page (dashboard) | ${pages.homePage.medianMs} ms | | |`, `| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`, `| admin instruments page | ${pages.instrumentsPage.medianMs} ms | | |`, `| due list (/due) | ${pages.duePage.medianMs} ms (${pages.duePage.minMs}–${pages.duePage.maxMs}) | target 150 ms | |`] : [])
 ];
 console.log(lines2.join('\n'));

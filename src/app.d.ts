@@ -12,6 +12,8 @@ declare global {
 			session: SessionInfo | null;
 			/** Password proven, second factor not yet: only the sign-in steps open (user stays null). */
 			pending: { user: SessionUser; step: PendingStep } | null;
+			/** The device is handed to a patient (tablet self-report): only /kiosk opens (user stays null). */
+			kiosk: { linkId: string; user: SessionUser; sessionId: string } | null;
 		}
 	}
 }

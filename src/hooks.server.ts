@@ -11,8 +11,10 @@ import { SESSION_COOKIE, validateSessionToken } from '$lib/server/auth/session';
 import { validateApiToken } from '$lib/server/auth/tokens';
 import { clearSessionCookie, db, sessionLimits } from '$lib/server/context';
 import { sequence } from '@sveltejs/kit/hooks';
+import { json } from '@sveltejs/kit';
 import { DATABASE_UNAVAILABLE, UNREADABLE_REQUEST, answerKnownFailures, badRequestStatus, clientErrorMessage, describe, isDatabaseUnavailable, noteBadRequest, noteDatabaseUnavailable } from '$lib/server/errors';
 import { isDraining, watchForShutdown } from '$lib/server/lifecycle';
+import { refreshInstruments } from '$lib/server/instruments/installed';
 
 export const init: ServerInit = async () => {
 	const s = settings();
@@ -27,6 +29,8 @@ export const init: ServerInit = async () => {
 	if (settled > 0) console.warn(`${settled} visit(s) sharing a date with an earlier one were voided by the upgrade; see the audit log.`);
 	// The chains' heads, signed, outside the database: now, when they move, and at shutdown.
 	const anchoring = startAuditAnchoring(() => database.db, s.auditAnchorFile, s.auditAnchorSeconds);
+	// The clinic's stored instrument set (uploaded instruments, versions in use, deactivations).
+	await refreshInstruments(database.db);
 	// First start after an upgrade (or a restore): build the cohort rollup from the raw tables.
 	await ensureRollups(database.db);
 	// Writes append rollup differences; fold them into the histogram every second (readers add
@@ -61,6 +65,7 @@ const handleRequest: Handle = async ({ event, resolve }) => {
 	event.locals.user = null;
 	event.locals.session = null;
 	event.locals.pending = null;
+	event.locals.kiosk = null;
 
 	// Scripts: a personal API token, accepted on /api/ only (never for pages or form actions).
 	const bearer = event.request.headers.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
@@ -72,11 +77,21 @@ const handleRequest: Handle = async ({ event, resolve }) => {
 		if (session) {
 			event.locals.session = session;
 			if (session.pending) event.locals.pending = { user, step: session.pending };
+			else if (session.kioskLinkId) event.locals.kiosk = { linkId: session.kioskLinkId, user, sessionId: session.id };
 			else event.locals.user = user;
 		} else {
 			clearSessionCookie(event.cookies, event.url);
 		}
 	}
+
+	// Patient mode (a tablet handed over): the patient's forms and nothing else, whatever the address;
+	// the clinician's password ends it (/kiosk?/exit).
+	if (event.locals.kiosk && !isKioskPath(event.url.pathname)) {
+		if (event.url.pathname.startsWith('/api/')) return json({ message: 'Not available in patient mode' }, { status: 403, headers: { 'Cache-Control': 'no-store' } });
+		return new Response(null, { status: 303, headers: { location: '/kiosk', 'Cache-Control': 'no-store' } });
+	}
+	// An admin's activation on any copy of the app: followed here from this request on.
+	if (event.locals.user) await refreshInstruments(db());
 
 	const response = await resolve(event);
 	const h = response.headers;
@@ -88,13 +103,18 @@ const handleRequest: Handle = async ({ event, resolve }) => {
 	if (event.url.protocol === 'https:') h.set('Strict-Transport-Security', 'max-age=31536000');
 	// Signed-in pages, and those of a half-finished sign-in (the TOTP key and QR code of /login/enrol,
 	// the recovery codes its confirmation shows): never kept by a browser or a shared cache.
-	if ((event.locals.user || event.locals.pending) && !h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
+	if ((event.locals.user || event.locals.pending || event.locals.kiosk || event.url.pathname.startsWith('/r/')) && !h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
 	// Shutting down: kept-alive clients reconnect elsewhere instead of sending more here. And a
 	// request refused before its body was read (sent to sign in, say): the unread bytes must not
 	// sit in front of the next request on the same connection.
 	if (isDraining() || (event.request.body && !event.request.bodyUsed)) h.set('Connection', 'close');
 	return response;
 };
+
+/** What a session in patient mode may open: its forms, and the app's own scripts and styles. */
+function isKioskPath(path: string): boolean {
+	return path === '/kiosk' || path.startsWith('/_app/') || path === '/app.css' || path === '/favicon.svg';
+}
 
 // Outermost: a 500 caused by a database outage goes out as 503.
 export const handle = sequence(answerKnownFailures, handleRequest);

@@ -2,12 +2,14 @@
  * axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on every page each role can open, with data on it,
  * and on the states a user meets after a refused form. 0 violations is the bar.
  */
+import fs from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { createPatient } from '../../src/lib/server/patients';
 import { patientVisits, recordVisit } from '../../src/lib/server/visits';
 import { getImport, saveMapping, uploadImport } from '../../src/lib/server/import';
 import { recordAdverseEvent, recordFlare } from '../../src/lib/server/safety';
+import { createSelfReport, openLink, setWording, submitSelfReport } from '../../src/lib/server/selfreport';
 import { expect, test } from './fixtures';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -29,8 +31,8 @@ async function check(page: Page, path: string, found: Record<string, string[]>) 
 }
 
 test('every page a clinician opens passes axe-core, with data on it', async ({ database, makeUser, signedIn }) => {
-	// About 15 pages, each analysed in 2–4 s on a busy 2-core machine.
-	test.setTimeout(240_000);
+	// About 20 pages, each analysed in 2–4 s on a quiet 2-core machine and three times that on a busy one.
+	test.setTimeout(360_000);
 	const clinician = await makeUser('clinician');
 	const actor = { id: clinician.id };
 	const tag = `${Date.now()}`;
@@ -77,6 +79,8 @@ test('every page a clinician opens passes axe-core, with data on it', async ({ d
 		`/patients/${patients[0]}/flares/${flare.value}`,
 		'/safety',
 		'/safety?conditions=crohns',
+		'/due',
+		'/completion',
 		'/patients/import',
 		`/patients/import/${upload.id}`,
 		'/cohort?instrument=fss9&scale=mean&conditions=crohns',
@@ -114,8 +118,68 @@ test('the sign-in page, and every page a researcher or an admin opens, pass axe-
 	const clinician = await makeUser('clinician');
 	const asResearcher = await signedIn(await makeUser('researcher'));
 	// With a period refused at its fields (a day-precise one: whole quarters below admin), and a preview of a quarter.
-	for (const path of ['/', '/account', '/cohort?instrument=fss9&scale=mean', '/cohort?instrument=fss9&scale=mean&from=2024-01-02&to=2024-08-09', '/export', '/export?instruments=pain_nrs&to=2024-08-09&k=5', '/export?instruments=pain_nrs&from=2024-01-01&k=5', '/safety']) await check(asResearcher, path, found);
+	for (const path of ['/', '/account', '/cohort?instrument=fss9&scale=mean', '/cohort?instrument=fss9&scale=mean&from=2024-01-02&to=2024-08-09', '/export', '/export?instruments=pain_nrs&to=2024-08-09&k=5', '/export?instruments=pain_nrs&from=2024-01-01&k=5', '/safety', '/completion', '/reports', '/reports/new']) await check(asResearcher, path, found);
 	const asAdmin = await signedIn(await makeUser('admin'));
-	for (const path of ['/', '/admin/users', `/admin/users/${clinician.id}`, '/admin/conditions', '/admin/ae-categories', '/admin/audit', '/admin/security', '/cohort?instrument=fss9&scale=mean&to=2024-08-09', '/safety']) await check(asAdmin, path, found);
+	for (const path of ['/', '/admin/users', `/admin/users/${clinician.id}`, '/admin/conditions', '/admin/ae-categories', '/admin/reference-effects', '/admin/instruments', '/admin/schedules', '/admin/schedules/crohns', '/admin/audit', '/admin/audit?entity=import', '/admin/security', '/cohort?instrument=fss9&scale=mean&to=2024-08-09', '/safety']) await check(asAdmin, path, found);
+	expect(found).toEqual({});
+});
+
+test('the self-report pages pass axe-core: the clinician’s, the patient’s by link and in patient mode, on a phone-sized screen', async ({ database, makeUser, signedIn, browser, baseURL }) => {
+	test.setTimeout(180_000);
+	setWording(JSON.parse(fs.readFileSync('tests/e2e/self-report-wording.json', 'utf8')));
+	const clinician = await makeUser('clinician');
+	const actor = { id: clinician.id };
+	const p = await createPatient(database.db, actor, { clinicRef: `AXSR-${Date.now()}`, name: 'Axe Self Report', dateOfBirth: '1970-01-01', sex: 'female', conditionCode: 'crohns', enrolledOn: '2025-01-01' });
+	if (!p.ok) throw new Error(p.message);
+	const v = await recordVisit(database.db, actor, p.value, { visitDate: '2025-01-06', kind: 'baseline', acupunctureSessions: 0, flare: 'no', note: null }, []);
+	if (!v.ok) throw new Error(v.message);
+	// One link answered (awaiting review), one open.
+	const answered = await createSelfReport(database.db, actor, v.value, 'link', ['pain_nrs']);
+	const open = await createSelfReport(database.db, actor, v.value, 'link', ['who5']);
+	if (!answered.ok || !open.ok) throw new Error('no link');
+	await submitSelfReport(database.db, (await openLink(database.db, answered.token!))!, [{ instrumentId: 'pain_nrs', answers: { pain: 4 } }]);
+
+	const found: Record<string, string[]> = {};
+	const asClinician = await signedIn(clinician);
+	const selfReport = `/patients/${p.value}/visits/${v.value}/self-report`;
+	await check(asClinician, `/patients/${p.value}/visits/${v.value}`, found);
+	await check(asClinician, selfReport, found);
+	// A link just created (text and QR code), and a start refused at its field.
+	await asClinician.getByRole('button', { name: 'Create one-time link' }).click();
+	await expect(asClinician.locator('#instruments-error')).toBeVisible();
+	const refused = await violations(asClinician);
+	if (refused.length) found['self-report start refused'] = refused;
+	await asClinician.getByLabel('WHO-5').check();
+	await asClinician.getByRole('button', { name: 'Create one-time link' }).click();
+	await expect(asClinician.getByTestId('self-report-url')).toBeVisible();
+	const created = await violations(asClinician);
+	if (created.length) found['self-report link created'] = created;
+
+	const context = await browser.newContext({ baseURL, viewport: { width: 375, height: 740 } });
+	const patient = await context.newPage();
+	await check(patient, `/r/${open.token}`, found);
+	await patient.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+	await patient.getByRole('button', { name: 'Next' }).click();
+	for (let i = 0; i < 4; i++) await patient.getByRole('button', { name: 'Next' }).click();
+	await expect(patient.getByRole('heading', { name: 'Check your answers' })).toBeVisible();
+	const review = await violations(patient);
+	if (review.length) found['patient review screen'] = review;
+	await check(patient, '/r/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', found);
+	await check(patient, '/r/thanks', found);
+	await context.close();
+
+	// Patient mode on this device, then its thank-you screen with the clinician's exit.
+	await asClinician.goto(selfReport);
+	await asClinician.getByLabel('WHO-5').check();
+	await asClinician.getByRole('button', { name: 'Hand this device to the patient' }).click();
+	await expect(asClinician).toHaveURL(/\/kiosk$/);
+	await asClinician.setViewportSize({ width: 375, height: 740 });
+	const kiosk = await violations(asClinician);
+	if (kiosk.length) found['/kiosk'] = kiosk;
+	await asClinician.getByRole('button', { name: 'Clinician: end patient mode' }).click();
+	await asClinician.getByRole('button', { name: 'End patient mode' }).click();
+	await expect(asClinician.locator('#exit-error')).toBeVisible();
+	const exitRefused = await violations(asClinician);
+	if (exitRefused.length) found['/kiosk exit refused'] = exitRefused;
 	expect(found).toEqual({});
 });

@@ -35,9 +35,9 @@ test('a researcher previews and downloads an anonymised export, which is audited
 	const bytes = fs.readFileSync((await download.path())!);
 	const text = bytes.toString('utf8');
 	const lines = text.trim().split('\r\n');
-	expect(lines[0]).toBe('pseudonym,condition,sex,age_band,visit_number,days_since_baseline,visit_kind,acupuncture_sessions,flare,instrument,instrument_version,scale,score,pain_nrs__pain');
+	expect(lines[0]).toBe('pseudonym,condition,sex,age_band,visit_number,days_since_baseline,visit_kind,acupuncture_sessions,flare,instrument,instrument_version,scale,score,source,pain_nrs__pain');
 	expect(lines).toHaveLength(13);
-	expect(lines[1]).toMatch(new RegExp(`^[0-9a-f]{64},x_${tag},female,40-44,1,0,treatment,1,no,pain_nrs,0-10,score,7,7$`));
+	expect(lines[1]).toMatch(new RegExp(`^[0-9a-f]{64},x_${tag},female,40-44,1,0,treatment,1,no,pain_nrs,0-10,score,7,clinician,7$`));
 	expect(text).not.toMatch(/Hidden Person|EX-|1980-|2025-|private note/);
 
 	const [row] = await database.db.select().from(auditLog).where(eq(auditLog.action, 'export')).orderBy(desc(auditLog.id)).limit(1);

@@ -36,6 +36,8 @@ export interface ActionFuzz {
 	refresh?: (ctx: Ctx) => Promise<Target>;
 	/** The page holding the form, when it is not the action's own. */
 	page?: string;
+	/** The caller's cookie made for the target (a session in patient mode), instead of a plain session. */
+	session?: (ctx: Ctx) => Promise<string>;
 	/** What a user does before the form is there (add an instrument, open a correction). */
 	prepare?: (page: Page) => Promise<void>;
 	/** The fields, when the page cannot show the form to this caller (set-up closed, MFA off). */
@@ -145,7 +147,8 @@ export async function fuzzAction(key: string, spec: ActionFuzz, f: Fixtures): Pr
 	const [route, search] = key.includes('?/') ? [key.slice(0, key.indexOf('?/')), key.slice(key.indexOf('?/'))] : [key, ''];
 
 	ctx.target = (await spec.setup?.(ctx)) ?? {};
-	let callerCookie = await cookie();
+	const cookieFor = () => (spec.session ? spec.session(ctx) : cookie());
+	let callerCookie = await cookieFor();
 	const form = spec.fields
 		? null
 		: await readForm(f.browser, f.baseURL, callerCookie, fillRoute(spec.page ?? route, ctx.target.params), { method: 'post', action: spec.page ? route : search || null }, spec.prepare);
@@ -159,7 +162,7 @@ export async function fuzzAction(key: string, spec: ActionFuzz, f: Fixtures): Pr
 	const exec = async (c: Case) => {
 		if (stale) {
 			ctx.target = (await (spec.refresh ?? spec.setup)?.(ctx)) ?? {};
-			callerCookie = await cookie();
+			callerCookie = await cookieFor();
 			base = withValues(formBase, ctx.target.values ?? {});
 			run.forget();
 			stale = false;
@@ -180,7 +183,7 @@ export async function fuzzAction(key: string, spec: ActionFuzz, f: Fixtures): Pr
 			{ method: c.method ?? 'POST', url, headers, body, cookie: callerCookie, label: c.label, chunked: c.chunked },
 			{ acceptedIf: c.enhanced ? enhancedOutcome : undefined, expectStatus: c.expectStatus }
 		);
-		if (key.startsWith('/login')) await forgetAttempts(f.database, entries, user);
+		if (key.startsWith('/login') || key === '/kiosk?/exit') await forgetAttempts(f.database, entries, user);
 		if (result.accepted && !spec.stateless) stale = true;
 		return result;
 	};

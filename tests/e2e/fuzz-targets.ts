@@ -11,8 +11,16 @@ import { createPatient, setPatientArchived } from '../../src/lib/server/patients
 import { createUser } from '../../src/lib/server/users';
 import { recordVisit, voidVisit } from '../../src/lib/server/visits';
 import { recordAdverseEvent, recordFlare } from '../../src/lib/server/safety';
+import { createPlan, lockPlan } from '../../src/lib/server/plans';
+import { addReferenceEffect } from '../../src/lib/server/plans/reference-effects';
 import type { Role } from '../../src/lib/server/db/schema';
+import fs from 'node:fs';
+import { createSelfReport, openLink, openTablet, setKiosk, setWording, submitSelfReport } from '../../src/lib/server/selfreport';
+import { createSession, generateSessionToken, SESSION_COOKIE } from '../../src/lib/server/auth/session';
 import { PASSWORD } from './fixtures';
+
+// The placeholder wording the e2e server loads (serve.js), so that these forms can be offered here too.
+setWording(JSON.parse(fs.readFileSync('tests/e2e/self-report-wording.json', 'utf8')));
 import type { Scope } from './fuzz-harness';
 
 async function* once(data: Uint8Array) {
@@ -86,6 +94,39 @@ export class Seeder {
 		return target;
 	}
 
+	/** A visit on a new patient with no questionnaire yet (any form can be offered for self-report). */
+	async emptyVisit(): Promise<{ id: string; visitId: string }> {
+		const id = await this.patient();
+		const visit = { visitDate: '2024-03-01', kind: 'baseline' as const, acupunctureSessions: 0, flare: 'unknown' as const, note: null };
+		const result = await recordVisit(this.db, this.actor, id, visit, []);
+		if (!result.ok) throw new Error(result.message);
+		return { id, visitId: result.value };
+	}
+
+	/** A self-report for Pain NRS on a new visit: a link (with its token) or a tablet session; answered when asked. */
+	async selfReport(mode: 'link' | 'tablet', answered = false): Promise<{ id: string; visitId: string; linkId: string; token: string }> {
+		const visit = await this.emptyVisit();
+		// A link is always someone's: an anonymous caller's set-up creates it as a new clinician.
+		const creator = this.actor.id ? this.actor : { id: (await this.user('clinician')).id };
+		const made = await createSelfReport(this.db, creator, visit.visitId, mode, ['pain_nrs'], 24);
+		if (!made.ok) throw new Error(made.message);
+		if (answered) {
+			const open = mode === 'link' ? await openLink(this.db, made.token!) : await openTablet(this.db, made.id);
+			const done = await submitSelfReport(this.db, open!, [{ instrumentId: 'pain_nrs', answers: { pain: 4 } }]);
+			if (!done.ok) throw new Error('submission refused');
+		}
+		return { ...visit, linkId: made.id, token: made.token ?? '' };
+	}
+
+	/** A session of `userId` in patient mode for a new tablet self-report, as its cookie header. */
+	async kioskCookie(userId: string): Promise<string> {
+		const { linkId } = await this.selfReport('tablet');
+		const token = generateSessionToken();
+		const session = await createSession(this.db, token, userId, { idleMinutes: 60, maxHours: 12 });
+		await setKiosk(this.db, session.id, linkId);
+		return `${SESSION_COOKIE}=${token}`;
+	}
+
 	/** An adverse event (serious when asked) on a new patient. */
 	async adverseEvent(serious = false): Promise<{ id: string; eventId: string }> {
 		const id = await this.patient();
@@ -113,6 +154,23 @@ export class Seeder {
 		const result = await recordFlare(this.db, this.actor, id, { onsetOn: '2024-03-01', endedOn: null, severity: 'mild', triggers: ['stress'], treatmentChanged: false, note: null });
 		if (!result.ok) throw new Error(result.message);
 		return { id, flareId: result.value };
+	}
+
+	/** An analysis plan by the caller (a draft, or locked when asked). */
+	async plan(locked = false): Promise<string> {
+		const { id } = await createPlan(this.db, this.actor, { title: this.name(), conditions: ['sle'], primary: { instrument: 'pain_nrs', scale: 'score' }, timepoint: { weeks: 8, window_weeks: 2 }, secondary: [], primary_population: 'completers' });
+		if (locked) {
+			const done = await lockPlan(this.db, this.actor, id);
+			if (!done.ok) throw new Error(done.message);
+		}
+		return id;
+	}
+
+	/** A published effect, marked with the scope's tag. */
+	async referenceEffect(): Promise<string> {
+		const r = await addReferenceEffect(this.db, this.actor, { citation: this.name(), population: 'Fuzz', conditionCode: null, instrumentId: 'pain_nrs', scale: 'score', measure: 'mean_change', effect: -1, ciLow: -2, ciHigh: 0 });
+		if (!r.ok) throw new Error(r.message);
+		return r.value;
 	}
 
 	async token(userId: string): Promise<string> {

@@ -9,6 +9,8 @@ import { sql } from 'drizzle-orm';
 import { executeRows } from '../../src/lib/server/db';
 import { setMfaRequiredRoles } from '../../src/lib/server/auth/mfa';
 import { setPassword, updateUserAccess } from '../../src/lib/server/users';
+import { activateDefinition, uploadDefinition } from '../../src/lib/server/instruments/store';
+import { tinyInstrument } from '../fixtures/tiny-instrument';
 import { expect, PASSWORD, test } from './fixtures';
 import { formHeaders, routeTree, send, sessionCookie, type Sent } from './route-tree';
 import { describeFinding } from './fuzz-harness';
@@ -26,6 +28,11 @@ const correctAnswers = clickUntil((p) => p.getByRole('button', { name: 'Correct 
 
 const patient = async ({ s }: Ctx): Promise<Target> => ({ params: { id: await s.patient() } });
 const visit = async ({ s }: Ctx): Promise<Target> => ({ params: await s.visit() });
+/** A self-report of a new visit, named by the review forms' hidden field. */
+const selfReport = (mode: 'link' | 'tablet', answered: boolean) => async ({ s }: Ctx): Promise<Target> => {
+	const r = await s.selfReport(mode, answered);
+	return { params: { id: r.id, visitId: r.visitId }, values: { linkId: r.linkId } };
+};
 const targetUser = async ({ s }: Ctx): Promise<Target> => ({ params: { id: (await s.user('researcher')).id } });
 const signInAs = async ({ s }: Ctx): Promise<Target> => ({ values: { email: (await s.user('researcher')).email, password: PASSWORD } });
 
@@ -33,6 +40,16 @@ const signInAs = async ({ s }: Ctx): Promise<Target> => ({ values: { email: (awa
 const currentVersion = (table: 'patients' | 'visits' | 'responses' | 'adverse_events' | 'flare_episodes', param: string, column = 'id') => async (ctx: Ctx): Promise<Target> => {
 	const [row] = await executeRows(ctx.database.db, sql`select version from ${sql.identifier(table)} where ${sql.identifier(column)} = ${ctx.target.params![param]!}::uuid`);
 	return { ...ctx.target, values: { ...ctx.target.values, version: String(row?.version) } };
+};
+
+/** A fresh instrument id: the fuzz's uploads never meet another spec's. */
+const fuzzInstrumentId = () => `fuzz_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`;
+/** An uploaded, not yet active instrument; the fuzz's earlier ones leave the entry form first. */
+const draftInstrument = async ({ database, caller }: Ctx): Promise<Target> => {
+	await database.db.execute(sql`update instrument_definitions set status = 'inactive' where instrument_id like 'fuzz\\_%' and status = 'active'`);
+	const up = await uploadDefinition(database.db, { id: caller!.id }, JSON.stringify(tinyInstrument({ id: fuzzInstrumentId() })));
+	if (!up.ok) throw new Error(up.message);
+	return { values: { instrumentId: up.instrumentId, version: up.version } };
 };
 
 const ACTION_FUZZ: Record<string, ActionFuzz> = {
@@ -73,6 +90,16 @@ const ACTION_FUZZ: Record<string, ActionFuzz> = {
 	'/patients/[id]/visits/[visitId]?/void': { caller: 'clinician', setup: visit },
 	'/patients/[id]/visits/[visitId]?/restore': { caller: 'clinician', setup: async ({ s }) => ({ params: await s.voidedVisit() }) },
 	'/patients/[id]/visits/[visitId]?/response': { caller: 'clinician', setup: visit, prepare: correctAnswers, refresh: currentVersion('responses', 'visitId', 'visit_id') },
+	'/patients/[id]/visits/[visitId]?/acknowledgeAlert': { caller: 'clinician', setup: visit, fields: ['alertId'], baseRefused: 'the visit has no safety alert to acknowledge' },
+	'/patients/[id]/visits/[visitId]/self-report?/link': { caller: 'clinician', setup: async ({ s }) => ({ params: await s.emptyVisit() }), extra: [['instruments', 'pain_nrs']], stateless: true },
+	// The same form's other button (formaction): the fields are the form's; accepted, the session is in patient mode, so a new one follows.
+	'/patients/[id]/visits/[visitId]/self-report?/tablet': { caller: 'clinician', setup: async ({ s }) => ({ params: await s.emptyVisit() }), fields: ['hours'], extra: [['instruments', 'pain_nrs']] },
+	'/patients/[id]/visits/[visitId]/self-report?/revoke': { caller: 'clinician', setup: selfReport('link', false) },
+	'/patients/[id]/visits/[visitId]/self-report?/accept': { caller: 'clinician', setup: selfReport('link', true) },
+	'/patients/[id]/visits/[visitId]/self-report?/discard': { caller: 'clinician', setup: selfReport('tablet', true) },
+	'/r/[token]?/submit': { caller: 'anonymous', setup: async ({ s }) => ({ params: { token: (await s.selfReport('link')).token } }), extra: [['i:pain_nrs:pain', '3']] },
+	'/kiosk?/submit': { caller: 'clinician', session: ({ s, caller }) => s.kioskCookie(caller!.id), extra: [['i:pain_nrs:pain', '3']] },
+	'/kiosk?/exit': { caller: 'clinician', session: ({ s, caller }) => s.kioskCookie(caller!.id), fields: ['password'], setup: async () => ({ values: { password: PASSWORD } }) },
 	'/patients/[id]/adverse-events/new': { caller: 'clinician', setup: patient, stateless: true },
 	'/patients/[id]/adverse-events/[eventId]?/update': { caller: 'clinician', setup: async ({ s }) => ({ params: await s.adverseEvent() }), refresh: currentVersion('adverse_events', 'eventId') },
 	'/patients/[id]/adverse-events/[eventId]?/void': { caller: 'clinician', setup: async ({ s }) => ({ params: await s.adverseEvent() }) },
@@ -103,6 +130,35 @@ const ACTION_FUZZ: Record<string, ActionFuzz> = {
 	'/admin/conditions?/add': { caller: 'admin', stateless: true, allConditions: true },
 	'/admin/conditions?/keyOutcomes': { caller: 'admin', stateless: true },
 	'/admin/ae-categories?/add': { caller: 'admin', stateless: true, allConditions: true },
+	'/admin/reference-effects?/add': { caller: 'admin', stateless: true },
+	'/admin/reference-effects?/withdraw': { caller: 'admin', setup: async ({ s }) => ({ values: { id: await s.referenceEffect() } }), fields: ['id', 'reason'] },
+	'/reports/new': { caller: 'researcher', stateless: true, setup: async ({ s }) => ({ values: { title: s.name() } }), extra: [['conditions', 'sle'], ['primary', 'pain_nrs:score']] },
+	'/reports/[id]?/lock': { caller: 'researcher', setup: async ({ s }) => ({ params: { id: await s.plan() } }), extra: [['confirm', 'yes']] },
+	'/reports/[id]/edit': { caller: 'researcher', setup: async ({ s }) => ({ params: { id: await s.plan() } }), stateless: true },
+	'/reports/[id]/version': { caller: 'researcher', setup: async ({ s }) => ({ params: { id: await s.plan(true) } }) },
+	'/admin/instruments?/upload': { caller: 'admin', fields: ['definition'], setup: async () => ({ values: { definition: JSON.stringify(tinyInstrument({ id: fuzzInstrumentId() })) } }), stateless: true },
+	'/admin/instruments?/activate': { caller: 'admin', fields: ['instrumentId', 'version'], setup: draftInstrument, stateless: true },
+	'/admin/instruments?/deactivate': {
+		caller: 'admin',
+		fields: ['instrumentId'],
+		setup: async (ctx) => {
+			const { values } = await draftInstrument(ctx);
+			const done = await activateDefinition(ctx.database.db, { id: ctx.caller!.id }, String(values!.instrumentId), '1');
+			if (!done.ok) throw new Error(done.message);
+			return { values: { instrumentId: values!.instrumentId! } };
+		}
+	},
+	'/admin/instruments?/rescorePreview': { caller: 'admin', stateless: true },
+	'/admin/instruments?/rescore': { caller: 'admin', fields: ['instrumentId', 'reason'], setup: async () => ({ values: { instrumentId: 'pain_nrs' } }), stateless: true },
+	'/admin/schedules/[code]': {
+		caller: 'admin',
+		// A condition of its own each time: an accepted save moves the schedule's version on.
+		setup: async ({ s, database }) => {
+			const code = `fz${s.uid()}`.toLowerCase().replace(/[^a-z0-9_]/g, '');
+			await database.db.execute(sql`insert into conditions (code, label) values (${code}, ${s.name()})`);
+			return { params: { code } };
+		}
+	},
 	'/admin/audit?/verify': { caller: 'admin', stateless: true },
 	'/admin/security?/policy': {
 		caller: 'admin',
@@ -134,6 +190,11 @@ const ENDPOINT_FUZZ: Record<string, EndpointFuzz> = {
 	'GET /api/cohort/trend': { caller: 'researcher', queryForm: '/cohort', stateless: true },
 	'GET /api/export.csv': { caller: 'researcher', queryForm: '/export', query: [['instruments', 'pain_nrs']], stateless: true },
 	'GET /api/safety': { caller: 'researcher', queryForm: '/safety', stateless: true },
+	'POST /api/plans': { caller: 'researcher', json: [['title', '"Fuzz plan"'], ['conditions', '["sle"]'], ['primary', '{"instrument":"pain_nrs","scale":"score"}'], ['timepoint', '{"weeks":8,"window_weeks":2}'], ['secondary', '[]'], ['primary_population', '"completers"']], stateless: true },
+	'POST /api/plans/[id]/lock': { caller: 'researcher', setup: async ({ s }) => ({ params: { id: await s.plan() } }) },
+	'POST /api/plans/[id]/versions': { caller: 'researcher', setup: async ({ s }) => ({ params: { id: await s.plan(true) } }), json: [['plan', '{"title":"Fuzz v2","conditions":["sle"],"primary":{"instrument":"pain_nrs","scale":"score"},"timepoint":{"visit":2},"secondary":[],"primary_population":"completers"}'], ['reason', '"Fuzz reason"']] },
+	'GET /api/reports/[id]': { caller: 'researcher', setup: async ({ s }) => ({ params: { id: await s.plan(true) } }), stateless: true },
+	'GET /api/reports/[id]/aggregates.csv': { caller: 'researcher', setup: async ({ s }) => ({ params: { id: await s.plan(true) } }), stateless: true },
 	'GET /fhir/Questionnaire/[id]': { caller: 'researcher', setup: async () => ({ params: { id: 'fss9' } }), query: [['version', '1989']], stateless: true },
 	'GET /export/download': { caller: 'researcher', queryForm: '/export', query: [['instruments', 'pain_nrs']], stateless: true },
 	'GET /export/codebook': { caller: 'researcher', queryForm: '/export', query: [['instruments', 'pain_nrs']], stateless: true },
@@ -153,7 +214,9 @@ const ENDPOINT_FUZZ: Record<string, EndpointFuzz> = {
 		json: [['mode', '"dry"']],
 		acceptedIf: runOutcome
 	},
-	'GET /patients/import/[importId]/issues.csv': { caller: 'clinician', setup: async ({ s }) => ({ params: { importId: await s.importReady(true) } }), stateless: true }
+	'GET /patients/import/[importId]/issues.csv': { caller: 'clinician', setup: async ({ s }) => ({ params: { importId: await s.importReady(true) } }), stateless: true },
+	'POST /api/visits/[visitId]/self-report': { caller: 'clinician', setup: async ({ s }) => ({ params: await s.emptyVisit() }), json: [['instruments', '["pain_nrs"]'], ['hours', '24']], stateless: true },
+	'DELETE /api/self-report/[id]': { caller: 'clinician', setup: async ({ s }) => ({ params: { id: (await s.selfReport('link')).linkId } }) }
 };
 
 /** The area a key belongs to: one test each. */
@@ -162,6 +225,7 @@ function area(key: string): string {
 	if (first === 'login' || first === 'logout' || first === 'setup') return 'sign-in';
 	if (first === 'patients') return second === 'import' ? 'import' : key.includes('[visitId]') ? 'visits' : /adverse-events|flares/.test(key) ? 'safety' : 'patients';
 	if (first === 'admin') return second === 'users' ? 'admin users' : 'admin';
+	if (first === 'reports' || (first === 'api' && (second === 'plans' || second === 'reports'))) return 'evidence';
 	if (first === 'api' || first === 'export' || first === 'healthz') return 'API and export';
 	return first ?? '/';
 }

@@ -9,6 +9,8 @@ type Access = 'public' | readonly Role[];
 const ALL = ['admin', 'clinician', 'researcher'] as const;
 const CLINICAL = ['admin', 'clinician'] as const;
 const ADMIN = ['admin'] as const;
+// Analysis plans are written by researchers and administrators; everyone reads the reports.
+const WRITERS = ['admin', 'researcher'] as const;
 
 const PAGES: Record<string, Access> = {
 	'/': ALL,
@@ -28,17 +30,34 @@ const PAGES: Record<string, Access> = {
 	'/patients/[id]/edit': CLINICAL,
 	'/patients/[id]/visits/new': CLINICAL,
 	'/patients/[id]/visits/[visitId]': CLINICAL,
+	'/patients/[id]/visits/[visitId]/self-report': CLINICAL,
 	'/patients/[id]/adverse-events/new': CLINICAL,
 	'/patients/[id]/adverse-events/[eventId]': CLINICAL,
 	'/patients/[id]/flares/new': CLINICAL,
 	'/patients/[id]/flares/[flareId]': CLINICAL,
 	'/safety': ALL,
+	'/due': CLINICAL,
+	'/completion': ALL,
+	'/admin/schedules': ADMIN,
+	'/admin/schedules/[code]': ADMIN,
 	'/admin/users': ADMIN,
 	'/admin/users/[id]': ADMIN,
 	'/admin/conditions': ADMIN,
 	'/admin/audit': ADMIN,
 	'/admin/security': ADMIN,
-	'/admin/ae-categories': ADMIN
+	'/admin/ae-categories': ADMIN,
+	'/admin/instruments': ADMIN,
+	// The patient's pages: a one-time link (the token is the key) and its thank-you page; patient
+	// mode on a tablet, which only a session a clinician put into it opens (anyone else: 404).
+	'/r/[token]': 'public',
+	'/r/thanks': 'public',
+	'/kiosk': 'public',
+	'/admin/reference-effects': ADMIN,
+	'/reports': ALL,
+	'/reports/new': WRITERS,
+	'/reports/[id]': ALL,
+	'/reports/[id]/edit': WRITERS,
+	'/reports/[id]/version': WRITERS
 };
 
 // The URL each form posts to: the page for a default action, `?/name` for a named one.
@@ -66,6 +85,16 @@ const ACTIONS: Record<string, Access> = {
 	'/patients/[id]/visits/[visitId]?/void': CLINICAL,
 	'/patients/[id]/visits/[visitId]?/restore': CLINICAL,
 	'/patients/[id]/visits/[visitId]?/response': CLINICAL,
+	'/patients/[id]/visits/[visitId]?/acknowledgeAlert': CLINICAL,
+	'/patients/[id]/visits/[visitId]/self-report?/link': CLINICAL,
+	'/patients/[id]/visits/[visitId]/self-report?/tablet': CLINICAL,
+	'/patients/[id]/visits/[visitId]/self-report?/revoke': CLINICAL,
+	'/patients/[id]/visits/[visitId]/self-report?/accept': CLINICAL,
+	'/patients/[id]/visits/[visitId]/self-report?/discard': CLINICAL,
+	// The patient's: the link's token, or a session in patient mode, is what they check.
+	'/r/[token]?/submit': 'public',
+	'/kiosk?/submit': 'public',
+	'/kiosk?/exit': 'public',
 	'/patients/[id]/adverse-events/new': CLINICAL,
 	'/patients/[id]/adverse-events/[eventId]?/update': CLINICAL,
 	'/patients/[id]/adverse-events/[eventId]?/void': CLINICAL,
@@ -88,6 +117,18 @@ const ACTIONS: Record<string, Access> = {
 	'/admin/conditions?/add': ADMIN,
 	'/admin/conditions?/keyOutcomes': ADMIN,
 	'/admin/ae-categories?/add': ADMIN,
+	'/admin/reference-effects?/add': ADMIN,
+	'/admin/reference-effects?/withdraw': ADMIN,
+	'/reports/new': WRITERS,
+	'/reports/[id]?/lock': WRITERS,
+	'/reports/[id]/edit': WRITERS,
+	'/reports/[id]/version': WRITERS,
+	'/admin/instruments?/upload': ADMIN,
+	'/admin/instruments?/activate': ADMIN,
+	'/admin/instruments?/deactivate': ADMIN,
+	'/admin/instruments?/rescorePreview': ADMIN,
+	'/admin/instruments?/rescore': ADMIN,
+	'/admin/schedules/[code]': ADMIN,
 	'/admin/audit?/verify': ADMIN,
 	'/admin/security?/policy': ADMIN,
 	'/admin/security?/clear': ADMIN
@@ -100,6 +141,11 @@ const ENDPOINTS: Record<string, Access> = {
 	'GET /api/cohort/trend': ALL,
 	'GET /api/export.csv': ALL,
 	'GET /api/safety': ALL,
+	'POST /api/plans': WRITERS,
+	'POST /api/plans/[id]/lock': WRITERS,
+	'POST /api/plans/[id]/versions': WRITERS,
+	'GET /api/reports/[id]': ALL,
+	'GET /api/reports/[id]/aggregates.csv': ALL,
 	'GET /export/codebook': ALL,
 	'GET /export/download': ALL,
 	'GET /fhir/Questionnaire/[id]': ALL,
@@ -109,7 +155,9 @@ const ENDPOINTS: Record<string, Access> = {
 	'PUT /patients/import/[importId]/part': CLINICAL,
 	'POST /patients/import/[importId]/finish': CLINICAL,
 	'POST /patients/import/[importId]/run': CLINICAL,
-	'GET /patients/import/[importId]/issues.csv': CLINICAL
+	'GET /patients/import/[importId]/issues.csv': CLINICAL,
+	'POST /api/visits/[visitId]/self-report': CLINICAL,
+	'DELETE /api/self-report/[id]': CLINICAL
 };
 
 const tree = routeTree();

@@ -40,6 +40,11 @@ if (mode === 'pglite') {
 
 // Every test client is 127.0.0.1: the per-address sign-in limit would make specs trip each other.
 process.env.LOGIN_THROTTLE_ADDRESS_MAX ||= '100000';
+process.env.SELF_REPORT_LINK_FAILURES_MAX ||= '100000';
+// Placeholder item wording of our own (never an instrument's real wording), so that WHO-5 and
+// Pain NRS can be offered for self-report.
+process.env.INSTRUMENT_WORDING_FILE ||= path.join(root, 'tests', 'e2e', 'self-report-wording.json');
+process.env.CLINIC_NAME ||= 'Test Clinic';
 process.env.PORT = port;
 process.env.HOST = '127.0.0.1';
 process.env.ORIGIN = `http://localhost:${port}`;

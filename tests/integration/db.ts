@@ -1,6 +1,8 @@
 /** One database per test worker (PGlite start-up is slow), emptied between tests. */
 import { sql } from 'drizzle-orm';
 import { executeRows, openDatabase, type Database, type Db } from '../../src/lib/server/db';
+import { forgetInstalledInstruments } from '../../src/lib/server/instruments/installed';
+import { registerBuiltInDefinitions } from '../../src/lib/server/instruments/builtin';
 
 let opened: Promise<Database> | undefined;
 
@@ -25,4 +27,7 @@ export async function resetDatabase(db: Db): Promise<void> {
 		await tx.execute(sql`delete from conditions where created_at > (select min(created_at) from conditions)`);
 		await tx.execute(sql`delete from ae_categories where created_at > (select min(created_at) from ae_categories)`);
 	});
+	// The built-in definitions, as the start-up registers them.
+	await registerBuiltInDefinitions(db);
+	forgetInstalledInstruments();
 }

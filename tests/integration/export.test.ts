@@ -51,7 +51,7 @@ describe(`anonymised export (${driverName})`, () => {
 		const byBatch = await csv(o, 3, 'batch');
 		expect(byCopy.text).toBe(byBatch.text);
 		expect(byCopy.text.endsWith('\r\n')).toBe(true);
-		expect(byCopy.text.split('\r\n')[1]).toMatch(/^[0-9a-f]{64},multiple_sclerosis,female,40-49,1,0,treatment,1,no,pain_nrs,0-10,score,6,6(,){9}$/);
+		expect(byCopy.text.split('\r\n')[1]).toMatch(/^[0-9a-f]{64},multiple_sclerosis,female,40-49,1,0,treatment,1,no,pain_nrs,0-10,score,6,clinician,6(,){9}$/);
 	});
 
 	it('applies the condition and enrolment filters the same way by COPY and by batches', async () => {
@@ -74,7 +74,7 @@ describe(`anonymised export (${driverName})`, () => {
 
 	it('writes the documented columns and nothing identifying', async () => {
 		const { lines, plan } = await csv(base);
-		expect(lines[0]).toEqual(['pseudonym', 'condition', 'sex', 'age_band', 'visit_number', 'days_since_baseline', 'visit_kind', 'acupuncture_sessions', 'flare', 'instrument', 'instrument_version', 'scale', 'score']);
+		expect(lines[0]).toEqual(['pseudonym', 'condition', 'sex', 'age_band', 'visit_number', 'days_since_baseline', 'visit_kind', 'acupuncture_sessions', 'flare', 'instrument', 'instrument_version', 'scale', 'score', 'source']);
 		const body = lines.slice(1).map((l) => l.join(','));
 		expect(body.join('\n')).not.toMatch(/Secret Name|X-\d|19\d\d-|2025-|HYPERLINK/);
 		// 4 exported patients × 3 visits, one voided → 11 rows; the man is left out.

@@ -31,12 +31,15 @@ export interface LineDataset {
 	fill: false | '-1';
 }
 
-/** Centre = mean (band: 95 % CI) or median (band: IQR). Points without an interval get no band. */
-export function buildCohortDatasets(series: CohortSeries[], statistic: 'mean' | 'median'): LineDataset[] {
+/**
+ * Centre = mean (band: 95 % CI) or median (band: IQR). Points without an interval get no band.
+ * `styleIndexOf` keeps a condition's colour and marker when it is drawn in a panel of its own.
+ */
+export function buildCohortDatasets(series: CohortSeries[], statistic: 'mean' | 'median', styleIndexOf: (i: number) => number = (i) => i): LineDataset[] {
 	const out: LineDataset[] = [];
 	series.forEach((s, i) => {
 		if (s.points.length === 0) return;
-		const style = styleFor(i);
+		const style = styleFor(styleIndexOf(i));
 		const shade = translucent(style.color, 0.14);
 		const centre = (p: CohortPoint) => (statistic === 'mean' ? p.mean : p.median);
 		const low = (p: CohortPoint) => (statistic === 'mean' ? p.ci_low : p.q1);
@@ -70,11 +73,11 @@ export function buildResponderBars(rows: ResponderInput[]) {
 	};
 }
 
-/** CSV of the aggregated table (aggregates only, never patient rows). */
-export function aggregatesCsv(series: CohortSeries[], xLabel: string): string {
+/** CSV of the aggregated table (aggregates only, never patient rows), after the given comment lines. */
+export function aggregatesCsv(series: CohortSeries[], xLabel: string, comments: string[] = []): string {
 	const header = ['condition', xLabel, 'n', 'mean', 'ci_low', 'ci_high', 'median', 'q1', 'q3'];
 	const cell = (v: number | null) => (v === null ? '' : String(v));
-	const lines = [header.join(',')];
+	const lines = [...comments, header.join(',')];
 	for (const s of series) {
 		for (const p of s.points) {
 			lines.push([s.condition, p.x, p.n, p.mean, p.ci_low, p.ci_high, p.median, p.q1, p.q3].map((v) => (typeof v === 'string' ? v : cell(v))).join(','));

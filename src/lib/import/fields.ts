@@ -2,7 +2,7 @@
  * The fields a CSV column can be mapped to, how a header is matched to a field, and the rules a
  * mapping must meet. Pure: shared by the import page and the server.
  */
-import { INSTRUMENTS } from '../instruments';
+import { INSTRUMENTS } from '../instruments/registry';
 
 export interface ImportField {
 	key: string;

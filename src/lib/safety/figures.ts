@@ -5,6 +5,7 @@
  * overall minus the groups shown would give them away.
  */
 import { DAYS_PER_YEAR, rateWithCi, wilson } from './rates';
+import type { StressFlare } from './stress-flare';
 
 /** Per condition, over its patients with at least one live visit. */
 export interface SafetyCounts {
@@ -63,8 +64,8 @@ export interface SafetyFigures {
 	groups: (SafetyGroup | Suppressed)[];
 	overall: SafetyGroup | Suppressed;
 	flares: (FlareGroup | { condition: string; suppressed: true })[];
-	/** Not computed yet: it needs the stress and anxiety instruments (PSS-10, GAD-7), not shipped. */
-	stress_flare: { suppressed: true };
+	/** Stress (PSS-10) or anxiety (GAD-7) before a flare against not: $lib/safety/stress-flare. */
+	stress_flare: StressFlare;
 }
 
 export function safetyGroup(c: Omit<SafetyCounts, 'condition'> & { condition: string | null }): SafetyGroup {
@@ -121,6 +122,7 @@ export function buildSafetyFigures(counts: SafetyCounts[], flares: FlareCounts[]
 		groups: counts.map((c) => (shown(c.patients) ? safetyGroup(c) : { condition: c.condition, suppressed: true as const })),
 		overall,
 		flares: flares.map((f) => (shown(f.patients) ? flareGroup(f) : { condition: f.condition, suppressed: true as const })),
+		// Filled in by the server from its own sums (safetyFigures); withheld until then.
 		stress_flare: { suppressed: true }
 	};
 }

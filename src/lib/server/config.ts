@@ -32,6 +32,10 @@ export interface Settings {
 	auditAnchorFile: string;
 	/** How often the audit chain heads are anchored (when they moved). */
 	auditAnchorSeconds: number;
+	/** The clinic's name: all a patient's self-report page shows of who asks (CLINIC_NAME). */
+	clinicName: string;
+	/** Failed self-report link look-ups from one address before it waits (SELF_REPORT_LINK_FAILURES_MAX). */
+	linkFailuresMax: number;
 }
 
 function readUrl(): string | undefined {
@@ -55,6 +59,8 @@ export function settings(): Settings {
 		throttleAddressMax: intSetting('LOGIN_THROTTLE_ADDRESS_MAX', 30, 1),
 		minCell: intSetting('MIN_CELL_SIZE', 5, 3),
 		auditAnchorFile: path.resolve(process.env.AUDIT_ANCHOR_FILE || path.join(dataDir, 'audit-anchors.log')),
-		auditAnchorSeconds: intSetting('AUDIT_ANCHOR_SECONDS', 60, 1)
+		auditAnchorSeconds: intSetting('AUDIT_ANCHOR_SECONDS', 60, 1),
+		linkFailuresMax: intSetting('SELF_REPORT_LINK_FAILURES_MAX', 10, 1),
+		clinicName: (process.env.CLINIC_NAME ?? '').trim().slice(0, 120) || 'Your clinic'
 	};
 }

@@ -74,7 +74,7 @@ describe('score', () => {
 it('list prints every built-in definition with its version', () => {
 	const r = run(['list']);
 	expect(r.code).toBe(0);
-	expect(r.out).toHaveLength(17);
+	expect(r.out).toHaveLength(21);
 	expect(r.out[0]).toBe('fss9\t1989\tfss9-1\tFatigue Severity Scale (FSS-9)');
 });
 

@@ -23,10 +23,10 @@ describe.each(BUILT_IN.map((q) => [q.id!, q] as const))('%s.json', (_, q) => {
 	});
 });
 
-it('the registry reads all 17 built-in instruments, in the order the app shows them', () => {
+it('the registry reads all 21 built-in instruments, in the order the app shows them', () => {
 	expect(INSTRUMENTS.map((d) => d.id)).toEqual([
 		'fss9', 'mfis21', 'mfis5', 'pain_nrs', 'pain_vas', 'who5', 'rand36', 'promis_gh10', 'das28_esr', 'das28_crp', 'hbi',
-		'haq_di', 'facit_fatigue', 'promis_fatigue_t', 'sledai_2k', 'eq5d5l_index', 'eq5d_vas'
+		'haq_di', 'facit_fatigue', 'promis_fatigue_t', 'sledai_2k', 'eq5d5l_index', 'eq5d_vas', 'pss10', 'gad7', 'phq9', 'phq4'
 	]);
 });
 

@@ -5,10 +5,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { INSTRUMENTS, scoreResponse } from '../../../src/lib/instruments';
-import { scoreResponse as retired } from '../../fixtures/retired-instruments/index';
+import { INSTRUMENTS as RETIRED, scoreResponse as retired } from '../../fixtures/retired-instruments/index';
 import { answersWithGaps, completeAnswers, invalidAnswer } from '../property/arbitraries';
 
-describe.each(INSTRUMENTS.map((def) => [def.id, def] as const))('%s', (_, def) => {
+// Instruments added after the TypeScript scorers retired (the stress and mood ones) have none to match.
+const retiredIds = new Set(RETIRED.map((d) => d.id));
+describe.each(INSTRUMENTS.filter((def) => retiredIds.has(def.id)).map((def) => [def.id, def] as const))('%s', (_, def) => {
 	const same = (answers: Record<string, unknown>) => {
 		const [now, before] = [scoreResponse(def.id, answers as never), retired(def.id, answers as never)];
 		expect(now.ok, fc.stringify(answers)).toBe(before.ok);

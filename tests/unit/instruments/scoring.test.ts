@@ -218,3 +218,22 @@ describe('rounding for display', () => {
 		expect(roundHalfUp(48 / 9, 2)).toBe(5.33);
 	});
 });
+
+describe('stress and mood instruments (docs/instruments.md)', () => {
+	const items = (n: number, v: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i + 1), v]));
+	it('PSS-10 reverses items 4, 5, 7 and 8 (Cohen 1983)', () => {
+		expect(ok('pss10', items(10, 0))).toEqual({ total: 16 });
+		expect(ok('pss10', { 1: 3, 2: 2, 3: 4, 4: 1, 5: 2, 6: 3, 7: 0, 8: 1, 9: 2, 10: 3 })).toEqual({ total: 29 });
+		expect(errorItems('pss10', { ...items(10, 1), 10: null })).toEqual(['10']);
+	});
+	it('GAD-7, PHQ-9 and PHQ-4 are sums with the published bands (Spitzer 2006, Kroenke 2001, 2009)', () => {
+		expect(ok('gad7', { 1: 1, 2: 2, 3: 0, 4: 3, 5: 1, 6: 2, 7: 1 })).toEqual({ total: 10 });
+		expect(categoryFor('gad7', 'total', 10)).toBe('moderate');
+		expect(ok('phq9', items(9, 3))).toEqual({ total: 27 });
+		expect(categoryFor('phq9', 'total', 27)).toBe('severe');
+		expect(categoryFor('phq9', 'total', 19)).toBe('moderately severe');
+		expect(ok('phq4', { 1: 2, 2: 1, 3: 0, 4: 3 })).toEqual({ total: 6, anxiety: 3, depression: 3 });
+		expect(categoryFor('phq4', 'anxiety', 3)).toBe('screen positive');
+		expect(errorItems('phq9', { ...items(9, 1), 4: 4 })).toEqual(['4']);
+	});
+});

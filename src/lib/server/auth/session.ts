@@ -25,6 +25,8 @@ export interface SessionInfo {
 	idleExpiresAt: Date;
 	/** Password proven, second factor not yet: the session opens only the sign-in steps. */
 	pending: PendingStep | null;
+	/** The device is in patient mode for this tablet self-report: the session opens only its forms. */
+	kioskLinkId: string | null;
 }
 
 export interface SessionLimits {
@@ -60,7 +62,7 @@ export async function createSession(
 	const lifetime = pending ? PENDING_MINUTES * 60_000 : limits.maxHours * 3_600_000;
 	const expiresAt = new Date(now.getTime() + lifetime);
 	await db.insert(sessions).values({ id, userId, createdAt: now, lastSeenAt: now, expiresAt, pending });
-	return { id, expiresAt, idleExpiresAt: idleExpiry(now, expiresAt, limits), pending };
+	return { id, expiresAt, idleExpiresAt: idleExpiry(now, expiresAt, limits), pending, kioskLinkId: null };
 }
 
 function idleExpiry(lastSeen: Date, expiresAt: Date, limits: SessionLimits): Date {
@@ -85,6 +87,7 @@ export async function validateSessionToken(
 			expiresAt: sessions.expiresAt,
 			lastSeenAt: sessions.lastSeenAt,
 			pending: sessions.pending,
+			kioskLinkId: sessions.kioskLinkId,
 			userId: users.id,
 			email: users.email,
 			name: users.name,
@@ -106,7 +109,7 @@ export async function validateSessionToken(
 		await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, id));
 	}
 	return {
-		session: { id, expiresAt: row.expiresAt, idleExpiresAt: idleExpiry(lastSeen, row.expiresAt, limits), pending: row.pending },
+		session: { id, expiresAt: row.expiresAt, idleExpiresAt: idleExpiry(lastSeen, row.expiresAt, limits), pending: row.pending, kioskLinkId: row.kioskLinkId },
 		user: { id: row.userId, email: row.email, name: row.name, role: row.role }
 	};
 }

@@ -173,10 +173,17 @@ async function openPostgres(url: string, max: number, migrationsFolder: string |
 	};
 }
 
+/** After the migrations: the built-in instrument files not stored yet (a release needs no migration for them). */
+async function registerBuiltIns(db: Db): Promise<void> {
+	const { registerBuiltInDefinitions } = await import('../instruments/builtin');
+	await registerBuiltInDefinitions(db);
+}
+
 export async function openDatabase(options: OpenOptions): Promise<Database> {
 	const folder = options.migrationsFolder ?? migrationsFolder();
 	if (options.url) {
 		const pool = await openPostgres(options.url, options.max ?? 10, options.migrate === false ? null : folder, options.applicationName ?? 'outcome-tracker');
+		if (options.migrate !== false) await registerBuiltIns(pool.current());
 		return {
 			get db() {
 				return pool.current();
@@ -193,6 +200,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 	await client.waitReady;
 	const db = drizzle(client, { schema });
 	await migrate(db, { migrationsFolder: folder });
+	await registerBuiltIns(db as unknown as Db);
 	return {
 		db: db as unknown as Db,
 		driver: 'pglite',

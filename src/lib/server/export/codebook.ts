@@ -23,6 +23,7 @@ export function codebook(o: ExportOptions, conditions: { code: string; label: st
 		'| flare | flare since the last visit: yes, no, unknown |',
 		'| instrument, instrument_version | instrument id and version (below) |',
 		'| scale, score | scale key and its unrounded score; empty when the instrument\'s missing-item rule leaves the scale unscorable |',
+		"| source | who gave the answers: clinician (transcribed by the clinic), patient_tablet (the patient on the clinic's tablet), patient_link (the patient through a one-time link); a clinician reviewed every patient-given response before it was stored |",
 		'',
 		o.unrestricted
 			? `Generalisation: quasi-identifiers (condition × sex × age band) are widened step by step — 10-year band, 20-year band, age *, sex *, condition * — until every combination holds at least k = ${o.k} patients; patients who cannot reach k even then are left out.`

@@ -37,7 +37,7 @@ function patientFilter(o: ExportOptions, allPeriods = false): SQL {
 }
 const instrumentFilter = (o: ExportOptions) => sql`r.instrument_id in (${sql.join(o.instruments.map((i) => sql`${i}`), sql`, `)})`;
 
-export const BASE_COLUMNS = ['pseudonym', 'condition', 'sex', 'age_band', 'visit_number', 'days_since_baseline', 'visit_kind', 'acupuncture_sessions', 'flare', 'instrument', 'instrument_version', 'scale', 'score'] as const;
+export const BASE_COLUMNS = ['pseudonym', 'condition', 'sex', 'age_band', 'visit_number', 'days_since_baseline', 'visit_kind', 'acupuncture_sessions', 'flare', 'instrument', 'instrument_version', 'scale', 'score', 'source'] as const;
 
 export function itemColumns(o: ExportOptions): string[] {
 	if (!o.includeItems) return [];
@@ -269,7 +269,7 @@ async function* batchChunks(db: Db, o: ExportOptions, plan: ExportPlan, secret: 
 				select count(*)::int as rows, coalesce(string_agg(concat(
 						m.prefix,
 						pv.visit_number, ',', pv.days, ',', ${sql.raw(csvCellSql('pv.kind'))}, ',', pv.acupuncture_sessions, ',', ${sql.raw(csvCellSql('pv.flare'))}, ',',
-						${sql.raw(csvCellSql('r.instrument_id'))}, ',', ${sql.raw(csvCellSql('r.instrument_version'))}, ',', ${sql.raw(csvCellSql('rs.scale'))}, ',', coalesce(rs.value::text, '')
+						${sql.raw(csvCellSql('r.instrument_id'))}, ',', ${sql.raw(csvCellSql('r.instrument_version'))}, ',', ${sql.raw(csvCellSql('rs.scale'))}, ',', coalesce(rs.value::text, ''), ',', ${sql.raw(csvCellSql('r.source'))}
 						${itemCells}, E'\r\n'),
 					'' order by pv.patient_id, pv.visit_number, r.instrument_id collate "C", rs.scale collate "C"), '') as text
 				from pv
@@ -342,7 +342,7 @@ async function* copyChunks(client: CopyClient, o: ExportOptions, plan: ExportPla
 			window w as (partition by v.patient_id order by v.visit_date, v.created_at, v.id)
 		)
 		select pv.patient_id, pv.visit_number, pv.days, ${neutralisedSql('pv.kind')}, pv.acupuncture_sessions, ${neutralisedSql('pv.flare')},
-			${neutralisedSql('r.instrument_id')}, ${neutralisedSql('r.instrument_version')}, ${neutralisedSql('rs.scale')}, rs.value ${items.join(' ')}
+			${neutralisedSql('r.instrument_id')}, ${neutralisedSql('r.instrument_version')}, ${neutralisedSql('rs.scale')}, rs.value, ${neutralisedSql('r.source')} ${items.join(' ')}
 		from pv
 		join responses r on r.visit_id = pv.id and r.instrument_id in (${instruments})
 		join response_scores rs on rs.response_id = r.id

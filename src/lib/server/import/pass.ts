@@ -140,7 +140,7 @@ export class ImportPass {
 		pending.audit.push(this.entry('visit', visitId, { patientId: state.id, ...visitSnapshot({ ...visitRow, voided: false, voidReason: null }) }));
 		for (const s of scored) {
 			const responseId = randomUUID();
-			pending.responses.push({ id: responseId, visitId, instrumentId: s.instrumentId, instrumentVersion: s.version, scoringVersion: s.scoringVersion, answers: s.answers, enteredBy: this.actor.id });
+			pending.responses.push({ id: responseId, visitId, instrumentId: s.instrumentId, instrumentVersion: s.version, scoringVersion: s.scoringVersion, ...s.definition, answers: s.answers, enteredBy: this.actor.id });
 			for (const [scale, value] of Object.entries(s.scores)) pending.scores.push({ responseId, instrumentId: s.instrumentId, scale, value });
 			pending.audit.push(this.entry('response', responseId, { visitId, instrumentId: s.instrumentId, version: s.version, answers: s.answers, scores: s.scores }));
 		}

@@ -9,6 +9,7 @@ import { executeRows, type Db } from '../db';
 import { patientSelection } from '../patients';
 import { buildSafetyFigures, type FlareCounts, type SafetyCounts, type SafetyFigures } from '../../safety/figures';
 import { EARLY_DAYS } from '../../safety/rates';
+import { buildStressFlare, STRESS_INSTRUMENTS, type DifferenceSums, type StressInstrument } from '../../safety/stress-flare';
 
 export interface SafetyQuery {
 	/** Condition codes; none = all. */
@@ -92,10 +93,53 @@ async function flareCounts(db: Db, q: SafetyQuery): Promise<FlareCounts[]> {
 	}));
 }
 
+/**
+ * Per stress instrument and condition: the patients with both kinds of visit, and the sum and sum
+ * of squares of their within-patient differences (mean total score at visits followed by a flare
+ * onset after the visit and on or before the next live visit, minus the mean at visits not so
+ * followed). A patient's last visit has no next one and is left out. Voided flares do not count.
+ */
+async function stressFlareSums(db: Db, q: SafetyQuery): Promise<Record<StressInstrument, DifferenceSums[]>> {
+	const ids = sql.join(STRESS_INSTRUMENTS.map((i) => sql`${i}`), sql`, `);
+	const rows = await executeRows(
+		db,
+		sql`with ${cohortCtes(q)},
+			lv as (
+				select v.id, v.patient_id, v.visit_date, lead(v.visit_date) over (partition by v.patient_id order by v.visit_date, v.id) as next_date
+				from visits v join p on p.id = v.patient_id
+				where not v.voided
+			),
+			s as (
+				select r.instrument_id, lv.patient_id, rs.value as score,
+					exists (
+						select 1 from flare_episodes f
+						where f.patient_id = lv.patient_id and not f.voided and f.onset_on > lv.visit_date and f.onset_on <= lv.next_date
+					) as flared
+				from lv
+				join responses r on r.visit_id = lv.id and r.instrument_id in (${ids})
+				join response_scores rs on rs.response_id = r.id and rs.scale = 'total'
+				where lv.next_date is not null and rs.value is not null
+			),
+			d as (
+				select instrument_id, patient_id, avg(score) filter (where flared) - avg(score) filter (where not flared) as diff
+				from s
+				group by instrument_id, patient_id
+				having bool_or(flared) and bool_or(not flared)
+			)
+			select d.instrument_id, p.condition_code, count(*)::int as patients, sum(d.diff)::float8 as sum, sum(d.diff * d.diff)::float8 as sum_sq
+			from d join p on p.id = d.patient_id
+			group by d.instrument_id, p.condition_code
+			order by d.instrument_id, p.condition_code`
+	);
+	const out = Object.fromEntries(STRESS_INSTRUMENTS.map((i) => [i, [] as DifferenceSums[]])) as Record<StressInstrument, DifferenceSums[]>;
+	for (const r of rows) out[r.instrument_id as StressInstrument]?.push({ condition: String(r.condition_code), patients: num(r.patients), sum: num(r.sum), sumSq: num(r.sum_sq) });
+	return out;
+}
+
 /** The figures of the API's shape, k applied. */
 export async function safetyFigures(db: Db, q: SafetyQuery, k: number): Promise<SafetyFigures> {
-	const [counts, flares] = await Promise.all([safetyCounts(db, q), flareCounts(db, q)]);
-	return buildSafetyFigures(counts, flares, k);
+	const [counts, flares, stress] = await Promise.all([safetyCounts(db, q), flareCounts(db, q), stressFlareSums(db, q)]);
+	return { ...buildSafetyFigures(counts, flares, k), stress_flare: buildStressFlare(stress, k) };
 }
 
 export interface Breakdown {

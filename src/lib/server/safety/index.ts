@@ -3,3 +3,4 @@ export * from './adverse-events';
 export * from './categories';
 export * from './figures';
 export * from './flares';
+export * from './alerts';

@@ -7,7 +7,7 @@ import { isUuid } from '$lib/validation/ids';
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { executeRows, type Db } from '../db';
 import { insertRowsSql } from '../db/bulk';
-import { patients, responses, responseScores, visits } from '../db/schema';
+import { patients, responses, responseScores, visits, type ResponseSource } from '../db/schema';
 import { randomUUID } from 'node:crypto';
 import { appendAudit, appendAuditMany, chainHeadsSql, freeChainSql, heldChainEnd, insertAudit, type AuditEntry } from '../audit';
 import { deltasSql, lockPatients, rollupAfter, rollupBefore, visitAddedDeltas, visitFacts, visitFactsSql, visitSeriesUpkeep } from '../cohort/rollup';
@@ -15,7 +15,8 @@ import { isCheckViolation, isForeignKeyViolation, isUniqueViolation, pgConstrain
 import type { Actor } from '../users';
 import type { WriteResult } from '../patients';
 import type { VisitEdit, VisitInput } from '../../validation/clinical';
-import { getInstrument, scoreResponse } from '../../instruments';
+import { getInstrument, isActive, scoreResponse } from '../../instruments';
+import { definitionRef } from '../instruments/installed';
 
 export type Answers = Record<string, number | null>;
 export interface ResponseInput {
@@ -52,12 +53,17 @@ export interface Scored {
 	instrumentId: string;
 	version: string;
 	scoringVersion: string;
+	/** The stored definition version the scores were computed with. */
+	definition: ReturnType<typeof definitionRef>;
 	answers: Answers;
 	scores: Record<string, number | null>;
 }
 
-/** Scores every response; any error anywhere means nothing may be stored. */
-export function scoreAll(inputs: ResponseInput[]): { scored: Scored[]; errors: Record<string, ItemError[]> } {
+/**
+ * Scores every response; any error anywhere means nothing may be stored. A deactivated instrument
+ * takes no new response (`editing`: a stored one is corrected, which it may).
+ */
+export function scoreAll(inputs: ResponseInput[], editing = false): { scored: Scored[]; errors: Record<string, ItemError[]> } {
 	const scored: Scored[] = [];
 	const errors: Record<string, ItemError[]> = {};
 	const seen = new Set<string>();
@@ -68,6 +74,10 @@ export function scoreAll(inputs: ResponseInput[]): { scored: Scored[]; errors: R
 		}
 		seen.add(input.instrumentId);
 		const def = getInstrument(input.instrumentId);
+		if (def && !editing && !isActive(def.id)) {
+			errors[input.instrumentId] = [{ message: `${def.shortName} is no longer in use for new entries (an admin deactivated it).` }];
+			continue;
+		}
 		const result = scoreResponse(input.instrumentId, input.answers);
 		if (!def || !result.ok) {
 			errors[input.instrumentId] = result.ok ? [{ message: 'Unknown instrument.' }] : result.errors;
@@ -76,19 +86,35 @@ export function scoreAll(inputs: ResponseInput[]): { scored: Scored[]; errors: R
 		// Keep only answered items, in the definition's order (missing stays missing, never 0).
 		const answers: Answers = {};
 		for (const item of def.items) answers[item.key] = input.answers[item.key] ?? null;
-		scored.push({ instrumentId: def.id, version: def.version, scoringVersion: def.scoringVersion, answers, scores: result.scores });
+		scored.push({ instrumentId: def.id, version: def.version, scoringVersion: def.scoringVersion, definition: definitionRef(def), answers, scores: result.scores });
 	}
 	return { scored, errors };
 }
 
 /** Inserts responses (one statement) and their scores (one more); returns their audit rows. */
-async function insertResponses(tx: Db, actor: Actor, visitId: string, list: Scored[]): Promise<AuditEntry[]> {
-	if (list.length === 0) return [];
+async function insertResponses(tx: Db, actor: Actor, visitId: string, list: Scored[], source: ResponseSource = 'clinician'): Promise<{ ids: string[]; audit: AuditEntry[] }> {
+	if (list.length === 0) return { ids: [], audit: [] };
 	const ids = list.map(() => randomUUID());
 	const { responseRows, scoreRows } = rowsOf(actor, visitId, list, ids);
-	await tx.insert(responses).values(responseRows);
+	await tx.insert(responses).values(responseRows.map((r) => ({ ...r, source })));
 	if (scoreRows.length > 0) await tx.insert(responseScores).values(scoreRows);
-	return responseAuditRows(actor, visitId, list, ids);
+	const audit = responseAuditRows(actor, visitId, list, ids);
+	if (source !== 'clinician') for (const a of audit) a.after = { ...(a.after as object), source };
+	return { ids, audit };
+}
+
+/**
+ * Patient-given answers a clinician accepted, stored as ordinary responses with their source, in
+ * the caller's transaction (with the rollup kept up); returns the new ids and their audit rows,
+ * which the caller appends with its own. A second response for an instrument of the visit breaks
+ * the unique key: the caller reports it.
+ */
+export async function insertPatientResponses(tx: Db, actor: Actor, visitId: string, patientId: string, list: Scored[], source: ResponseSource): Promise<{ ids: string[]; audit: AuditEntry[] }> {
+	await lockPatients(tx, [patientId]);
+	const rollup = await rollupBefore(tx, [patientId], list.map((s) => s.instrumentId));
+	const written = await insertResponses(tx, actor, visitId, list, source);
+	await rollupAfter(tx, rollup);
+	return written;
 }
 
 /** The rows of new responses (ids given) and of their scores. */
@@ -99,6 +125,7 @@ function rowsOf(actor: Actor, visitId: string, list: Scored[], ids: string[]) {
 		instrumentId: s.instrumentId,
 		instrumentVersion: s.version,
 		scoringVersion: s.scoringVersion,
+		...s.definition,
 		answers: s.answers,
 		enteredBy: actor.id
 	}));
@@ -354,7 +381,7 @@ export async function saveResponse(
 	input: ResponseInput,
 	edit: { expectedVersion: number; reason: string } | null
 ): Promise<VisitResult> {
-	const { scored, errors } = scoreAll([input]);
+	const { scored, errors } = scoreAll([input], edit !== null);
 	const s = scored[0];
 	if (!s) return instrumentFailure(errors);
 	try {
@@ -365,7 +392,7 @@ export async function saveResponse(
 			if (visit.voided) return { ok: false, field: 'form', message: 'This visit is voided; it cannot be changed.' };
 			if (!edit) {
 				const rollup = await rollupBefore(tx, [visit.patientId], [s.instrumentId]);
-				const audit = await insertResponses(tx, actor, visitId, [s]);
+				const { audit } = await insertResponses(tx, actor, visitId, [s]);
 				await rollupAfter(tx, rollup);
 				await appendAuditMany(tx, audit);
 				return { ok: true };
@@ -383,7 +410,7 @@ export async function saveResponse(
 			const rollup = await rollupBefore(tx, [visit.patientId], [s.instrumentId]);
 			await tx
 				.update(responses)
-				.set({ answers: s.answers, instrumentVersion: s.version, scoringVersion: s.scoringVersion, version: before.version + 1, updatedAt: new Date(), enteredBy: actor.id })
+				.set({ answers: s.answers, instrumentVersion: s.version, scoringVersion: s.scoringVersion, ...s.definition, version: before.version + 1, updatedAt: new Date(), enteredBy: actor.id })
 				.where(eq(responses.id, before.id));
 			await writeScores(tx, before.id, s);
 			await rollupAfter(tx, rollup);
@@ -420,7 +447,7 @@ async function scoresOf(db: Db, responseIds: string[]) {
 }
 
 export interface VisitView extends VisitRow {
-	responses: { id: string; instrumentId: string; version: number; answers: Answers; scores: Record<string, number | null> }[];
+	responses: { id: string; instrumentId: string; version: number; answers: Answers; scores: Record<string, number | null>; source: ResponseSource }[];
 }
 
 /** A patient's visits in time order, each with its responses and scores. */
@@ -437,7 +464,7 @@ export async function patientVisits(db: Db, patientId: string): Promise<VisitVie
 		...v,
 		responses: resp
 			.filter((r) => r.visitId === v.id)
-			.map((r) => ({ id: r.id, instrumentId: r.instrumentId, version: r.version, answers: r.answers as Answers, scores: scores.get(r.id) ?? {} }))
+			.map((r) => ({ id: r.id, instrumentId: r.instrumentId, version: r.version, answers: r.answers as Answers, scores: scores.get(r.id) ?? {}, source: r.source }))
 	}));
 }
 

@@ -5,7 +5,7 @@ import { readDb } from '$lib/server/context';
 import { exportSecret } from '$lib/server/export/secret';
 import { pseudonymiser } from '$lib/server/export';
 import { listConditions } from '$lib/server/patients';
-import { listAeCategories, safetyBreakdown, safetyFigures, seriousEvents } from '$lib/server/safety';
+import { ALERT_LABELS, listAeCategories, openSafetyAlerts, safetyBreakdown, safetyFigures, seriousEvents } from '$lib/server/safety';
 import { isSuppressed } from '$lib/safety/figures';
 import { SafetyQuerySchema, safetyParams } from '$lib/validation/safety';
 import type { PageServerLoad } from './$types';
@@ -14,7 +14,12 @@ export const load: PageServerLoad = async (event) => {
 	const user = requireRole(event, 'clinician', 'researcher', 'admin');
 	const [conditions, categories] = await Promise.all([listConditions(readDb()), listAeCategories(readDb(), true)]);
 	const parsed = v.safeParse(SafetyQuerySchema, safetyParams(event.url));
-	const base = { conditions: conditions.map((c) => ({ code: c.code, label: c.label })), categories: categories.map((c) => ({ code: c.code, label: c.label })) };
+	// Open safety alerts name the patient: clinicians and admins only, never researchers.
+	const open = user.role === 'researcher' ? null : await openSafetyAlerts(readDb(), 50);
+	const alerts = open
+		? { total: open.total, list: open.alerts.map((a) => ({ id: a.id, clinicRef: a.clinicRef, visitDate: a.visitDate, label: ALERT_LABELS[a.kind] ?? a.kind, value: a.value, href: `/patients/${a.patientId}/visits/${a.visitId}#safety-alerts` })) }
+		: null;
+	const base = { alerts, conditions: conditions.map((c) => ({ code: c.code, label: c.label })), categories: categories.map((c) => ({ code: c.code, label: c.label })) };
 	if (!parsed.success) return { ...base, error: parsed.issues.map((i) => i.message).join(' '), chosen: [] as string[], figures: null, breakdown: [], serious: [] };
 	const q = { conditions: parsed.output.conditions };
 	const [figures, breakdown, serious] = await Promise.all([safetyFigures(readDb(), q, settings().minCell), safetyBreakdown(readDb(), q), seriousEvents(readDb(), q)]);

@@ -76,7 +76,10 @@ export const sessions = pgTable(
 		expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
 		// Not null while the password is proven but the second factor is not: 'verify' (enter a
 		// code) or 'enrol' (MFA is required and not yet set up). Such a session opens nothing else.
-		pending: text('pending', { enum: ['verify', 'enrol'] })
+		pending: text('pending', { enum: ['verify', 'enrol'] }),
+		// Set while the device is handed to a patient (tablet self-report): the session then opens
+		// only that self-report's forms, until the clinician's password ends patient mode.
+		kioskLinkId: uuid('kiosk_link_id')
 	},
 	(t) => [
 		index('sessions_user_idx').on(t.userId),

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { visibleTextCheck } from './visible-text';
+import { instrumentDefinitions } from './instruments';
 import {
 	boolean,
 	check,
@@ -23,6 +24,9 @@ import { AE_ANSWERS } from '../../../safety/codes';
 export const SEXES = ['female', 'male', 'other', 'unknown'] as const;
 export const VISIT_KINDS = ['baseline', 'treatment', 'follow_up'] as const;
 export const FLARE_ANSWERS = ['yes', 'no', 'unknown'] as const;
+/** Who gave a response's answers: a clinician transcribing, or the patient on the tablet or by link. */
+export const RESPONSE_SOURCES = ['clinician', 'patient_tablet', 'patient_link'] as const;
+export type ResponseSource = (typeof RESPONSE_SOURCES)[number];
 
 /** Seeded by migration; admins add more. Never deleted (patients point at them). */
 export const conditions = pgTable(
@@ -155,9 +159,14 @@ export const responses = pgTable(
 		instrumentId: text('instrument_id').notNull(),
 		instrumentVersion: text('instrument_version').notNull(),
 		scoringVersion: text('scoring_version').notNull(),
+		/** The definition version the scores were computed with (its text's SHA-256): see instrument_definitions. */
+		definitionId: text('definition_id'),
+		definitionVersion: text('definition_version'),
+		definitionSha256: text('definition_sha256'),
 		answers: jsonb('answers').notNull(),
 		version: integer('version').notNull().default(1),
 		enteredBy: uuid('entered_by').references(() => users.id),
+		source: text('source', { enum: RESPONSE_SOURCES }).notNull().default('clinician'),
 		createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 		updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow()
 	},
@@ -168,7 +177,15 @@ export const responses = pgTable(
 		// Target of response_scores' composite foreign key.
 		unique('responses_id_instrument_key').on(t.id, t.instrumentId),
 		check('responses_answers_object', sql`jsonb_typeof(${t.answers}) = 'object'`),
-		check('responses_version_positive', sql`${t.version} >= 1`)
+		check('responses_version_positive', sql`${t.version} >= 1`),
+		foreignKey({
+			name: 'responses_definition_fk',
+			columns: [t.definitionId, t.definitionVersion, t.definitionSha256],
+			foreignColumns: [instrumentDefinitions.instrumentId, instrumentDefinitions.version, instrumentDefinitions.sha256]
+		}),
+		check('responses_definition_of_instrument', sql`${t.definitionId} is null or ${t.definitionId} = ${t.instrumentId}`),
+		index('responses_definition_idx').on(t.definitionId, t.definitionVersion),
+		check('responses_source_known', sql`${t.source} in ('clinician', 'patient_tablet', 'patient_link')`)
 	]
 );
 

@@ -4,9 +4,9 @@
  * $lib/validation/safety, so a bug in the app still cannot store an impossible event.
  */
 import { sql } from 'drizzle-orm';
-import { boolean, check, date, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, date, doublePrecision, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { users } from './auth';
-import { patients, visits } from './clinical';
+import { patients, responses, visits } from './clinical';
 import { AE_ACTIONS, AE_OUTCOMES, AE_SEVERITIES, FLARE_SEVERITIES, FLARE_TRIGGERS, RELATEDNESS, SERIOUS_CRITERIA } from '../../../safety/codes';
 
 const list = (codes: readonly string[]) => sql.raw(codes.map((c) => `'${c}'`).join(', '));
@@ -118,5 +118,43 @@ export const flareEpisodes = pgTable(
 			sql`(${t.voided} and length(trim(coalesce(${t.voidReason}, ''))) > 0) or (not ${t.voided} and ${t.voidReason} is null)`
 		),
 		check('flare_episodes_version_positive', sql`${t.version} >= 1`)
+	]
+);
+
+/**
+ * Safety alerts raised when a response is saved: today one kind, a PHQ-9 item 9 (self-harm
+ * thoughts) answered above 0. Raised by a statement-level trigger on `responses` (migration
+ * `stress_mood_safety`) so that every writer — the visit form, a response edit, the import —
+ * raises it inside the save's own transaction; the save itself always succeeds. Listed to
+ * clinicians and admins until one of them acknowledges it (who and when kept here and audited).
+ */
+export const safetyAlerts = pgTable(
+	'safety_alerts',
+	{
+		id: uuid('id').primaryKey().defaultRandom(),
+		kind: text('kind').notNull(),
+		patientId: uuid('patient_id')
+			.notNull()
+			.references(() => patients.id),
+		visitId: uuid('visit_id')
+			.notNull()
+			.references(() => visits.id),
+		responseId: uuid('response_id')
+			.notNull()
+			.references(() => responses.id),
+		// The answer that raised it (PHQ-9 item 9: 1, 2 or 3).
+		value: doublePrecision('value').notNull(),
+		raisedAt: timestamp('raised_at', { withTimezone: true }).notNull().defaultNow(),
+		raisedBy: uuid('raised_by').references(() => users.id),
+		acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+		acknowledgedBy: uuid('acknowledged_by').references(() => users.id)
+	},
+	(t) => [
+		// One alert per response and kind: a re-save of the same form does not raise a second.
+		uniqueIndex('safety_alerts_response_kind_key').on(t.responseId, t.kind),
+		index('safety_alerts_visit_idx').on(t.visitId),
+		index('safety_alerts_open_idx').on(t.raisedAt).where(sql`${t.acknowledgedAt} is null`),
+		check('safety_alerts_kind_known', sql`${t.kind} in ('phq9_item9')`),
+		check('safety_alerts_acknowledged_pair', sql`(${t.acknowledgedAt} is null) = (${t.acknowledgedBy} is null)`)
 	]
 );

@@ -7,6 +7,9 @@ import { invalid } from '$lib/server/form';
 import { getPatient, listConditions, setPatientArchived } from '$lib/server/patients';
 import { patientAdverseEvents, patientFlares } from '$lib/server/safety';
 import { patientVisits } from '$lib/server/visits';
+import { currentSchedule } from '$lib/server/schedule';
+import { scheduleStatus } from '$lib/schedule';
+import { today } from '$lib/validation/clinical';
 import { flareSinceLastVisit } from '$lib/safety/rates';
 import { ReasonSchema } from '$lib/validation/clinical';
 import type { Actions, PageServerLoad } from './$types';
@@ -15,12 +18,16 @@ export const load: PageServerLoad = async (event) => {
 	requireRole(event, 'clinician', 'admin');
 	const patient = await getPatient(db(), event.params.id);
 	if (!patient) error(404, { message: 'No such patient' });
-	const [visits, conditions, events, flares] = await Promise.all([
+	const [visits, conditions, events, flares, schedule] = await Promise.all([
 		patientVisits(db(), patient.id),
 		listConditions(db(), true),
 		patientAdverseEvents(db(), patient.id),
-		patientFlares(db(), patient.id)
+		patientFlares(db(), patient.id),
+		currentSchedule(db(), patient.conditionCode)
 	]);
+	// The follow-up schedule's matrix: time points × instruments, from the live visits' responses.
+	const recorded = visits.filter((v) => !v.voided).flatMap((v) => v.responses.map((r) => ({ date: v.visitDate, instrumentId: r.instrumentId })));
+	const followUp = schedule ? { windowWeeks: schedule.windowWeeks, today: today(), points: scheduleStatus(schedule, patient.enrolledOn, recorded, today()) } : null;
 	const ids = [patient.id, ...visits.flatMap((v) => [v.id, ...v.responses.map((r) => r.id)]), ...events.map((e) => e.id), ...flares.map((f) => f.id)];
 	const liveFlares = flares.filter((f) => !f.voided);
 	const flareSince = flareSinceLastVisit(visits.filter((v) => !v.voided), liveFlares);
@@ -55,6 +62,7 @@ export const load: PageServerLoad = async (event) => {
 		adverseEvents: events.map((e) => ({ ...e, acknowledgedAt: e.acknowledgedAt?.toISOString() ?? null })),
 		flares: flares.map((f) => ({ id: f.id, onsetOn: f.onsetOn, endedOn: f.endedOn, severity: f.severity, triggers: f.triggers, treatmentChanged: f.treatmentChanged, voided: f.voided, voidReason: f.voidReason })),
 		keyOutcomes: condition?.keyOutcomes ?? [],
+		followUp,
 		conditionLabels: Object.fromEntries(conditions.map((c) => [c.code, c.label])),
 		history: history.map((h) => ({ ...h, at: h.at.toISOString() }))
 	};

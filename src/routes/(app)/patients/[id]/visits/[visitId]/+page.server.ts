@@ -5,6 +5,8 @@ import { db } from '$lib/server/context';
 import { getPatient } from '$lib/server/patients';
 import { getVisit, patientVisits, restoreVisit, saveResponse, updateVisit, voidVisit } from '$lib/server/visits';
 import { getInstrument } from '$lib/instruments';
+import { ALERT_LABELS, acknowledgeSafetyAlert, visitSafetyAlerts } from '$lib/server/safety';
+import { awaitingCount } from '$lib/server/selfreport';
 import { answersFromForm, rawAnswers } from '$lib/validation/answers';
 import { ReasonSchema, VISIT_FIELDS, VisitEditSchema } from '$lib/validation/clinical';
 import { fieldErrors, formValues } from '$lib/validation/form';
@@ -16,7 +18,18 @@ export const load: PageServerLoad = async (event) => {
 	if (!patient) error(404, { message: 'No such patient' });
 	const visit = (await patientVisits(db(), patient.id)).find((x) => x.id === event.params.visitId);
 	if (!visit) error(404, { message: 'No such visit' });
+	const [alerts, awaiting] = await Promise.all([visitSafetyAlerts(db(), visit.id), awaitingCount(db(), visit.id)]);
 	return {
+		awaiting,
+		alerts: alerts.map((a) => ({
+			id: a.id,
+			label: ALERT_LABELS[a.kind] ?? a.kind,
+			value: a.value,
+			raisedAt: a.raisedAt.toISOString(),
+			raisedBy: a.raisedBy,
+			acknowledgedAt: a.acknowledgedAt?.toISOString() ?? null,
+			acknowledgedBy: a.acknowledgedBy
+		})),
 		patient: { id: patient.id, clinicRef: patient.clinicRef, name: patient.name },
 		visit: {
 			id: visit.id,
@@ -29,7 +42,7 @@ export const load: PageServerLoad = async (event) => {
 			voided: visit.voided,
 			voidReason: visit.voidReason,
 			version: visit.version,
-			responses: visit.responses.map((r) => ({ instrumentId: r.instrumentId, version: r.version, answers: r.answers, scores: r.scores }))
+			responses: visit.responses.map((r) => ({ instrumentId: r.instrumentId, version: r.version, answers: r.answers, scores: r.scores, source: r.source }))
 		}
 	};
 };
@@ -72,6 +85,13 @@ export const actions: Actions = {
 		const result = await voidVisit(db(), who, event.params.visitId, Number(data.get('version')), reason.output);
 		if (!result.ok) return failWith('void', { form: result.message });
 		redirect(303, `/patients/${event.params.id}`);
+	},
+	acknowledgeAlert: async (event) => {
+		const who = await actor(event);
+		const data = await event.request.formData();
+		const result = await acknowledgeSafetyAlert(db(), who, String(data.get('alertId') ?? ''), event.params.visitId);
+		if (!result.ok) return failWith('acknowledgeAlert', { form: result.message });
+		redirect(303, `/patients/${event.params.id}/visits/${event.params.visitId}?saved=alert#safety-alerts`);
 	},
 	restore: async (event) => {
 		const who = await actor(event);

@@ -14,7 +14,13 @@ export const load: PageServerLoad = async (event) => {
 	requireRole(event, 'clinician', 'admin');
 	const patient = await getPatient(db(), event.params.id);
 	if (!patient) error(404, { message: 'No such patient' });
-	return { patient: { id: patient.id, clinicRef: patient.clinicRef, name: patient.name, archived: patient.archived, enrolledOn: patient.enrolledOn } };
+	// ?instruments=a,b (from the due list) opens the form with those instruments; unknown ids are dropped.
+	const asked = (event.url.searchParams.get('instruments') ?? '').split(',').filter((id) => getInstrument(id) !== undefined);
+	const kind = event.url.searchParams.get('kind');
+	return {
+		patient: { id: patient.id, clinicRef: patient.clinicRef, name: patient.name, archived: patient.archived, enrolledOn: patient.enrolledOn },
+		prefill: { instruments: [...new Set(asked)].slice(0, 20), kind: kind === 'baseline' || kind === 'follow_up' ? kind : null }
+	};
 };
 
 export const actions: Actions = {

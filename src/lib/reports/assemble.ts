@@ -1,0 +1,348 @@
+/**
+ * The evidence report from the panel (one row per patient × outcome, see
+ * src/lib/server/reports/panel.ts): flow, results, baseline table and the pictures' data. Pure.
+ *
+ * Populations, per outcome, among the eligible patients:
+ * - completers: a baseline and a follow-up value;
+ * - baseline carried forward: a baseline and the time point reached (due); a missing follow-up
+ *   counts as no change. Patients not yet due are not missing, and are in neither.
+ * Eligible: the plan's conditions and enrolment period, and at least `min_sessions` sessions up to
+ * the primary outcome's time point (all recorded sessions when the patient has no primary baseline).
+ *
+ * Small cells (k): a result, group or count below k is withheld; counts a reader could subtract
+ * from a shown total are withheld with it (`suppressCells`, the flow's chain rule, the completers
+ * beside the carried-forward population).
+ *
+ * Across queries (below admin, with an enrolment period: `edges`, $lib/privacy/periods): the
+ * panel then holds every period's patients, each with its enrolment quarter; the statistics use
+ * those inside the period, and every group shown must also pass `edgesHold` over its patients of
+ * all periods — the cohort's rule, so that two plans whose periods differ never differ by 1..k−1
+ * patients in any group they show.
+ */
+import { improvedByMcid } from '../stats';
+import { edgesHold } from '../privacy/periods';
+import { cohenDz, holm, moments, pairedT, quantile, quantileSorted, share, smd, smdProportion, sortedValues, spearman, wilcoxonSignedRank } from '../stats/inference';
+import type {
+	BaselineTable,
+	ContinuousCell,
+	CountCell,
+	EvidenceReport,
+	MeanChange,
+	OutcomeInfo,
+	PlanBody,
+	Result,
+	SessionsChange
+} from './types';
+
+export interface PanelRow {
+	idx: number;
+	sex: string;
+	age: number | null;
+	sessions_all: number;
+	base: number | null;
+	fu: number | null;
+	reached: boolean;
+	sessions: number | null;
+	/** Enrolment quarter (year × 4 + 0..3), for the edge rule. */
+	quarter: number;
+	/** Inside the plan's enrolment period (always, unless the edge rule reads every period). */
+	inside: boolean;
+}
+
+export interface PlanMeta {
+	id: string;
+	version: number;
+	sha256: string;
+	locked_at: string;
+}
+
+const SUPPRESSED = { suppressed: true } as const;
+/** The most bars or points a picture gets; above it, evenly spaced order statistics. */
+export const MAX_POINTS = 2000;
+
+type Pair = { base: number; fu: number; sessions: number };
+
+/** Age bands of the baseline table (years at baseline, or at enrolment without one). */
+export function ageBand(age: number | null): string {
+	if (age === null) return 'unknown';
+	if (age < 30) return '<30';
+	if (age >= 70) return '≥70';
+	const lo = Math.floor(age / 10) * 10;
+	return `${lo}–${lo + 9}`;
+}
+export const AGE_BANDS = ['<30', '30–39', '40–49', '50–59', '60–69', '≥70', 'unknown'];
+export const SEX_LEVELS = ['female', 'male', 'other', 'unknown'];
+
+/**
+ * Which cells of one table column to withhold: those with 1..k−1 patients, and when exactly one is
+ * withheld, the smallest other non-empty one too, so that the column's total does not give it back
+ * (empty cells are not shown, so they cannot be that partner).
+ */
+export function suppressCells(counts: number[], k: number): Set<number> {
+	const out = new Set<number>();
+	counts.forEach((c, i) => {
+		if (c > 0 && c < k) out.add(i);
+	});
+	if (out.size === 1) {
+		let pick = -1;
+		counts.forEach((c, i) => {
+			if (!out.has(i) && c > 0 && (pick < 0 || c < counts[pick]!)) pick = i;
+		});
+		if (pick >= 0) out.add(pick);
+	}
+	return out;
+}
+
+function result(pairs: Pair[], threshold: number | null, higherIsBetter: boolean, k: number): Result {
+	const n = pairs.length;
+	if (n < k || n < 2) return SUPPRESSED;
+	const changes = pairs.map((p) => p.fu - p.base);
+	const m = moments(changes);
+	const t = pairedT(m)!;
+	const dz = cohenDz(m);
+	const w = wilcoxonSignedRank(changes);
+	const counted = (better: boolean) =>
+		threshold === null ? null : share(changes.filter((c) => improvedByMcid(better ? c : -c, threshold, higherIsBetter)).length, n);
+	return {
+		n,
+		baseline_mean: moments(pairs.map((p) => p.base)).mean,
+		followup_mean: moments(pairs.map((p) => p.fu)).mean,
+		change_mean: m.mean,
+		change_sd: m.sd!,
+		ci_low: t.ci_low,
+		ci_high: t.ci_high,
+		p_value: t.p,
+		dz: dz?.dz ?? null,
+		dz_ci_low: dz?.ci_low ?? null,
+		dz_ci_high: dz?.ci_high ?? null,
+		wilcoxon_p: w?.p ?? null,
+		improved: counted(true),
+		worsened: counted(false)
+	};
+}
+
+const pValue = (r: Result) => ('suppressed' in r ? null : r.p_value);
+
+function continuous(values: number[], k: number, shown: boolean): ContinuousCell {
+	if (!shown || values.length < k || values.length === 0) return SUPPRESSED;
+	const m = moments(values);
+	const s = sortedValues(values);
+	return { n: m.n, mean: m.mean, sd: m.sd, median: quantileSorted(s, 0.5), q1: quantileSorted(s, 0.25), q3: quantileSorted(s, 0.75) };
+}
+
+function meanChange(pairs: Pair[], k: number): MeanChange {
+	if (pairs.length < k || pairs.length === 0) return SUPPRESSED;
+	const m = moments(pairs.map((p) => p.fu - p.base));
+	const t = pairedT(m);
+	return { n: m.n, baseline_mean: moments(pairs.map((p) => p.base)).mean, change_mean: m.mean, ci_low: t?.ci_low ?? null, ci_high: t?.ci_high ?? null };
+}
+
+/** Indices of up to MAX_POINTS evenly spaced order statistics of n sorted items. */
+function sampleIndices(n: number): number[] {
+	if (n <= MAX_POINTS) return Array.from({ length: n }, (_, i) => i);
+	return Array.from({ length: MAX_POINTS }, (_, i) => Math.round((i * (n - 1)) / (MAX_POINTS - 1)));
+}
+
+interface Patient {
+	rows: PanelRow[];
+	quarter: number;
+	inside: boolean;
+}
+
+type Pred = (p: Patient) => boolean;
+/** Whether a group (its patients of every period, by a predicate) passes the edge rule; always without edges. */
+type Holds = (pred: Pred) => boolean;
+
+function edgeRule(all: Patient[], edges: number[], k: number): Holds {
+	if (edges.length === 0) return () => true;
+	return (pred) => {
+		const counts = new Map<number, number>();
+		for (const p of all) if (pred(p)) counts.set(p.quarter, (counts.get(p.quarter) ?? 0) + 1);
+		return edgesHold([...counts], edges, k);
+	};
+}
+
+export function assembleReport(
+	plan: PlanBody,
+	meta: PlanMeta,
+	outcomes: OutcomeInfo[],
+	rows: PanelRow[],
+	k: number,
+	asOf: string,
+	edges: number[] = []
+): EvidenceReport {
+	const O = outcomes.length;
+	const all: Patient[] = [];
+	for (let i = 0; i + O <= rows.length; i += O) all.push({ rows: rows.slice(i, i + O), quarter: rows[i]!.quarter, inside: rows[i]!.inside });
+	const patients = all.filter((p) => p.inside);
+	const holds = edgeRule(all, edges, k);
+
+	const isEligible: Pred = (p) => {
+		const r = p.rows[0]!;
+		const sessions = r.base !== null ? (r.sessions ?? 0) : r.sessions_all;
+		return plan.min_sessions === undefined || sessions >= plan.min_sessions;
+	};
+	const hasBaseline: Pred = (p) => isEligible(p) && p.rows[0]!.base !== null;
+	const hasReached: Pred = (p) => hasBaseline(p) && p.rows[0]!.reached;
+	const hasFollowup: Pred = (p) => hasBaseline(p) && p.rows[0]!.fu !== null;
+	const eligible = patients.filter(isEligible);
+	const reached = patients.filter(hasReached);
+	// The flow's chain: a count is shown when at least k, when its group passes the edge rule, and
+	// when the patients lost since the last count shown are none, or at least k and pass it too.
+	const steps: Pred[] = [() => true, isEligible, hasBaseline, hasReached, hasFollowup];
+	const counts = steps.map((s) => patients.filter(s).length);
+	let last = -1;
+	const [enrolledN, eligibleN, baselineN, reachedN, followupN] = steps.map((step, i) => {
+		const c = counts[i]!;
+		const lost = last < 0 ? 0 : counts[last]! - c;
+		const before = last < 0 ? null : steps[last]!;
+		const ok = c >= k && holds(step) && (lost === 0 || (lost >= k && holds((p) => before!(p) && !step(p))));
+		if (!ok) return null;
+		last = i;
+		return c;
+	});
+	const gap = (a: number | null, b: number | null) => (a !== null && b !== null ? a - b : null);
+
+	// Per outcome: both populations.
+	const populations = outcomes.map((_, i) => {
+		const completers: Pair[] = [];
+		const carried: Pair[] = [];
+		for (const p of eligible) {
+			const r = p.rows[i]!;
+			if (r.base === null) continue;
+			const sessions = r.sessions ?? 0;
+			if (r.fu !== null) completers.push({ base: r.base, fu: r.fu, sessions });
+			if (r.reached) carried.push({ base: r.base, fu: r.fu ?? r.base, sessions });
+		}
+		return { completers, carried };
+	});
+	const results = populations.map(({ completers, carried }, i) => {
+		const o = outcomes[i]!;
+		const isCompleter: Pred = (p) => isEligible(p) && p.rows[i]!.base !== null && p.rows[i]!.fu !== null;
+		const isCarried: Pred = (p) => isEligible(p) && p.rows[i]!.base !== null && p.rows[i]!.reached;
+		const c = holds(isCompleter) ? result(completers, o.threshold, o.higher_is_better, k) : SUPPRESSED;
+		const f = holds(isCarried) ? result(carried, o.threshold, o.higher_is_better, k) : SUPPRESSED;
+		// The carried-forward n minus the completers' n is the number carried forward: withheld with the completers when 1..k−1.
+		const forward = carried.length - completers.length;
+		const hideCompleters = !('suppressed' in f) && forward > 0 && (forward < k || !holds((p) => isCarried(p) && !isCompleter(p)));
+		return { completers: hideCompleters ? SUPPRESSED : c, carried_forward: f };
+	});
+	const primaryPop = plan.primary_population === 'completers' ? 'completers' : 'carried_forward';
+	const adjusted = holm(results.slice(1).map((r) => pValue(r[primaryPop])));
+
+	const primary = outcomes[0]!;
+	const completers0 = populations[0]!.completers;
+	const showPictures = !('suppressed' in results[0]!.completers);
+
+	return {
+		plan: { id: meta.id, version: meta.version, sha256: meta.sha256, locked_at: meta.locked_at },
+		flow: { eligible: eligibleN!, with_baseline: baselineN!, reached_timepoint: reachedN!, with_followup: followupN! },
+		primary: { instrument: primary.instrument, scale: primary.scale, ...results[0]! },
+		secondary: outcomes.slice(1).map((o, i) => ({ instrument: o.instrument, scale: o.scale, ...results[i + 1]!, p_holm: adjusted[i] ?? null })),
+		detail: {
+			k,
+			as_of: asOf,
+			enrolled: enrolledN!,
+			lost: {
+				not_eligible: gap(enrolledN!, eligibleN!),
+				no_baseline: gap(eligibleN!, baselineN!),
+				not_reached: gap(baselineN!, reachedN!),
+				no_followup: gap(reachedN!, followupN!)
+			},
+			outcomes,
+			baseline: baselineTable(reached, outcomes, k, holds, hasReached),
+			...pictures(showPictures ? completers0 : null, primary, k, holds, hasFollowup)
+		}
+	};
+}
+
+function baselineTable(reached: Patient[], outcomes: OutcomeInfo[], k: number, holds: Holds, hasReached: Pred): BaselineTable {
+	const completers = reached.filter((p) => p.rows[0]!.fu !== null);
+	const lost = reached.filter((p) => p.rows[0]!.fu === null);
+	const inCompleters: Pred = (p) => hasReached(p) && p.rows[0]!.fu !== null;
+	const inLost: Pred = (p) => hasReached(p) && p.rows[0]!.fu === null;
+	// Two columns whose sizes add up to the shown "reached" count: both go when either is small.
+	const shown = completers.length >= k && holds(inCompleters) && (lost.length === 0 || (lost.length >= k && holds(inLost)));
+	const showLost = shown && lost.length >= k;
+	const rows: BaselineTable['continuous'] = [];
+	const add = (key: string, label: string, of: (p: Patient) => number | null) => {
+		const a = completers.map(of).filter((v): v is number => v !== null);
+		const b = lost.map(of).filter((v): v is number => v !== null);
+		const cellA = continuous(a, k, shown && holds((p) => inCompleters(p) && of(p) !== null));
+		const cellB = continuous(b, k, showLost && holds((p) => inLost(p) && of(p) !== null));
+		const both = !('suppressed' in cellA) && !('suppressed' in cellB);
+		rows.push({ key, label, completers: cellA, lost: cellB, smd: both ? smd(moments(a), moments(b)) : null });
+	};
+	add('age', 'Age at baseline (years)', (p) => p.rows[0]!.age);
+	add('sessions', 'Sessions up to the time point', (p) => p.rows[0]!.sessions);
+	outcomes.forEach((o, i) => add(`baseline:${o.instrument}/${o.scale}`, `Baseline ${o.name} ${o.scale_label}`, (p) => p.rows[i]!.base));
+
+	const categorical: BaselineTable['categorical'] = [];
+	const cats = (variable: 'age_band' | 'sex', levels: string[], of: (p: Patient) => string) => {
+		const countA = levels.map((l) => completers.filter((p) => of(p) === l).length);
+		const countB = levels.map((l) => lost.filter((p) => of(p) === l).length);
+		// A cell of 1..k−1 or one failing the edge rule is withheld (with a partner when alone).
+		const hideA = suppressCells(countA.map((c, j) => (c > 0 && !holds((p) => inCompleters(p) && of(p) === levels[j]) ? Math.min(c, 1) : c)), k);
+		const hideB = suppressCells(countB.map((c, j) => (c > 0 && !holds((p) => inLost(p) && of(p) === levels[j]) ? Math.min(c, 1) : c)), k);
+		levels.forEach((level, j) => {
+			if (countA[j] === 0 && countB[j] === 0) return;
+			const cell = (counts: number[], hide: Set<number>, total: number, visible: boolean): CountCell =>
+				!visible || hide.has(j) ? { suppressed: true } : { n: counts[j]!, share: counts[j]! / total };
+			const a = cell(countA, hideA, completers.length, shown);
+			const b = cell(countB, hideB, lost.length, showLost);
+			const both = !('suppressed' in a) && !('suppressed' in b);
+			categorical.push({ variable, level, completers: a, lost: b, smd: both ? smdProportion(a.share, b.share) : null });
+		});
+	};
+	cats('age_band', AGE_BANDS, (p) => ageBand(p.rows[0]!.age));
+	cats('sex', SEX_LEVELS, (p) => p.rows[0]!.sex);
+	return { groups: { completers: shown ? completers.length : null, lost: showLost ? lost.length : shown && lost.length === 0 ? 0 : null }, continuous: rows, categorical };
+}
+
+function pictures(completers: Pair[] | null, primary: OutcomeInfo, k: number, holds: Holds, hasFollowup: Pred): Pick<EvidenceReport['detail'], 'waterfall' | 'pairs' | 'regression_to_mean' | 'sessions'> {
+	if (!completers) {
+		return { waterfall: SUPPRESSED, pairs: SUPPRESSED, regression_to_mean: SUPPRESSED, sessions: { rho: SUPPRESSED, groups: [] } };
+	}
+	const sorted = [...completers].sort((a, b) => a.fu - a.base - (b.fu - b.base));
+	const picks = sampleIndices(sorted.length);
+	const sampled = picks.length < sorted.length;
+	const n = sorted.length;
+
+	// Regression to the mean: baseline worse than the median (in the scale's direction) against the rest.
+	const median = quantile(
+		completers.map((p) => p.base),
+		0.5
+	);
+	const isWorse = (base: number) => (primary.higher_is_better ? base < median : base > median);
+	const worse = completers.filter((p) => isWorse(p.base));
+	const better = completers.filter((p) => !isWorse(p.base));
+	const rtmHolds = holds((p) => hasFollowup(p) && isWorse(p.rows[0]!.base!)) && holds((p) => hasFollowup(p) && !isWorse(p.rows[0]!.base!));
+	const rtm = worse.length >= k && better.length >= k && rtmHolds ? { median, worse: meanChange(worse, k), better: meanChange(better, k) } : SUPPRESSED;
+
+	// Change by sessions: rho, and mean change per session count (small groups withheld, with a partner).
+	const rho = spearman(
+		completers.map((p) => p.sessions),
+		completers.map((p) => p.fu - p.base)
+	);
+	const bySessions = new Map<number, Pair[]>();
+	for (const p of completers) {
+		const group = bySessions.get(p.sessions);
+		if (group) group.push(p);
+		else bySessions.set(p.sessions, [p]);
+	}
+	const levels = [...bySessions.keys()].sort((a, b) => a - b);
+	const hide = suppressCells(
+		levels.map((l) => (holds((p) => hasFollowup(p) && (p.rows[0]!.sessions ?? 0) === l) ? bySessions.get(l)!.length : 1)),
+		k
+	);
+	const sessions: SessionsChange = {
+		rho: rho ? { n: rho.n, rho: rho.rho, ci_low: rho.ci_low, ci_high: rho.ci_high, p: rho.p } : null,
+		groups: levels.map((l, i) => ({ sessions: l, change: hide.has(i) ? SUPPRESSED : meanChange(bySessions.get(l)!, k) }))
+	};
+	return {
+		waterfall: { changes: picks.map((i) => sorted[i]!.fu - sorted[i]!.base), sampled, n },
+		pairs: { points: picks.map((i) => [sorted[i]!.base, sorted[i]!.fu] as [number, number]), sampled, n },
+		regression_to_mean: rtm,
+		sessions
+	};
+}

@@ -1,0 +1,245 @@
+/**
+ * The report's one SQL statement: for every patient of the plan's conditions and enrolment period
+ * and every outcome of the plan, the baseline, the follow-up value, whether the time point was
+ * reached, and the sessions up to it. Visits, responses and scores — the large tables — are
+ * reduced here, in the database, to one row per patient and outcome; the statistics that need
+ * every value (ranks, medians) are computed from those rows (src/lib/reports/assemble.ts).
+ *
+ * Definitions (the report states them in words):
+ * - a patient's visits are the non-voided ones, numbered 1, 2, 3… by date, then entry order;
+ * - baseline (per outcome): the first of them with a value of the outcome's scale;
+ * - weeks time point: of the later visits with a value, those whose days since baseline lie in
+ *   [(weeks − window) × 7, (weeks + window) × 7]; the one nearest weeks × 7 days is taken (of two
+ *   equally near, the later); visit time point: the value at the visit numbered `visit`, counting
+ *   the baseline visit as 1 (every non-voided visit counts, with or without the outcome);
+ * - reached (weeks): a later visit on or after the window's start, or the window closed by
+ *   `as_of`; reached (visit): the patient has that many visits from baseline;
+ * - sessions: acupuncture sessions recorded at the visits after baseline up to the time point
+ *   (weeks: to the window's end; visit: to that visit); `sessions_all`: at all visits.
+ *
+ * No identifier leaves the statement: rows come `order by patient, outcome`, every patient with
+ * one row per outcome, so a patient is a run of rows.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { executeRows, isPostgres, type Db } from '../db';
+import { patientSelection } from '../patients';
+import type { OutcomeRef, PlanBody } from '../../reports/types';
+import type { PanelRow } from '../../reports/assemble';
+
+export type { PanelRow };
+
+/** The plan's outcomes in report order: primary (0), then the secondaries. */
+export function planOutcomes(plan: PlanBody): OutcomeRef[] {
+	return [plan.primary, ...plan.secondary];
+}
+
+/**
+ * The plan's patients: its conditions and enrolment period — or, with `allPeriods` (the edge rule,
+ * $lib/reports/assemble), its conditions in every period, with `inside` saying which are in the
+ * period. `quarter`: the enrolment quarter as year × 4 + 0..3 (as the cohort's).
+ */
+function selectPatients(plan: PlanBody, allPeriods: boolean): { where: SQL; quarter: SQL; inside: SQL } {
+	const period = { enrolledFrom: plan.enrolled_from, enrolledTo: plan.enrolled_to };
+	const selection = patientSelection({ conditions: plan.conditions, ...(allPeriods ? {} : period) });
+	const where = selection.length ? sql.join(selection, sql` and `) : sql`true`;
+	const quarter = sql`(extract(year from e.enrolled_on)::int * 4 + extract(quarter from e.enrolled_on)::int - 1)`;
+	const bounds = [
+		...(plan.enrolled_from ? [sql`e.enrolled_on >= ${plan.enrolled_from}::date`] : []),
+		...(plan.enrolled_to ? [sql`e.enrolled_on <= ${plan.enrolled_to}::date`] : [])
+	];
+	const inside = allPeriods && bounds.length ? sql`(${sql.join(bounds, sql` and `)})` : sql`true`;
+	return { where, quarter, inside };
+}
+
+/**
+ * Days since 2000-01-01 as a number: a visit's position in weeks mode. One live visit per patient
+ * and date (the unique index visits_one_live_per_date) makes the date alone order a patient's
+ * visits, so the numbering by date, then entry order, is the date's order.
+ */
+const DAY = sql`(v.visit_date - date '2000-01-01')`;
+
+/**
+ * How it runs (20,000 patients: 5 s in its first form, sorts of 800,000 values spilling to disk):
+ * every step is a hash join or a hash aggregate, no sort. A patient's baseline on a scale is the
+ * minimum of [position, day, value] arrays (arrays compare element by element), the follow-up the
+ * minimum of [distance from the target, −day, value] over the values in the window (so the later
+ * of two equally near wins), and "reached" comes from the patient's last visit: days only grow
+ * along a patient's visits, so a later visit on or after the window's start exists exactly when
+ * the last one is.
+ */
+export function panelFromVisits(plan: PlanBody, asOf: string | null, allPeriods = false): SQL {
+	const outcomes = planOutcomes(plan);
+	const o = sql.join(
+		outcomes.map((x, i) => sql`(${i}::int, ${x.instrument}::text, ${x.scale}::text)`),
+		sql`, `
+	);
+	const { where, quarter, inside } = selectPatients(plan, allPeriods);
+	const tp = plan.timepoint;
+	const byVisit = 'visit' in tp;
+	// A visit's position: its day (weeks mode) or its number among the patient's live visits.
+	const visits = byVisit
+		? sql`select v.patient_id, v.acupuncture_sessions as sessions, ${DAY} as day, v.id,
+				row_number() over (partition by v.patient_id order by v.visit_date) as pos
+			from visits v join elig e on e.id = v.patient_id where not v.voided`
+		: sql`select v.patient_id, v.acupuncture_sessions as sessions, ${DAY} as day, v.id, ${DAY} as pos
+			from visits v join elig e on e.id = v.patient_id where not v.voided`;
+	let inWindow: SQL, rank: SQL, upTo: SQL, reached: SQL;
+	if (!byVisit) {
+		const target = tp.weeks * 7;
+		const lo = (tp.weeks - tp.window_weeks) * 7;
+		const hi = (tp.weeks + tp.window_weeks) * 7;
+		const asOfDay = asOf ? sql`(${asOf}::date - date '2000-01-01')` : sql`(current_date - date '2000-01-01')`;
+		inWindow = sql`x.pos > b.base_pos and x.day - b.base_day between ${lo}::int and ${hi}::int`;
+		rank = sql`array[abs(x.day - b.base_day - ${target}::int)::float8, -x.day::float8, x.value]`;
+		upTo = sql`v.day - b.base_day <= ${hi}::int`;
+		reached = sql`(l.last_pos > b.base_pos and l.last_day - b.base_day >= ${lo}::int) or b.base_day + ${hi}::int <= ${asOfDay}`;
+	} else {
+		inWindow = sql`x.pos = b.base_pos + ${tp.visit - 1}::int`;
+		rank = sql`array[0::float8, 0::float8, x.value]`;
+		upTo = sql`v.pos - b.base_pos + 1 <= ${tp.visit}::int`;
+		reached = sql`l.last_pos - b.base_pos + 1 >= ${tp.visit}::int`;
+	}
+	return sql`
+		with o(idx, instrument_id, scale) as (values ${o}),
+		elig as (
+			select p.id, p.sex, p.date_of_birth, p.enrolled_on from patients p where ${where}
+		),
+		v as materialized (${visits}),
+		vals as materialized (
+			select o.idx, v.patient_id, v.pos, v.day, rs.value
+			from v
+			join responses r on r.visit_id = v.id
+			join response_scores rs on rs.response_id = r.id and rs.instrument_id = r.instrument_id
+			join o on o.instrument_id = rs.instrument_id and o.scale = rs.scale
+			where rs.value is not null
+		),
+		first as (
+			select idx, patient_id, min(array[pos::float8, day::float8, value]) as a from vals group by idx, patient_id
+		),
+		b as (
+			select idx, patient_id, a[1]::int as base_pos, a[2]::int as base_day, a[3] as base_value from first
+		),
+		fu as (
+			select x.idx, x.patient_id, (min(${rank}))[3] as fu_value
+			from vals x join b on b.idx = x.idx and b.patient_id = x.patient_id
+			where ${inWindow}
+			group by x.idx, x.patient_id
+		),
+		last as (
+			select patient_id, max(pos)::int as last_pos, max(day)::int as last_day, sum(sessions)::int as sessions_all from v group by patient_id
+		),
+		primary_sessions as (
+			select b.patient_id, coalesce(sum(v.sessions) filter (where v.pos > b.base_pos and ${upTo}), 0)::int as sessions
+			from b join v on v.patient_id = b.patient_id
+			where b.idx = 0
+			group by b.patient_id
+		)
+		select o.idx, e.sex, ${quarter} as quarter, ${inside} as inside,
+			extract(year from age(coalesce(date '2000-01-01' + b.base_day, e.enrolled_on), e.date_of_birth))::int as age,
+			coalesce(l.sessions_all, 0) as sessions_all,
+			b.base_value::float8 as base, f.fu_value::float8 as fu,
+			coalesce(b.base_pos is not null and (${reached}), false) as reached,
+			case when o.idx = 0 then ps.sessions end as sessions
+		from elig e cross join o
+		left join b on b.idx = o.idx and b.patient_id = e.id
+		left join fu f on f.idx = o.idx and f.patient_id = e.id
+		left join last l on l.patient_id = e.id
+		left join primary_sessions ps on ps.patient_id = e.id
+		order by e.id, o.idx`;
+}
+
+/**
+ * A weeks time point from the rollup's `patient_series` (each patient's baseline per scale, kept
+ * in the same transaction as every clinical write, by the same definition: ../cohort/rollup.ts):
+ * only the visits inside each window are read for scores, through the visits' (patient, date)
+ * index, instead of every score of every visit. The same rows as `panelFromVisits` (the
+ * integration test holds them equal; the benchmark holds both to the plain SQL).
+ */
+export function panelFromSeries(plan: PlanBody, asOf: string | null, allPeriods = false): SQL {
+	const tp = plan.timepoint;
+	if (!('weeks' in tp)) throw new Error('panelFromSeries: weeks time points only');
+	const outcomes = planOutcomes(plan);
+	const o = sql.join(
+		outcomes.map((x, i) => sql`(${i}::int, ${x.instrument}::text, ${x.scale}::text)`),
+		sql`, `
+	);
+	const { where, quarter, inside } = selectPatients(plan, allPeriods);
+	const target = tp.weeks * 7;
+	const lo = (tp.weeks - tp.window_weeks) * 7;
+	const hi = (tp.weeks + tp.window_weeks) * 7;
+	const asOfDate = asOf ? sql`${asOf}::date` : sql`current_date`;
+	return sql`
+		with o(idx, instrument_id, scale) as (values ${o}),
+		elig as (
+			select p.id, p.sex, p.date_of_birth, p.enrolled_on from patients p where ${where}
+		),
+		b as materialized (
+			select o.idx, o.instrument_id, o.scale, s.patient_id, s.base_value, s.base_date
+			from patient_series s
+			join o on o.instrument_id = s.instrument_id and o.scale = s.scale
+			join elig e on e.id = s.patient_id
+		),
+		fu as (
+			select b.idx, b.patient_id, (min(array[abs((v.visit_date - b.base_date) - ${target}::int)::float8, -(v.visit_date - date '2000-01-01')::float8, rs.value]))[3] as fu_value
+			from b
+			join visits v on v.patient_id = b.patient_id and not v.voided
+				and v.visit_date > b.base_date
+				and v.visit_date between b.base_date + ${Math.max(lo, 1)}::int and b.base_date + ${hi}::int
+			join responses r on r.visit_id = v.id and r.instrument_id = b.instrument_id
+			join response_scores rs on rs.response_id = r.id and rs.scale = b.scale and rs.value is not null
+			group by b.idx, b.patient_id
+		),
+		v as materialized (
+			select v.patient_id, v.visit_date, v.acupuncture_sessions as sessions from visits v join elig e on e.id = v.patient_id where not v.voided
+		),
+		last as (
+			select patient_id, max(visit_date) as last_date, sum(sessions)::int as sessions_all from v group by patient_id
+		),
+		primary_sessions as (
+			select b.patient_id, coalesce(sum(v.sessions) filter (where v.visit_date > b.base_date and v.visit_date - b.base_date <= ${hi}::int), 0)::int as sessions
+			from b join v on v.patient_id = b.patient_id
+			where b.idx = 0
+			group by b.patient_id
+		)
+		select o.idx, e.sex, ${quarter} as quarter, ${inside} as inside,
+			extract(year from age(coalesce(b.base_date, e.enrolled_on), e.date_of_birth))::int as age,
+			coalesce(l.sessions_all, 0) as sessions_all,
+			b.base_value::float8 as base, f.fu_value::float8 as fu,
+			coalesce(b.base_date is not null and ((l.last_date > b.base_date and l.last_date - b.base_date >= ${lo}::int) or b.base_date + ${hi}::int <= ${asOfDate}), false) as reached,
+			case when o.idx = 0 then ps.sessions end as sessions
+		from elig e cross join o
+		left join b on b.idx = o.idx and b.patient_id = e.id
+		left join fu f on f.idx = o.idx and f.patient_id = e.id
+		left join last l on l.patient_id = e.id
+		left join primary_sessions ps on ps.patient_id = e.id
+		order by e.id, o.idx`;
+}
+
+/** The panel's statement: from the rollup's series for a weeks time point, from the visits for a visit number. */
+export function panelSql(plan: PlanBody, asOf: string | null, allPeriods = false): SQL {
+	return 'weeks' in plan.timepoint ? panelFromSeries(plan, asOf, allPeriods) : panelFromVisits(plan, asOf, allPeriods);
+}
+
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/** The panel's rows, typed (both drivers give numbers already; converted when not). */
+export async function readPanel(db: Db, plan: PlanBody, asOf: string | null, allPeriods = false): Promise<PanelRow[]> {
+	const rows = await db.transaction(async (tx) => {
+		// The hash tables of 800,000 values (20,000 patients, 4 outcomes) spill to disk at the
+		// default 4 MB. On PostgreSQL only: PGlite's memory is the WebAssembly heap.
+		if (await isPostgres(tx)) await tx.execute(sql`set local work_mem = '64MB'`);
+		return executeRows(tx, panelSql(plan, asOf, allPeriods));
+	});
+	return rows.map((r) => ({
+		idx: Number(r.idx),
+		sex: String(r.sex),
+		age: num(r.age),
+		sessions_all: Number(r.sessions_all),
+		base: num(r.base),
+		fu: num(r.fu),
+		reached: r.reached === true || r.reached === 't',
+		sessions: num(r.sessions),
+		quarter: Number(r.quarter),
+		inside: r.inside === true || r.inside === 't'
+	}));
+}
