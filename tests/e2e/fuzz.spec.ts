@@ -130,7 +130,12 @@ const ACTION_FUZZ: Record<string, ActionFuzz> = {
 	'/admin/conditions?/add': { caller: 'admin', stateless: true, allConditions: true },
 	'/admin/conditions?/keyOutcomes': { caller: 'admin', stateless: true },
 	'/admin/ae-categories?/add': { caller: 'admin', stateless: true, allConditions: true },
-	'/admin/reference-effects?/add': { caller: 'admin', stateless: true },
+	'/admin/reference-effects?/add': {
+		caller: 'admin',
+		// The empty form is not a valid submission: a published effect needs its citation and numbers.
+		setup: async () => ({ values: { citation: 'Fuzz et al. 2020', population: 'Adults with RA', conditionCode: '', outcome: 'pain_nrs:score', measure: 'mean_change', effect: '-1.2', ciLow: '-2', ciHigh: '-0.4' } }),
+		stateless: true
+	},
 	'/admin/reference-effects?/withdraw': { caller: 'admin', setup: async ({ s }) => ({ values: { id: await s.referenceEffect() } }), fields: ['id', 'reason'] },
 	'/reports/new': { caller: 'researcher', stateless: true, setup: async ({ s }) => ({ values: { title: s.name() } }), extra: [['conditions', 'sle'], ['primary', 'pain_nrs:score']] },
 	'/reports/[id]?/lock': { caller: 'researcher', setup: async ({ s }) => ({ params: { id: await s.plan() } }), extra: [['confirm', 'yes']] },

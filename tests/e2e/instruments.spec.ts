@@ -69,9 +69,9 @@ test('an admin uploads an instrument, a clinician records it, it is charted and 
 	await expect(page.getByTestId('patients')).toHaveText('6');
 	const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
 	const lines = fs.readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
-	expect(lines[0]).toMatch(new RegExp(`,instrument,instrument_version,scale,score,${id}__a,${id}__b$`));
-	expect(lines.slice(1).filter((l) => l.includes(`,${id},1,total,3,1,2`))).toHaveLength(1);
-	expect(lines.slice(1).filter((l) => l.includes(`,${id},1,total,4,2,2`))).toHaveLength(5);
+	expect(lines[0]).toMatch(new RegExp(`,instrument,instrument_version,scale,score,source,${id}__a,${id}__b$`));
+	expect(lines.slice(1).filter((l) => l.includes(`,${id},1,total,3,clinician,1,2`))).toHaveLength(1);
+	expect(lines.slice(1).filter((l) => l.includes(`,${id},1,total,4,clinician,2,2`))).toHaveLength(5);
 	const codebook = await page.request.get(new URL(download.url()).pathname.replace('download', 'codebook') + new URL(download.url()).search);
 	expect(codebook.status()).toBe(200);
 	expect(await codebook.text()).toContain(id);

@@ -110,7 +110,7 @@ describe('redirects after sign-in', () => {
 describe('navigation per role', () => {
 	it('shows researchers no patient or admin pages', () => {
 		const hrefs = navFor('researcher').map((l) => l.href);
-		expect(hrefs).toEqual(['/cohort', '/safety', '/completion', '/export']);
+		expect(hrefs).toEqual(['/cohort', '/reports', '/safety', '/completion', '/export']);
 	});
 	it('shows admins the admin pages', () => {
 		expect(navFor('admin').map((l) => l.href)).toContain('/admin/users');

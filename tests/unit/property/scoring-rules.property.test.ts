@@ -71,7 +71,14 @@ const PUBLISHED: Record<string, (a: Given) => Expected> = {
 	das28_esr: (a) => ({ score: das28Joints(a) + 0.7 * Math.log(a.esr!) }),
 	das28_crp: (a) => ({ score: das28Joints(a) + 0.36 * Math.log(a.crp! + 1) + 0.96 }),
 	// §6.4: sum of the components.
-	hbi: (a) => ({ score: total(a, ['wellbeing', 'abdominal_pain', 'liquid_stools', 'abdominal_mass', 'complications']) })
+	hbi: (a) => ({ score: total(a, ['wellbeing', 'abdominal_pain', 'liquid_stools', 'abdominal_mass', 'complications']) }),
+	// Cohen 1983: items 4, 5, 7, 8 are reversed (4 − code), then summed 0–40.
+	pss10: (a) => ({ total: total(a, [1, 2, 3, 6, 9, 10]) + [4, 5, 7, 8].reduce((t, k) => t + (4 - a[String(k)]!), 0) }),
+	// Spitzer 2006 / Kroenke 2001: plain sums.
+	gad7: (a) => ({ total: total(a, range(1, 7)) }),
+	phq9: (a) => ({ total: total(a, range(1, 9)) }),
+	// Kroenke 2009: total of all four; anxiety = items 1+2 (GAD-2), depression = 3+4 (PHQ-2).
+	phq4: (a) => ({ total: total(a, range(1, 4)), anxiety: total(a, [1, 2]), depression: total(a, [3, 4]) })
 };
 /** Complete forms, and forms with gaps (which only the partly scorable instruments will score). */
 const forms = (def: InstrumentDef) => fc.oneof(completeAnswers(def).map((answers): Given => answers), answersWithGaps(def).map((f): Given => f.answers));
@@ -81,7 +88,8 @@ const published = (def: InstrumentDef) => (def.kind === 'score_only' ? (a: Given
 /** Items whose higher answer means better health on a scale where higher is better (the published recodes). */
 const REVERSED: Record<string, string[]> = {
 	rand36: RAND_DESCENDING.map(String),
-	promis_gh10: ['global07r']
+	promis_gh10: ['global07r'],
+	pss10: ['4', '5', '7', '8']
 };
 
 describe.each(INSTRUMENTS.map((def) => [def.id, def] as const))('%s by its published rule', (_, def) => {
