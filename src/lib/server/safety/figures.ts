@@ -98,6 +98,9 @@ async function flareCounts(db: Db, q: SafetyQuery): Promise<FlareCounts[]> {
  * of squares of their within-patient differences (mean total score at visits followed by a flare
  * onset after the visit and on or before the next live visit, minus the mean at visits not so
  * followed). A patient's last visit has no next one and is left out. Voided flares do not count.
+ * The visits followed by a flare are found from the flares (few): each live flare marks the last
+ * live visit before its onset, when a live visit on or after the onset exists — one index probe
+ * per flare, not one per scored visit (docs/performance.md, "Safety figures").
  */
 async function stressFlareSums(db: Db, q: SafetyQuery): Promise<Record<StressInstrument, DifferenceSums[]>> {
 	const ids = sql.join(STRESS_INSTRUMENTS.map((i) => sql`${i}`), sql`, `);
@@ -109,15 +112,25 @@ async function stressFlareSums(db: Db, q: SafetyQuery): Promise<Record<StressIns
 				from visits v join p on p.id = v.patient_id
 				where not v.voided
 			),
+			fv as (
+				select distinct before.id
+				from flare_episodes f
+				join p on p.id = f.patient_id
+				cross join lateral (
+					select v.id from visits v
+					where v.patient_id = f.patient_id and not v.voided and v.visit_date < f.onset_on
+					order by v.visit_date desc
+					limit 1
+				) before
+				where not f.voided
+					and exists (select 1 from visits w where w.patient_id = f.patient_id and not w.voided and w.visit_date >= f.onset_on)
+			),
 			s as (
-				select r.instrument_id, lv.patient_id, rs.value as score,
-					exists (
-						select 1 from flare_episodes f
-						where f.patient_id = lv.patient_id and not f.voided and f.onset_on > lv.visit_date and f.onset_on <= lv.next_date
-					) as flared
+				select r.instrument_id, lv.patient_id, rs.value as score, fv.id is not null as flared
 				from lv
 				join responses r on r.visit_id = lv.id and r.instrument_id in (${ids})
-				join response_scores rs on rs.response_id = r.id and rs.scale = 'total'
+				join response_scores rs on rs.response_id = r.id and rs.instrument_id in (${ids}) and rs.scale = 'total'
+				left join fv on fv.id = lv.id
 				where lv.next_date is not null and rs.value is not null
 			),
 			d as (
