@@ -57,7 +57,7 @@ const SERIOUS_KINDS: [string, number][] = [
 	['dizziness_fainting', 0.2]
 ];
 
-function weighted<T>(random: () => number, xs: readonly (readonly [T, number, ...unknown[]])[]): (typeof xs)[number] {
+function weighted<X extends readonly [string, number, ...unknown[]]>(random: () => number, xs: readonly X[]): X {
 	let r = random() * xs.reduce((a, x) => a + x[1], 0);
 	for (const x of xs) if ((r -= x[1]) <= 0) return x;
 	return xs[xs.length - 1]!;
