@@ -34,8 +34,20 @@ function cohortCtes(q: SafetyQuery): SQL {
 
 const num = (x: unknown) => Number(x ?? 0);
 
+/**
+ * PostgreSQL's estimates of these aggregates are far above their real cost at clinic scale, which
+ * switches JIT compilation on: at 20,000 patients 0.1–0.9 s of compiling for queries that run in
+ * 0.2–0.3 s (docs/performance.md, "Safety figures"). Off for them alone, as for the due list.
+ */
+function rowsWithoutJit(db: Db, query: SQL) {
+	return db.transaction(async (tx) => {
+		await tx.execute(sql`set local jit = off`);
+		return executeRows(tx, query);
+	});
+}
+
 async function safetyCounts(db: Db, q: SafetyQuery): Promise<SafetyCounts[]> {
-	const rows = await executeRows(
+	const rows = await rowsWithoutJit(
 		db,
 		sql`with ${cohortCtes(q)},
 			e as (
@@ -64,7 +76,7 @@ async function safetyCounts(db: Db, q: SafetyQuery): Promise<SafetyCounts[]> {
 }
 
 async function flareCounts(db: Db, q: SafetyQuery): Promise<FlareCounts[]> {
-	const rows = await executeRows(
+	const rows = await rowsWithoutJit(
 		db,
 		sql`with ${cohortCtes(q)},
 			f as (
@@ -104,7 +116,7 @@ async function flareCounts(db: Db, q: SafetyQuery): Promise<FlareCounts[]> {
  */
 async function stressFlareSums(db: Db, q: SafetyQuery): Promise<Record<StressInstrument, DifferenceSums[]>> {
 	const ids = sql.join(STRESS_INSTRUMENTS.map((i) => sql`${i}`), sql`, `);
-	const rows = await executeRows(
+	const rows = await rowsWithoutJit(
 		db,
 		sql`with ${cohortCtes(q)},
 			lv as (
@@ -164,7 +176,7 @@ export interface Breakdown {
 
 /** Live events by category, severity and relatedness, per condition (the page shows the groups not withheld). */
 export async function safetyBreakdown(db: Db, q: SafetyQuery): Promise<Breakdown[]> {
-	const rows = await executeRows(
+	const rows = await rowsWithoutJit(
 		db,
 		sql`with ${cohortCtes(q)}
 			select p.condition_code, d.dimension, d.value, count(*)::int as events
@@ -190,7 +202,7 @@ export interface SeriousListed {
 
 /** Live serious events of the chosen conditions, with the days from the patient's baseline to onset. */
 export async function seriousEvents(db: Db, q: SafetyQuery): Promise<SeriousListed[]> {
-	const rows = await executeRows(
+	const rows = await rowsWithoutJit(
 		db,
 		sql`with ${cohortCtes(q)}
 			select e.id, e.patient_id, p.condition_code, (e.onset_on - v.baseline)::int as days, e.category_code, e.severity, e.relatedness, e.outcome
