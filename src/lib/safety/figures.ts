@@ -7,6 +7,7 @@
  * {A, B, C} and one over {A, B, C, D}, with B, C and D withheld, differ by D alone.)
  */
 import { DAYS_PER_YEAR, rateWithCi, wilson } from './rates';
+import type { FlareTrend } from './flare-trend';
 import type { StressFlare } from './stress-flare';
 
 /** Per condition, over its patients with at least one live visit. */
@@ -66,6 +67,8 @@ export interface SafetyFigures {
 	groups: (SafetyGroup | Suppressed)[];
 	overall: SafetyGroup | Suppressed;
 	flares: (FlareGroup | { condition: string; suppressed: true })[];
+	/** Flare onsets per patient-year by month in treatment: $lib/safety/flare-trend. */
+	flare_trend: FlareTrend[];
 	/** Stress (PSS-10) or anxiety (GAD-7) before a flare against not: $lib/safety/stress-flare. */
 	stress_flare: StressFlare;
 }
@@ -124,7 +127,8 @@ export function buildSafetyFigures(counts: SafetyCounts[], flares: FlareCounts[]
 		groups: counts.map((c) => (shown(c.patients) ? safetyGroup(c) : { condition: c.condition, suppressed: true as const })),
 		overall,
 		flares: flares.map((f) => (shown(f.patients) ? flareGroup(f) : { condition: f.condition, suppressed: true as const })),
-		// Filled in by the server from its own sums (safetyFigures); withheld until then.
+		// Filled in by the server from its own sums (safetyFigures); empty or withheld until then.
+		flare_trend: [],
 		stress_flare: { suppressed: true }
 	};
 }
