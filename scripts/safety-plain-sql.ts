@@ -10,6 +10,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { executeRows, type Db } from '../src/lib/server/db';
 import { buildSafetyFigures, type FlareCounts, type SafetyCounts, type SafetyFigures } from '../src/lib/safety/figures';
 import { buildStressFlare, STRESS_INSTRUMENTS, type DifferenceSums, type StressInstrument } from '../src/lib/safety/stress-flare';
+import { buildFlareTrend, onsetMonth, type FollowUpCount, type MonthOnsets } from '../src/lib/safety/flare-trend';
 
 const EARLY_DAYS = 84;
 const n = (x: unknown) => Number(x ?? 0);
@@ -64,7 +65,50 @@ export async function plainSafetyFigures(db: Db, conditions: string[], k: number
 		earlyFlares: n(r.early_flares),
 		laterFlares: n(r.later_flares)
 	}));
-	return { ...buildSafetyFigures(counts, flares, k), stress_flare: buildStressFlare(await plainStressSums(db, conditions), k) };
+	return {
+		...buildSafetyFigures(counts, flares, k),
+		flare_trend: await plainFlareTrend(db, conditions, k),
+		stress_flare: buildStressFlare(await plainStressSums(db, conditions), k)
+	};
+}
+
+/**
+ * The flare trend by month in treatment: SQL gives each patient's follow-up (last − first live
+ * visit) and each live flare's day from the first visit; the month an onset counts in is
+ * `onsetMonth`'s rule, applied here in JavaScript (the app does it in SQL).
+ */
+async function plainFlareTrend(db: Db, conditions: string[], k: number) {
+	const rows = await executeRows(
+		db,
+		sql`select p.condition_code, vs.last_day - vs.first_day as days, null::int as onset_day
+			from patients p
+			cross join lateral (select min(v.visit_date) as first_day, max(v.visit_date) as last_day from visits v where v.patient_id = p.id and not v.voided) vs
+			where vs.first_day is not null ${conditionFilter(conditions)}
+			union all
+			select p.condition_code, vs.last_day - vs.first_day, f.onset_on - vs.first_day
+			from patients p
+			cross join lateral (select min(v.visit_date) as first_day, max(v.visit_date) as last_day from visits v where v.patient_id = p.id and not v.voided) vs
+			join flare_episodes f on f.patient_id = p.id and not f.voided
+			where vs.first_day is not null ${conditionFilter(conditions)}`
+	);
+	const followUps = new Map<string, FollowUpCount>();
+	const onsets = new Map<string, MonthOnsets>();
+	for (const r of rows) {
+		const condition = String(r.condition_code);
+		const days = n(r.days);
+		if (r.onset_day === null || r.onset_day === undefined) {
+			const key = `${condition}|${days}`;
+			const f = followUps.get(key) ?? followUps.set(key, { condition, days, patients: 0 }).get(key)!;
+			f.patients++;
+			continue;
+		}
+		const month = onsetMonth(n(r.onset_day), days);
+		if (month === null) continue;
+		const key = `${condition}|${month}`;
+		const o = onsets.get(key) ?? onsets.set(key, { condition, month, onsets: 0 }).get(key)!;
+		o.onsets++;
+	}
+	return buildFlareTrend([...followUps.values()], [...onsets.values()], k);
 }
 
 /** Per instrument and condition: patients with visits of both kinds, and the sum and sum of squares of their differences. */
