@@ -123,7 +123,7 @@ async function stressFlareSums(db: Db, q: SafetyQuery): Promise<Record<StressIns
 				select r.instrument_id, lv.patient_id, rs.value as score, fv.id is not null as flared
 				from lv
 				join responses r on r.visit_id = lv.id and r.instrument_id in (${ids})
-				join response_scores rs on rs.response_id = r.id and rs.instrument_id in (${ids}) and rs.scale = 'total'
+				join response_scores rs on rs.response_id = r.id and rs.scale = 'total'
 				left join fv on fv.id = lv.id
 				where lv.next_date is not null and rs.value is not null
 			),
