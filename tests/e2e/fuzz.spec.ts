@@ -76,6 +76,8 @@ const ACTION_FUZZ: Record<string, ActionFuzz> = {
 	'/patients/new': { caller: 'clinician', stateless: true },
 	'/patients/[id]?/archive': { caller: 'clinician', setup: patient },
 	'/patients/[id]?/unarchive': { caller: 'clinician', setup: async ({ s }) => ({ params: { id: await s.patient(true) } }) },
+	// The form shows only while a time point of a schedule is open; the fuzz's patients have none. Accepted, today's visit exists (a new patient follows).
+	'/patients/[id]?/selfReport': { caller: 'clinician', setup: async ({ s }) => ({ params: { id: await s.patient() }, values: { week: '4' } }), fields: ['week'], extra: [['instruments', 'pain_nrs']] },
 	'/patients/[id]/edit': {
 		caller: 'clinician',
 		// The form shows the patient's own reference and name; the next patient has others.

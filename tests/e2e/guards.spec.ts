@@ -79,6 +79,7 @@ const ACTIONS: Record<string, Access> = {
 	'/patients/new': CLINICAL,
 	'/patients/[id]?/archive': CLINICAL,
 	'/patients/[id]?/unarchive': CLINICAL,
+	'/patients/[id]?/selfReport': CLINICAL,
 	'/patients/[id]/edit': CLINICAL,
 	'/patients/[id]/visits/new': CLINICAL,
 	'/patients/[id]/visits/[visitId]?/update': CLINICAL,
