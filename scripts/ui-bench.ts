@@ -81,8 +81,8 @@ if (!values['skip-seed']) {
 }
 const database = await openDatabase({ url, max: 2 });
 const tag = Date.now().toString(36);
-async function sessionFor(role: 'researcher' | 'clinician') {
-	const r = await createUser(database.db, { id: null }, { email: `ui-bench-${role}-${tag}@clinic.test`, name: `UI bench ${role}`, role, password: 'a long enough passphrase' });
+async function sessionFor(role: 'researcher' | 'clinician', who: string = role) {
+	const r = await createUser(database.db, { id: null }, { email: `ui-bench-${who}-${tag}@clinic.test`, name: `UI bench ${who}`, role, password: 'a long enough passphrase' });
 	if (!r.ok) throw new Error(r.message);
 	const token = generateSessionToken();
 	const session = await createSession(database.db, token, r.value, { idleMinutes: 600, maxHours: 12 });
@@ -103,7 +103,7 @@ async function selfReportPages() {
 	const link = await createSelfReport(database.db, actor, v.value, 'link', SELF_REPORT, 24);
 	const tablet = await createSelfReport(database.db, actor, v.value, 'tablet', SELF_REPORT);
 	if (!link.ok || !tablet.ok) throw new Error('self-report refused: is the wording loaded?');
-	const kiosk = await sessionFor('clinician');
+	const kiosk = await sessionFor('clinician', 'tablet');
 	await setKiosk(database.db, kiosk.sessionId, tablet.id);
 	return { linkPath: `/r/${link.token}`, kioskToken: kiosk.token };
 }
@@ -218,7 +218,8 @@ async function patientPage(path: string, token: string | null) {
 	await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
 	await page.waitForLoadState('networkidle');
 	const bodies = await Promise.all(scripts.values());
-	const gzipped = bodies.reduce((t, b) => t + gzipSync(b, { level: 9 }).length, 0);
+	const sizes = [...scripts.keys()].map((u, i) => [new URL(u).pathname, gzipSync(bodies[i]!, { level: 9 }).length] as const);
+	const gzipped = sizes.reduce((t, [, n]) => t + n, 0);
 	const steps = await page.locator('fieldset.question').count();
 	const times: number[] = [];
 	for (let i = 0; i < steps; i++) {
@@ -251,7 +252,7 @@ async function patientPage(path: string, token: string | null) {
 		times.push(ms);
 	}
 	await page.context().close();
-	return { scripts: bodies.length, javascriptKB: Math.round((gzipped / 1024) * 10) / 10, questions: steps, nextQuestion: summary(times) };
+	return { scripts: bodies.length, scriptBytes: Object.fromEntries(sizes), javascriptKB: Math.round((gzipped / 1024) * 10) / 10, questions: steps, nextQuestion: summary(times) };
 }
 const patientPages = { link: await patientPage(selfReport.linkPath, null), kiosk: await patientPage('/kiosk', selfReport.kioskToken) };
 
