@@ -1,3 +1,5 @@
+import { activateDefinition, deactivateInstrument, uploadDefinition } from '../../src/lib/server/instruments/store';
+import { tinyInstrument } from '../fixtures/tiny-instrument';
 import { expect, test } from './fixtures';
 
 const HEADER = 'Patient;Name;Born;Sex;Diagnosis;Date;Type;Sessions;Pain;Notes';
@@ -93,5 +95,36 @@ test('researchers cannot reach any import page or endpoint', async ({ makeUser, 
 	for (const [method, url, body] of calls) {
 		const response = await page.request.fetch(url, { method, data: body ?? 'x', maxRedirects: 0, headers: { 'content-type': body ? 'application/json' : 'application/octet-stream' } });
 		expect(response.status(), `${method} ${url}`).toBe(403);
+	}
+});
+
+test('the mapping page opens while two uploaded instruments share a short name (it crashed on a duplicate key)', async ({ database, makeUser, signedIn }) => {
+	// Two active uploads titled alike, as the fuzz and a clinic trying versions of a form leave them.
+	const admin = await makeUser('admin');
+	const ids: string[] = [];
+	for (let i = 0; i < 2; i++) {
+		const id = `imp_twin_${crypto.randomUUID().replaceAll('-', '').slice(0, 10)}`;
+		const up = await uploadDefinition(database.db, { id: admin.id }, JSON.stringify(tinyInstrument({ id, title: 'Twin scale' })));
+		if (!up.ok) throw new Error(up.message);
+		const on = await activateDefinition(database.db, { id: admin.id }, id, '1');
+		if (!on.ok) throw new Error(on.message);
+		ids.push(id);
+	}
+	try {
+		const clinician = await makeUser('clinician');
+		const page = await signedIn(clinician);
+		const errors: string[] = [];
+		page.on('pageerror', (e) => errors.push(e.message));
+		const tag = `${Date.now()}`;
+		await page.goto('/patients/import');
+		await page.setInputFiles('#file', { name: `twin-${tag}.csv`, mimeType: 'text/csv', buffer: csv(tag, [3]) });
+		await page.getByRole('button', { name: 'Upload' }).click();
+		await expect(page.getByRole('heading', { name: `Import: twin-${tag}.csv` })).toBeVisible();
+		// The server maps to the built-in instruments only; the page offers those, once each.
+		await expect(page.getByRole('combobox', { name: 'Pain', exact: true }).locator('optgroup[label="Pain NRS"]')).toHaveCount(1);
+		await expect(page.getByRole('combobox', { name: 'Pain', exact: true }).locator('optgroup[label="Twin scale"]')).toHaveCount(0);
+		expect(errors).toEqual([]);
+	} finally {
+		for (const id of ids) await deactivateInstrument(database.db, { id: admin.id }, id);
 	}
 });

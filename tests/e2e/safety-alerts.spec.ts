@@ -4,8 +4,16 @@
  * on every clinician's page, on the visit and on /safety; another clinician acknowledges it on
  * the visit page, and it is gone from the notice and the list, with who and when shown.
  */
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
 import { createPatient } from '../../src/lib/server/patients';
 import { expect, test } from './fixtures';
+
+/** axe-core (WCAG 2.2 AA) on the page as it stands, with the alert open on it. */
+async function axe(page: Page): Promise<string[]> {
+	const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+	return result.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
 
 test('a PHQ-9 with item 9 above 0 raises an alert that shows until a clinician acknowledges it', async ({ database, makeUser, signedIn }) => {
 	test.slow();
@@ -33,6 +41,7 @@ test('a PHQ-9 with item 9 above 0 raises an alert that shows until a clinician a
 	await expect(link).toBeVisible();
 	await page.goto('/safety');
 	await expect(page.locator('ul.open-alerts').getByRole('link', { name: new RegExp(ref) })).toBeVisible();
+	expect(await axe(page), '/safety with an open alert').toEqual([]);
 
 	const colleague = await makeUser('clinician');
 	const other = await signedIn(colleague);
@@ -41,6 +50,7 @@ test('a PHQ-9 with item 9 above 0 raises an alert that shows until a clinician a
 	const section = other.locator('#safety-alerts');
 	await expect(section).toContainText('answer 2');
 	await expect(section).toContainText(`at the save by ${clinician.name}`);
+	expect(await axe(other), 'the visit page with an open alert').toEqual([]);
 	await section.getByRole('button', { name: 'Acknowledge alert' }).click();
 	await expect(other.getByRole('status').filter({ hasText: 'Acknowledged.' })).toBeVisible();
 	await expect(section).toContainText(`Acknowledged by ${colleague.name}`);

@@ -1,6 +1,6 @@
 /** The import template (a header row) and its Markdown codebook. Pure. */
 import { csvLine } from '../export/csv';
-import { INSTRUMENTS } from '../instruments';
+import { bundledInstruments } from '../instruments/registry';
 import { IMPORT_FIELDS } from './fields';
 
 export function importTemplate(): string {
@@ -55,7 +55,7 @@ export function importCodebook(conditions: { code: string; label: string }[]): s
 		'own licensed form for that.',
 		''
 	];
-	for (const def of INSTRUMENTS) {
+	for (const def of bundledInstruments()) {
 		lines.push(`### ${def.name} (\`${def.id}\`, licence class ${def.licence.class})`, '');
 		for (const item of def.items) {
 			lines.push(`- \`${def.id}__${item.key}\` ${item.label}: ${item.codes ?? `${item.min}–${item.max}`}${item.step < 1 ? `, steps of ${item.step}` : ''}${item.unit ? ` ${item.unit}` : ''}`);

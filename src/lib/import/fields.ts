@@ -2,7 +2,7 @@
  * The fields a CSV column can be mapped to, how a header is matched to a field, and the rules a
  * mapping must meet. Pure: shared by the import page and the server.
  */
-import { INSTRUMENTS } from '../instruments/registry';
+import { bundledInstruments } from '../instruments/registry';
 
 export interface ImportField {
 	key: string;
@@ -36,9 +36,14 @@ export function itemField(instrumentId: string, itemKey: string): string {
 	return `${instrumentId}__${itemKey}`;
 }
 
+/**
+ * Answers map to the built-in instruments' items only, read from the bundled files: the server and
+ * the browser then offer the same columns, whether or not a clinic's uploads were installed when
+ * this module loaded. (Uploaded instruments are entered by hand or self-report, not imported.)
+ */
 export const IMPORT_FIELDS: ImportField[] = [
 	...BASE_FIELDS,
-	...INSTRUMENTS.flatMap((def) =>
+	...bundledInstruments().flatMap((def) =>
 		def.items.map((item) => ({
 			key: itemField(def.id, item.key),
 			label: `${def.shortName}: ${item.label}`,

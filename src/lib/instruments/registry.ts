@@ -64,6 +64,11 @@ export function activeInstruments(): InstrumentDef[] {
 	return INSTRUMENTS.filter((d) => !inactive.has(d.id));
 }
 
+/** The bundled built-in instruments, as shipped: the same list on the server and in the browser, whatever is installed over them. */
+export function bundledInstruments(): readonly InstrumentDef[] {
+	return BUNDLED;
+}
+
 /** The bundled built-in file of an instrument, when there is one. */
 export function bundledInstrument(id: string): InstrumentDef | undefined {
 	return BUNDLED.find((d) => d.id === id);

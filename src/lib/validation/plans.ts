@@ -62,20 +62,44 @@ const date = (which: 'from' | 'to', dayPrecise: boolean) =>
 		)
 	);
 
-const Timepoint = v.union(
-	[
-		v.pipe(
-			v.strictObject({ weeks: wholeNumber('the weeks since baseline', 1, MAX_WEEKS), window_weeks: wholeNumber('the window in weeks', 0, 52) }),
-			// The window stays clear of the baseline itself.
-			v.forward(
-				v.check((t) => t.window_weeks < t.weeks, 'The window is shorter than the weeks since baseline.'),
-				['window_weeks']
-			)
-		),
-		v.strictObject({ visit: wholeNumber('the visit number', 2, 100) })
-	],
-	'The time point is { weeks, window_weeks } or { visit }.'
+const TIMEPOINT_SHAPE = 'The time point is { weeks, window_weeks } or { visit }.';
+const TIMEPOINT_MISSING: Record<string, string> = {
+	weeks: 'Enter the weeks since baseline as a whole number.',
+	window_weeks: 'Enter the window in weeks as a whole number.',
+	visit: 'Enter the visit number as a whole number.'
+};
+const timepointField = (issue: v.BaseIssue<unknown>) => {
+	if (issue.expected === 'never') return 'Unknown field.';
+	const key = issue.path?.[0]?.key;
+	return typeof key === 'string' && issue.input === undefined ? (TIMEPOINT_MISSING[key] ?? TIMEPOINT_SHAPE) : TIMEPOINT_SHAPE;
+};
+const WeeksTimepoint = v.pipe(
+	v.strictObject({ weeks: wholeNumber('the weeks since baseline', 1, MAX_WEEKS), window_weeks: wholeNumber('the window in weeks', 0, 52) }, timepointField),
+	// The window stays clear of the baseline itself.
+	v.forward(
+		v.check((t) => t.window_weeks < t.weeks, 'The window is shorter than the weeks since baseline.'),
+		['window_weeks']
+	)
 );
+const VisitTimepoint = v.strictObject({ visit: wholeNumber('the visit number', 2, 100) }, timepointField);
+// Chosen by its keys rather than tried in turn (a union), so that a bad number is named at its own
+// field (`timepoint.weeks`) instead of as the whole time point.
+const Timepoint = v.lazy((input) => (input !== null && typeof input === 'object' && !Array.isArray(input) && 'visit' in input ? VisitTimepoint : WeeksTimepoint));
+
+/** What a plan says when one of its parts is left out. */
+const MISSING: Record<string, string> = {
+	title: 'Give the plan a title.',
+	conditions: 'Choose at least one condition.',
+	primary: 'Choose the primary outcome.',
+	timepoint: TIMEPOINT_SHAPE,
+	secondary: 'Secondary outcomes are a list (empty for none).',
+	primary_population: 'The primary population is completers or carried_forward.'
+};
+const planField = (issue: v.BaseIssue<unknown>) => {
+	if (issue.expected === 'never') return 'Unknown field.';
+	const key = issue.path?.[0]?.key;
+	return typeof key === 'string' && issue.input === undefined ? (MISSING[key] ?? 'This is required.') : 'A plan is a JSON object.';
+};
 
 /** The plan body's schema for a caller: the conditions they may name, and whether any day is allowed. */
 export function planSchema(ctx: PlanContext) {
@@ -100,7 +124,7 @@ export function planSchema(ctx: PlanContext) {
 				),
 				primary_population: v.picklist(['completers', 'carried_forward'], 'The primary population is completers or carried_forward.')
 			},
-			(issue) => (issue.expected === 'never' ? 'Unknown field.' : 'A plan is a JSON object.')
+			planField
 		),
 		v.forward(
 			v.check((p) => !p.enrolled_from || !p.enrolled_to || p.enrolled_from <= p.enrolled_to, 'The period ends before it starts.'),
@@ -145,6 +169,8 @@ export function planIssues(issues: v.BaseIssue<unknown>[]): PlanIssues {
 export type PlanParse = { ok: true; plan: PlanBody } | { ok: false; errors: PlanIssues };
 
 export function parsePlan(input: unknown, ctx: PlanContext): PlanParse {
+	// An array is an object to the schema; it is not a plan.
+	if (input === null || typeof input !== 'object' || Array.isArray(input)) return { ok: false, errors: { plan: 'A plan is a JSON object.' } };
 	const parsed = v.safeParse(planSchema(ctx), input);
 	return parsed.success ? { ok: true, plan: parsed.output } : { ok: false, errors: planIssues(parsed.issues) };
 }

@@ -24,8 +24,14 @@ const EMOJI = /^\p{Extended_Pictographic}$/u;
 
 const shapedByJoiner = (c: string | undefined) => c !== undefined && LETTER_OR_MARK.test(c) && !NO_JOINERS.test(c);
 
+// Half of a surrogate pair standing alone: no character at all. It reaches us only through the
+// API or a script (a browser's form sends U+FFFD instead), and PostgreSQL's JSON refuses it.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** The first character of `s` that does not show (as U+XXXX), or null when every character shows. */
 export function hiddenCharacter(s: string): string | null {
+	const lone = LONE_SURROGATE.exec(s);
+	if (lone) return `U+${lone[0].charCodeAt(0).toString(16).toUpperCase()}`;
 	if (!MAYBE_HIDDEN.test(s)) return null;
 	const chars = [...s];
 	for (let i = 0; i < chars.length; i++) {

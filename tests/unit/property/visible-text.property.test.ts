@@ -117,3 +117,24 @@ describe('the import', () => {
 		]);
 	});
 });
+
+describe('a lone surrogate (half of a character, only through the API or a script) is refused and named', () => {
+	// The database's JSON (audit rows, plans) refuses it with an error; the field refuses it first.
+	it('anywhere in otherwise valid text, high or low half', () => {
+		fc.assert(
+			fc.property(plain, fc.integer({ min: 0xd800, max: 0xdfff }), fc.nat(), (base, unit, at) => {
+				const i = 1 + (at % (base.length - 1));
+				const typed = base.slice(0, i) + String.fromCharCode(unit) + base.slice(i);
+				for (const [field, parse] of FIELDS) {
+					const result = parse(typed);
+					expect(result.success, `${field}: ${JSON.stringify(typed)}`).toBe(false);
+					if (!result.success) expect(result.issues[0]!.message).toContain(hex(unit));
+				}
+			}),
+			{ numRuns: RUNS }
+		);
+	});
+	it('a whole pair (an emoji, a rare ideograph) is accepted', () => {
+		for (const [field, parse] of FIELDS) expect(parse('Ann 😀 𠀋 Lee').success, field).toBe(true);
+	});
+});
