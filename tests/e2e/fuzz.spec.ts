@@ -72,6 +72,7 @@ const ACTION_FUZZ: Record<string, ActionFuzz> = {
 	'/account?/disableMfa': { caller: 'researcher', fields: ['mfaPassword'], stateless: true },
 	'/account?/token': { caller: 'researcher', stateless: true },
 	'/account?/revoke': { caller: 'researcher', setup: async ({ s, caller }) => ({ values: { id: await s.token(caller!.id) } }) },
+	'/account?/kioskPin': { caller: 'clinician', setup: async () => ({ values: { pin: '482915', pinPassword: PASSWORD } }), stateless: true },
 	'/account/mfa?/confirm': { caller: 'researcher', baseRefused: 'needs the current code from the authenticator being set up' },
 	'/patients/new': { caller: 'clinician', stateless: true },
 	'/patients/[id]?/archive': { caller: 'clinician', setup: patient },

@@ -75,6 +75,7 @@ const ACTIONS: Record<string, Access> = {
 	'/account?/disableMfa': ALL,
 	'/account?/token': ALL,
 	'/account?/revoke': ALL,
+	'/account?/kioskPin': CLINICAL,
 	'/account/mfa?/confirm': ALL,
 	'/patients/new': CLINICAL,
 	'/patients/[id]?/archive': CLINICAL,

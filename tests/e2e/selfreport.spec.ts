@@ -164,6 +164,34 @@ test('link: created on the visit, answered by keyboard in a fresh browser, then 
 	await expect(page.locator('section.response[data-instrument="pain_nrs"]')).toContainText('through a one-time link');
 });
 
+test('a PIN the clinician set on their account ends patient mode instead of the password', async ({ database, makeUser, signedIn }) => {
+	const clinician = await makeUser('clinician');
+	const { patientId, visitId } = await newVisit(database, clinician, `${Date.now()}`);
+	const page = await signedIn(clinician);
+	await page.goto('/account');
+	await page.getByLabel('New PIN (6 to 8 digits)').fill('123456');
+	await page.getByLabel('Your password (to set or remove the PIN)').fill(PASSWORD);
+	await page.getByRole('button', { name: 'Set PIN' }).click();
+	await expect(page.getByText('Not one digit repeated or a run of digits')).toBeVisible();
+	await page.getByLabel('New PIN (6 to 8 digits)').fill('482915');
+	await page.getByLabel('Your password (to set or remove the PIN)').fill(PASSWORD);
+	await page.getByRole('button', { name: 'Set PIN' }).click();
+	await expect(page.getByText('PIN set.')).toBeVisible();
+
+	await page.goto(`/patients/${patientId}/visits/${visitId}/self-report`);
+	await page.getByLabel('Pain NRS').check();
+	await page.getByRole('button', { name: 'Hand this device to the patient' }).click();
+	await expect(page).toHaveURL(/\/kiosk$/);
+	await page.getByRole('button', { name: 'Clinician: end patient mode' }).click();
+	await page.getByLabel('Clinician’s password or PIN to end patient mode').fill('482916');
+	await page.getByRole('button', { name: 'End patient mode' }).click();
+	await expect(page.getByText('That is not the password or PIN')).toBeVisible();
+	expect((await page.request.get('/patients', { maxRedirects: 0 })).headers()['location']).toBe('/kiosk');
+	await page.getByLabel('Clinician’s password or PIN to end patient mode').fill('482915');
+	await page.getByRole('button', { name: 'End patient mode' }).click();
+	await expect(page).toHaveURL(new RegExp(`/patients/${patientId}/visits/${visitId}/self-report$`));
+});
+
 test('API: a clinician’s token creates a link and revokes it; a researcher’s cannot', async ({ database, makeUser, playwright, baseURL }) => {
 	const clinician = await makeUser('clinician');
 	const researcher = await makeUser('researcher');
