@@ -4,11 +4,18 @@
  * report — flow, tables, a drawn waterfall — prints it to PDF, downloads the CSV, and a second
  * version supersedes the first with a reason, which the report then names.
  */
-import type { Locator } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import type { Locator, Page } from '@playwright/test';
 import { addCondition, createPatient } from '../../src/lib/server/patients';
 import { recordVisit } from '../../src/lib/server/visits';
 import { createApiToken } from '../../src/lib/server/auth/tokens';
 import { expect, test } from './fixtures';
+
+/** axe-core (WCAG 2.2 AA) on the page as it stands. */
+async function axe(page: Page): Promise<string[]> {
+	const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+	return result.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
 
 async function paintedPixels(canvas: Locator): Promise<number> {
 	return canvas.evaluate((node: HTMLCanvasElement) => {
@@ -50,6 +57,7 @@ test('a researcher writes and locks a plan, reads, prints and downloads its repo
 	await expect(page.locator('#field-window_weeks-error')).toHaveText('The window is shorter than the weeks since baseline.');
 	await expect(page.getByLabel('Title')).toHaveValue(`Pain at week 4 ${tag}`);
 	await expect(page.getByLabel(`Evidence condition ${tag}`)).toBeChecked();
+	expect(await axe(page), 'the plan form with an error at a field').toEqual([]);
 	await page.getByLabel('Window (± weeks)').fill('1');
 	await page.getByRole('button', { name: 'Save draft' }).click();
 	await expect(page.getByRole('status').filter({ hasText: 'Draft saved.' })).toBeVisible();
@@ -71,6 +79,7 @@ test('a researcher writes and locks a plan, reads, prints and downloads its repo
 	await expect(canvas).toBeVisible();
 	await expect.poll(() => paintedPixels(canvas), { timeout: 10_000 }).toBeGreaterThan(500);
 	await expect(page.locator('.evidence-report .sha').first()).toHaveText(/^[0-9a-f]{64}$/);
+	expect(await axe(page), 'the locked plan with its report drawn').toEqual([]);
 
 	// Prints to PDF (A4 print stylesheet).
 	const pdf = await page.pdf({ format: 'A4', printBackground: true });
@@ -107,6 +116,7 @@ test('a researcher writes and locks a plan, reads, prints and downloads its repo
 	await expect(versions.getByRole('row', { name: /Version 2 draft/ })).toBeVisible();
 	// Until version 2 is locked, the report is version 1's, and says it was superseded.
 	await expect(page.getByText('This report is made from version 1, which has been superseded.')).toBeVisible();
+	expect(await axe(page), 'a draft version beside the superseded report').toEqual([]);
 	await page.getByLabel(/I confirm this plan is final/).check();
 	await page.getByRole('button', { name: 'Lock version 2' }).click();
 	await expect(page.getByRole('status').filter({ hasText: 'Version 2 locked.' })).toBeVisible();

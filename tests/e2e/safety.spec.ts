@@ -74,8 +74,11 @@ test('a researcher sees the safety figures but no way into a patient', async ({ 
 	await expect(page.getByRole('heading', { name: 'Safety', level: 1 })).toBeVisible();
 	await expect(page.locator('.safety-notice')).toHaveCount(0);
 	await expect(page.locator('a[href^="/patients/"]')).toHaveCount(0);
+	await expect(page.getByRole('heading', { name: 'By month in treatment' })).toBeVisible();
+	await expect(page.locator('table.flare-trend')).toBeVisible();
 	const api = await page.request.get('/api/safety?conditions=sle');
 	expect(api.status()).toBe(200);
 	const body = await api.json();
-	expect(Object.keys(body).sort()).toEqual(['flares', 'groups', 'k', 'overall', 'stress_flare']);
+	expect(Object.keys(body).sort()).toEqual(['flare_trend', 'flares', 'groups', 'k', 'overall', 'stress_flare']);
+	expect(Array.isArray(body.flare_trend)).toBe(true);
 });

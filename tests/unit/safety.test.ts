@@ -4,6 +4,7 @@
  * (scipy.stats.chi2.ppf(0.025, 2x) / 2, chi2.ppf(0.975, 2x + 2) / 2), which agree to the last digit.
  */
 import { describe, expect, it } from 'vitest';
+import { buildSafetyFigures, type SafetyCounts } from '../../src/lib/safety/figures';
 import { daysBetween, flareSinceLastVisit, flareWindow, poissonCi, rateWithCi, splitFollowUp, wilson } from '../../src/lib/safety/rates';
 
 const close = (actual: number | undefined, expected: number) => expect(actual).toBeCloseTo(expected, 10);
@@ -88,5 +89,28 @@ describe('flare since the last visit, from episodes', () => {
 	});
 	it('does not count an episode that ended on the previous visit day', () => {
 		expect(Object.fromEntries(flareSinceLastVisit(visits, [{ onsetOn: '2025-01-10', endedOn: '2025-02-01' }]))).toEqual({ a: false, b: true, c: false });
+	});
+});
+
+describe('the overall safety figures across two queries', () => {
+	const group = (condition: string, patients: number, events: number): SafetyCounts => ({ condition, patients, visits: patients * 3, asked: patients * 2, sessions: patients * 10, events, patientsWithEvent: Math.min(events, patients), seriousEvents: 0 });
+	const k = 5;
+	const overall = (groups: SafetyCounts[]) => buildSafetyFigures(groups, [], k).overall;
+
+	it('never shows two totals that differ by fewer than k patients (a withheld group added to others withheld)', () => {
+		// B and C are withheld (3 each, 6 together); D is withheld (3). Shown totals over {A,B,C}
+		// and {A,B,C,D} would differ by D's 3 patients alone: D's events would be their difference.
+		const [a, b, c, d] = [group('a', 10, 2), group('b', 3, 1), group('c', 3, 0), group('d', 3, 2)];
+		const shownTotals = [[a], [a, b], [a, b, c], [a, b, c, d], [a, c], [a, c, d], [a, b, d]].map((s) => ({ s, o: overall(s) })).filter((x) => !('suppressed' in x.o));
+		for (const x of shownTotals)
+			for (const y of shownTotals) {
+				const diff = Math.abs((x.o as { patients: number }).patients - (y.o as { patients: number }).patients);
+				expect(diff === 0 || diff >= k, `${x.s.map((g) => g.condition)} against ${y.s.map((g) => g.condition)}`).toBe(true);
+			}
+		expect(overall([a, b, c, d])).toEqual({ condition: null, suppressed: true });
+	});
+
+	it('shows the total when every group in it is shown', () => {
+		expect(overall([group('a', 10, 2), group('e', 6, 1)])).toMatchObject({ patients: 16, events: 3 });
 	});
 });

@@ -1,10 +1,13 @@
 /**
  * The safety figures from counts the database aggregated: rates with their intervals, and the
  * small-cell rule. A group (condition) of fewer than k patients is withheld; the overall figures
- * are withheld too when the withheld groups hold between 1 and k − 1 patients together, since the
- * overall minus the groups shown would give them away.
+ * are shown only when no group of the selection is withheld. Each patient has one condition, so two
+ * shown totals then differ by whole groups of at least k patients each, whatever conditions the two
+ * queries chose. (Allowing withheld groups that hold k or more together is not enough: a total over
+ * {A, B, C} and one over {A, B, C, D}, with B, C and D withheld, differ by D alone.)
  */
 import { DAYS_PER_YEAR, rateWithCi, wilson } from './rates';
+import type { FlareTrend } from './flare-trend';
 import type { StressFlare } from './stress-flare';
 
 /** Per condition, over its patients with at least one live visit. */
@@ -64,6 +67,8 @@ export interface SafetyFigures {
 	groups: (SafetyGroup | Suppressed)[];
 	overall: SafetyGroup | Suppressed;
 	flares: (FlareGroup | { condition: string; suppressed: true })[];
+	/** Flare onsets per patient-year by month in treatment: $lib/safety/flare-trend. */
+	flare_trend: FlareTrend[];
 	/** Stress (PSS-10) or anxiety (GAD-7) before a flare against not: $lib/safety/stress-flare. */
 	stress_flare: StressFlare;
 }
@@ -102,9 +107,9 @@ export function flareGroup(c: FlareCounts): FlareGroup {
 	};
 }
 
-/** Whether a total over groups may be shown, given how many patients the withheld groups hold. */
+/** Whether a total over groups may be shown, given how many patients the withheld groups hold: only when none is withheld. */
 export function totalShown(hiddenPatients: number, totalPatients: number, k: number): boolean {
-	return totalPatients >= k && (hiddenPatients === 0 || hiddenPatients >= k);
+	return totalPatients >= k && hiddenPatients === 0;
 }
 
 export const isSuppressed = (g: SafetyGroup | Suppressed | FlareGroup | { suppressed: true }): g is Suppressed => 'suppressed' in g;
@@ -122,7 +127,8 @@ export function buildSafetyFigures(counts: SafetyCounts[], flares: FlareCounts[]
 		groups: counts.map((c) => (shown(c.patients) ? safetyGroup(c) : { condition: c.condition, suppressed: true as const })),
 		overall,
 		flares: flares.map((f) => (shown(f.patients) ? flareGroup(f) : { condition: f.condition, suppressed: true as const })),
-		// Filled in by the server from its own sums (safetyFigures); withheld until then.
+		// Filled in by the server from its own sums (safetyFigures); empty or withheld until then.
+		flare_trend: [],
 		stress_flare: { suppressed: true }
 	};
 }

@@ -1,8 +1,9 @@
 /** A Markdown codebook for an export: every column, code and transformation. */
 import { getInstrument } from '../../instruments';
 import type { ExportOptions } from '.';
+import { AE_ACTIONS, AE_OUTCOMES, AE_SEVERITIES, FLARE_SEVERITIES, FLARE_TRIGGERS, RELATEDNESS, SERIOUS_CRITERIA } from '../../safety/codes';
 
-export function codebook(o: ExportOptions, conditions: { code: string; label: string }[]): string {
+export function codebook(o: ExportOptions, conditions: { code: string; label: string }[], categories: { code: string; label: string }[] = []): string {
 	const lines = [
 		'# Outcome Tracker export — codebook',
 		'',
@@ -49,5 +50,43 @@ export function codebook(o: ExportOptions, conditions: { code: string; label: st
 		}
 		lines.push('');
 	}
+	lines.push(...eventsCodebook(o, categories));
 	return lines.join('\n');
+}
+
+const codes = (list: readonly string[]) => list.join(', ');
+
+/** The second file's section: outcome-tracker-events.csv (server/export/events.ts). */
+function eventsCodebook(o: ExportOptions, categories: { code: string; label: string }[]): string[] {
+	const head = ['## Events file (outcome-tracker-events.csv)', ''];
+	if (o.pseudonyms !== 'stable') return [...head, 'Not available with unlinkable pseudonyms: it is joined to the main file by pseudonym, and an unlinkable key is new at every download.', ''];
+	return [
+		...head,
+		'One row per adverse event or flare episode (voided ones left out) of the patients in the main file — the same selection, the same',
+		'patients left out to reach k, the same pseudonyms: join the two files on `pseudonym`. Same format and apostrophe rule as the main file.',
+		'Never exported: calendar dates, notes, the specification of an "other" adverse event, the visit an event followed.',
+		'Lists inside a cell are codes separated by `;` in alphabetical order. Empty = not applicable to the record, or not recorded.',
+		'',
+		'| column | meaning |',
+		'|---|---|',
+		'| pseudonym | as in the main file |',
+		'| record | adverse_event or flare |',
+		'| days_since_baseline | days from the patient\'s first exported visit (the main file\'s baseline) to the onset; negative when before it |',
+		'| category | adverse events: the kind of event (category codes below); flares: empty |',
+		`| severity | ${codes(AE_SEVERITIES)} (adverse events); ${codes(FLARE_SEVERITIES)} (flares) |`,
+		'| serious | adverse events: yes when the event meets at least one ICH E2A seriousness criterion, else no; flares: empty |',
+		`| seriousness_criteria | adverse events: the ICH E2A criteria met (${codes(SERIOUS_CRITERIA)}); empty when not serious |`,
+		`| relatedness | adverse events: WHO-UMC causality category (${codes(RELATEDNESS)}) |`,
+		`| action_taken | adverse events: ${codes(AE_ACTIONS)} |`,
+		`| outcome | adverse events: ${codes(AE_OUTCOMES)} |`,
+		'| days_to_end | adverse events: days from onset to the resolution date (empty when none was recorded); flares: days from onset to the end (empty while ongoing) |',
+		'| ongoing | flares: yes when no end is recorded, else no; adverse events: empty (see outcome) |',
+		`| triggers | flares: suspected triggers (${codes(FLARE_TRIGGERS)}); empty when none |`,
+		'| treatment_changed | flares: yes when treatment had to change, else no |',
+		'',
+		'### Adverse event categories',
+		'',
+		...categories.map((c) => `- \`${c.code}\`: ${c.label}`),
+		''
+	];
 }

@@ -35,7 +35,7 @@ export interface ExportOptions {
 function patientFilter(o: ExportOptions, allPeriods = false): SQL {
 	return sql.join([sql`true`, ...patientSelection(allPeriods ? { conditions: o.conditions } : o)], sql` and `);
 }
-const instrumentFilter = (o: ExportOptions) => sql`r.instrument_id in (${sql.join(o.instruments.map((i) => sql`${i}`), sql`, `)})`;
+export const instrumentFilter = (o: ExportOptions) => sql`r.instrument_id in (${sql.join(o.instruments.map((i) => sql`${i}`), sql`, `)})`;
 
 export const BASE_COLUMNS = ['pseudonym', 'condition', 'sex', 'age_band', 'visit_number', 'days_since_baseline', 'visit_kind', 'acupuncture_sessions', 'flare', 'instrument', 'instrument_version', 'scale', 'score', 'source'] as const;
 
@@ -59,7 +59,8 @@ export interface ExportPlan {
 	columns: string[];
 }
 
-function uuidText(b: Buffer, at: number): string {
+/** The 16 bytes at `at` as a uuid's text. */
+export function uuidText(b: Buffer, at: number): string {
 	const h = b.toString('hex', at, at + 16);
 	return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

@@ -4,33 +4,15 @@
  * conditions with at least one live visit; their baseline is their first live visit, and their
  * observed time runs to their last. Rates, intervals and the small-cell rule: $lib/safety/figures.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { executeRows, type Db } from '../db';
-import { patientSelection } from '../patients';
+import { cohortCtes, type SafetyQuery } from './cohort';
 import { buildSafetyFigures, type FlareCounts, type SafetyCounts, type SafetyFigures } from '../../safety/figures';
 import { EARLY_DAYS } from '../../safety/rates';
+import { flareTrend } from './flare-trend';
 import { buildStressFlare, STRESS_INSTRUMENTS, type DifferenceSums, type StressInstrument } from '../../safety/stress-flare';
 
-export interface SafetyQuery {
-	/** Condition codes; none = all. */
-	conditions: string[];
-}
-
-/** Patients (p), their live visits' totals (v) — one CTE list shared by every query here. */
-function cohortCtes(q: SafetyQuery): SQL {
-	const where = patientSelection({ conditions: q.conditions });
-	return sql`p as (
-			select p.id, p.condition_code from patients p ${where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``}
-		),
-		v as (
-			select v.patient_id, count(*)::int as visits, sum(v.acupuncture_sessions)::int as sessions,
-				(count(*) filter (where v.ae_answer in ('none', 'yes')))::int as asked,
-				min(v.visit_date) as baseline, max(v.visit_date) as last_visit
-			from visits v join p on p.id = v.patient_id
-			where not v.voided
-			group by v.patient_id
-		)`;
-}
+export type { SafetyQuery };
 
 const num = (x: unknown) => Number(x ?? 0);
 
@@ -138,8 +120,8 @@ async function stressFlareSums(db: Db, q: SafetyQuery): Promise<Record<StressIns
 
 /** The figures of the API's shape, k applied. */
 export async function safetyFigures(db: Db, q: SafetyQuery, k: number): Promise<SafetyFigures> {
-	const [counts, flares, stress] = await Promise.all([safetyCounts(db, q), flareCounts(db, q), stressFlareSums(db, q)]);
-	return { ...buildSafetyFigures(counts, flares, k), stress_flare: buildStressFlare(stress, k) };
+	const [counts, flares, stress, trend] = await Promise.all([safetyCounts(db, q), flareCounts(db, q), stressFlareSums(db, q), flareTrend(db, q, k)]);
+	return { ...buildSafetyFigures(counts, flares, k), flare_trend: trend, stress_flare: buildStressFlare(stress, k) };
 }
 
 export interface Breakdown {

@@ -1,0 +1,25 @@
+/** The patients a safety figure counts, shared by every safety query (figures.ts, flare-trend.ts). */
+import { sql, type SQL } from 'drizzle-orm';
+import { patientSelection } from '../patients';
+
+export interface SafetyQuery {
+	/** Condition codes; none = all. */
+	conditions: string[];
+}
+
+/** Patients (p), their live visits' totals (v) — one CTE list shared by every safety query. */
+export function cohortCtes(q: SafetyQuery): SQL {
+	const where = patientSelection({ conditions: q.conditions });
+	return sql`p as (
+			select p.id, p.condition_code from patients p ${where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``}
+		),
+		v as (
+			select v.patient_id, count(*)::int as visits, sum(v.acupuncture_sessions)::int as sessions,
+				(count(*) filter (where v.ae_answer in ('none', 'yes')))::int as asked,
+				min(v.visit_date) as baseline, max(v.visit_date) as last_visit
+			from visits v join p on p.id = v.patient_id
+			where not v.voided
+			group by v.patient_id
+		)`;
+}
+
