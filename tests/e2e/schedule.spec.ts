@@ -10,7 +10,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { and, eq, sql } from 'drizzle-orm';
 import { visits } from '../../src/lib/server/db/schema';
-import { createPatient } from '../../src/lib/server/patients';
+import { createPatient, setPatientArchived } from '../../src/lib/server/patients';
 import { saveSchedule } from '../../src/lib/server/schedule';
 import { today } from '../../src/lib/validation/clinical';
 import { expect, test } from './fixtures';
@@ -144,6 +144,16 @@ test('from the due list, one click starts self-report: today’s visit made once
 	const [made] = await database.db.select({ id: visits.id }).from(visits).where(eq(visits.patientId, q.value));
 	expect(await database.db.select({ id: visits.id }).from(visits).where(eq(visits.patientId, q.value))).toHaveLength(1);
 	expect(twice.map((r) => r.headers()['location'])).toEqual(Array(2).fill(`/patients/${q.value}/visits/${made!.id}/self-report?instruments=pain_nrs`));
+
+	// An archived patient: refused, nothing recorded; the patient page says why.
+	const archived = await createPatient(database.db, { id: clinician.id }, { clinicRef: `SRA-${tag}`, name: `Self Report Archived ${tag}`, dateOfBirth: '1970-01-01', sex: 'male', conditionCode: code, enrolledOn: today() });
+	if (!archived.ok) throw new Error(archived.message);
+	const done = await setPatientArchived(database.db, { id: clinician.id }, archived.value, 1, true, 'Moved away');
+	if (!done.ok) throw new Error(done.message);
+	const refused = await page.request.post(`/patients/${archived.value}?/selfReport`, { headers: { origin: new URL(baseURL!).origin, accept: 'text/html' }, form: { week: '0', instruments: 'pain_nrs' }, maxRedirects: 0 });
+	expect(refused.status()).toBe(400);
+	expect(await refused.text()).toContain('This patient is archived; restore them first.');
+	expect(await database.db.select({ id: visits.id }).from(visits).where(eq(visits.patientId, archived.value))).toEqual([]);
 
 	// The tablet hand-over from there takes the ticked forms.
 	await page.getByRole('button', { name: 'Hand this device to the patient' }).click();
