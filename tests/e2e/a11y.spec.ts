@@ -1,6 +1,8 @@
 /**
  * axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on every page each role can open, with data on it,
- * and on the states a user meets after a refused form. 0 violations is the bar.
+ * and on the states a user meets after a refused form. 0 violations is the bar. Patient pages are
+ * checked on a 360-pixel-wide phone and at 200% zoom (fixtures.ts says how), where they must not
+ * scroll sideways either.
  */
 import fs from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
@@ -10,7 +12,7 @@ import { patientVisits, recordVisit } from '../../src/lib/server/visits';
 import { getImport, saveMapping, uploadImport } from '../../src/lib/server/import';
 import { recordAdverseEvent, recordFlare } from '../../src/lib/server/safety';
 import { createSelfReport, openLink, setWording, submitSelfReport } from '../../src/lib/server/selfreport';
-import { expect, test } from './fixtures';
+import { expect, PHONE, test, ZOOM_200 } from './fixtures';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
@@ -18,6 +20,18 @@ const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 async function violations(page: Page): Promise<string[]> {
 	const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
 	return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+/** Sideways scrolling on the page as it stands, as a finding (WCAG 1.4.10 reflow). */
+async function overflow(page: Page, width: number): Promise<string[]> {
+	const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+	return scrollWidth > width ? [`scrolls sideways: ${scrollWidth} px wide at a ${width}-pixel viewport`] : [];
+}
+
+/** axe and overflow on a patient page at the given width. */
+async function checkPatientScreen(page: Page, label: string, width: number, found: Record<string, string[]>) {
+	const v = [...(await violations(page)), ...(await overflow(page, width))];
+	if (v.length) found[label] = v;
 }
 
 async function check(page: Page, path: string, found: Record<string, string[]>) {
@@ -155,31 +169,40 @@ test('the self-report pages pass axe-core: the clinician’s, the patient’s by
 	const created = await violations(asClinician);
 	if (created.length) found['self-report link created'] = created;
 
-	const context = await browser.newContext({ baseURL, viewport: { width: 375, height: 740 } });
-	const patient = await context.newPage();
-	await check(patient, `/r/${open.token}`, found);
-	await patient.locator('html[data-hydrated]').waitFor({ state: 'attached' });
-	await patient.getByRole('button', { name: 'Next' }).click();
-	for (let i = 0; i < 4; i++) await patient.getByRole('button', { name: 'Next' }).click();
-	await expect(patient.getByRole('heading', { name: 'Check your answers' })).toBeVisible();
-	const review = await violations(patient);
-	if (review.length) found['patient review screen'] = review;
-	await check(patient, '/r/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', found);
-	await check(patient, '/r/thanks', found);
-	await context.close();
+	for (const [size, options] of [['360 px', PHONE], ['200% zoom', ZOOM_200]] as const) {
+		const width = options.viewport.width;
+		const context = await browser.newContext({ baseURL, ...options });
+		const patient = await context.newPage();
+		await patient.goto(`/r/${open.token}`);
+		await patient.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+		await checkPatientScreen(patient, `/r/[token] question, ${size}`, width, found);
+		await patient.getByRole('button', { name: 'Next' }).click();
+		for (let i = 0; i < 4; i++) await patient.getByRole('button', { name: 'Next' }).click();
+		await expect(patient.getByRole('heading', { name: 'Check your answers' })).toBeVisible();
+		await checkPatientScreen(patient, `patient review screen, ${size}`, width, found);
+		for (const path of ['/r/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '/r/thanks']) {
+			expect((await patient.goto(path))?.status(), path).toBeLessThan(400);
+			await checkPatientScreen(patient, `${path}, ${size}`, width, found);
+		}
+		await context.close();
+	}
 
 	// Patient mode on this device, then its thank-you screen with the clinician's exit.
 	await asClinician.goto(selfReport);
 	await asClinician.getByLabel('WHO-5').check();
 	await asClinician.getByRole('button', { name: 'Hand this device to the patient' }).click();
 	await expect(asClinician).toHaveURL(/\/kiosk$/);
-	await asClinician.setViewportSize({ width: 375, height: 740 });
-	const kiosk = await violations(asClinician);
-	if (kiosk.length) found['/kiosk'] = kiosk;
+	// The clinician's own browser: the phone's width, then the 200% zoom's CSS pixels (the device
+	// pixel ratio of an open page cannot change; it does not change the layout).
+	for (const [size, width, height] of [['360 px', 360, 740], ['200% zoom', 640, 400]] as const) {
+		await asClinician.setViewportSize({ width, height });
+		await asClinician.goto('/kiosk');
+		await checkPatientScreen(asClinician, `/kiosk, ${size}`, width, found);
+	}
+	await asClinician.setViewportSize({ width: 360, height: 740 });
 	await asClinician.getByRole('button', { name: 'Clinician: end patient mode' }).click();
 	await asClinician.getByRole('button', { name: 'End patient mode' }).click();
 	await expect(asClinician.locator('#exit-error')).toBeVisible();
-	const exitRefused = await violations(asClinician);
-	if (exitRefused.length) found['/kiosk exit refused'] = exitRefused;
+	await checkPatientScreen(asClinician, '/kiosk exit refused, 360 px', 360, found);
 	expect(found).toEqual({});
 });

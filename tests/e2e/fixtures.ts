@@ -37,6 +37,22 @@ export function waitsForHydration(page: Page): Page {
 	return page;
 }
 
+/**
+ * Patient pages are checked on a 360-pixel-wide phone (the issue's smallest) and at 200% zoom.
+ * Browser zoom halves the CSS pixels a window holds and doubles the device pixel ratio, so the
+ * suite's 1280 × 800 desktop at 200% is a 640 × 400 CSS-pixel viewport at deviceScaleFactor 2:
+ * the same layout as the zoomed window (media queries and reflow included), which CSS `zoom` on
+ * the page would not give.
+ */
+export const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true } as const;
+export const ZOOM_200 = { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 } as const;
+
+/** Nothing wider than the viewport: no sideways scrolling (WCAG 1.4.10 reflow). */
+export async function expectNoHorizontalOverflow(page: Page, width: number, where = page.url()) {
+	const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+	expect(scrollWidth, `${where}: page width at a ${width}-pixel viewport`).toBeLessThanOrEqual(width);
+}
+
 export const test = base.extend<Fixtures, { database: Database }>({
 	page: async ({ page }, use) => {
 		await use(waitsForHydration(page));

@@ -183,7 +183,7 @@ export async function fuzzAction(key: string, spec: ActionFuzz, f: Fixtures): Pr
 			{ method: c.method ?? 'POST', url, headers, body, cookie: callerCookie, label: c.label, chunked: c.chunked },
 			{ acceptedIf: c.enhanced ? enhancedOutcome : undefined, expectStatus: c.expectStatus }
 		);
-		if (key.startsWith('/login') || key === '/kiosk?/exit') await forgetAttempts(f.database, entries, user);
+		if (key.startsWith('/login') || key === '/kiosk?/exit' || key === '/account?/kioskPin') await forgetAttempts(f.database, entries, user);
 		if (result.accepted && !spec.stateless) stale = true;
 		return result;
 	};

@@ -72,10 +72,13 @@ const ACTION_FUZZ: Record<string, ActionFuzz> = {
 	'/account?/disableMfa': { caller: 'researcher', fields: ['mfaPassword'], stateless: true },
 	'/account?/token': { caller: 'researcher', stateless: true },
 	'/account?/revoke': { caller: 'researcher', setup: async ({ s, caller }) => ({ values: { id: await s.token(caller!.id) } }) },
+	'/account?/kioskPin': { caller: 'clinician', setup: async () => ({ values: { pin: '482915', pinPassword: PASSWORD } }), stateless: true },
 	'/account/mfa?/confirm': { caller: 'researcher', baseRefused: 'needs the current code from the authenticator being set up' },
 	'/patients/new': { caller: 'clinician', stateless: true },
 	'/patients/[id]?/archive': { caller: 'clinician', setup: patient },
 	'/patients/[id]?/unarchive': { caller: 'clinician', setup: async ({ s }) => ({ params: { id: await s.patient(true) } }) },
+	// The form shows only while a time point of a schedule is open; the fuzz's patients have none. Accepted, today's visit exists (a new patient follows).
+	'/patients/[id]?/selfReport': { caller: 'clinician', setup: async ({ s }) => ({ params: { id: await s.patient() }, values: { week: '4' } }), fields: ['week'], extra: [['instruments', 'pain_nrs']] },
 	'/patients/[id]/edit': {
 		caller: 'clinician',
 		// The form shows the patient's own reference and name; the next patient has others.

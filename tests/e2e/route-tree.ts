@@ -153,6 +153,10 @@ export function send(
 		host: url.host,
 		...(init.cookie ? { cookie: init.cookie } : {}),
 		...(body && !init.chunked ? { 'content-length': String(body.byteLength) } : {}),
+		// Said outright: Node's client chunks a body by itself except for GET, HEAD, DELETE, OPTIONS
+		// and CONNECT, where it would send the bytes unframed, which the server rightly reads as a
+		// second, malformed request (400 and a closed connection: the fuzz's "ECONNRESET").
+		...(body && init.chunked ? { 'transfer-encoding': 'chunked' } : {}),
 		...init.headers
 	};
 	const started = Date.now();

@@ -1,6 +1,7 @@
-// Patient self-report end to end: the tablet hand-over (touch, on a phone-sized screen), leaving
+// Patient self-report end to end: the tablet hand-over (touch, on a 360-pixel-wide phone), leaving
 // patient mode only with the clinician's password, review with a correction and acceptance; a
-// one-time link answered by keyboard in a fresh browser that refuses a second use; the API.
+// one-time link answered by keyboard in a fresh browser at 200% zoom that refuses a second use;
+// neither screen scrolls sideways; the API.
 import type { Page } from '@playwright/test';
 import { eq } from 'drizzle-orm';
 import { createApiToken } from '../../src/lib/server/auth/tokens';
@@ -8,7 +9,7 @@ import { responses } from '../../src/lib/server/db/schema';
 import { createPatient } from '../../src/lib/server/patients';
 import { recordVisit } from '../../src/lib/server/visits';
 import type { Database } from '../../src/lib/server/db';
-import { expect, PASSWORD, test, waitsForHydration } from './fixtures';
+import { expect, expectNoHorizontalOverflow, PASSWORD, test, waitsForHydration, ZOOM_200 } from './fixtures';
 
 async function newVisit(database: Database, actor: { id: string }, tag: string) {
 	const p = await createPatient(database.db, actor, { clinicRef: `SR-${tag}`, name: `Private Name ${tag}`, dateOfBirth: '1971-03-04', sex: 'female', conditionCode: 'sle', enrolledOn: '2025-01-01' });
@@ -50,7 +51,7 @@ test('tablet: the patient answers two forms by touch on a small screen, cannot l
 	await page.getByLabel('Pain NRS').check();
 	await page.getByRole('button', { name: 'Hand this device to the patient' }).click();
 	await expect(page).toHaveURL(/\/kiosk$/);
-	await page.setViewportSize({ width: 375, height: 740 });
+	await page.setViewportSize({ width: 360, height: 740 });
 
 	// Patient mode: the clinic's name and the forms; no menu, no name; every other address leads back.
 	await expect(page.locator('header .brand')).toHaveText('Test Clinic');
@@ -66,9 +67,11 @@ test('tablet: the patient answers two forms by touch on a small screen, cannot l
 	// The forms in the app's order: Pain NRS, then WHO-5.
 	await expect(page.getByText('Question 1 of 6')).toBeVisible();
 	await expect(page.getByText('Test question about pain')).toBeVisible();
+	await expectNoHorizontalOverflow(page, 360, 'first question');
 	await tapAnswer(page, '6');
 	for (const value of ['3', '4', '2', '5', '1']) await tapAnswer(page, value);
 	await expect(page.getByRole('heading', { name: 'Check your answers' })).toBeVisible();
+	await expectNoHorizontalOverflow(page, 360, 'review screen');
 	// Back from the review, and a changed mind.
 	await page.getByRole('button', { name: 'Change WHO-5 question 3' }).tap();
 	await expect(page.getByText('Question 4 of 6')).toBeVisible();
@@ -79,6 +82,7 @@ test('tablet: the patient answers two forms by touch on a small screen, cannot l
 	await expect(page.getByText('Question 3: 3')).toBeVisible();
 	await page.getByRole('button', { name: 'Send my answers' }).tap();
 	await expect(page.getByText('Please hand the device back to your clinician')).toBeVisible();
+	await expectNoHorizontalOverflow(page, 360, 'thank-you screen');
 	expect(await database.db.select().from(responses).where(eq(responses.visitId, visitId))).toHaveLength(0);
 
 	// Leaving patient mode: a wrong password keeps it.
@@ -123,9 +127,11 @@ test('link: created on the visit, answered by keyboard in a fresh browser, then 
 	expect(url).toMatch(/\/r\/[a-z2-7]{32}$/);
 	await expect(page.getByRole('img', { name: 'QR code of the link' }).locator('svg')).toBeVisible();
 
-	const context = await browser.newContext({ baseURL });
+	const context = await browser.newContext({ baseURL, ...ZOOM_200 });
 	const patient = waitsForHydration(await context.newPage());
 	await patient.goto(url);
+	await expectNoHorizontalOverflow(patient, ZOOM_200.viewport.width, 'question at 200% zoom');
+	await expect(patient.getByRole('button', { name: 'Next' })).toBeVisible();
 	await expect(patient.locator('header .brand')).toHaveText('Test Clinic');
 	await expect(patient.locator('body')).not.toContainText(`Private Name ${tag}`);
 	await expect(patient.locator('body')).not.toContainText('1971');
@@ -135,16 +141,19 @@ test('link: created on the visit, answered by keyboard in a fresh browser, then 
 	await expect(patient.getByText('Question 1: not answered')).toBeVisible();
 	await patient.getByRole('button', { name: 'Send my answers' }).press('Enter');
 	await expect(patient.locator('section.review')).toContainText('Question 1 still needs an answer.');
+	await expectNoHorizontalOverflow(patient, ZOOM_200.viewport.width, 'refused review at 200% zoom');
 	await patient.getByRole('button', { name: /^Change/ }).press('Enter');
 	await keyAnswer(patient, 4);
 	await expect(patient.getByText('Question 1: 4')).toBeVisible();
 	await patient.getByRole('button', { name: 'Send my answers' }).press('Enter');
 	await expect(patient).toHaveURL(/\/r\/thanks$/);
+	await expectNoHorizontalOverflow(patient, ZOOM_200.viewport.width, 'thanks at 200% zoom');
 
 	// Single use: the same words for a used link as for one that never existed.
 	await patient.goto(url);
 	const used = await patient.locator('main').textContent();
 	await expect(patient.getByRole('heading', { name: 'This link cannot be used' })).toBeVisible();
+	await expectNoHorizontalOverflow(patient, ZOOM_200.viewport.width, 'unusable link at 200% zoom');
 	await patient.goto('/r/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
 	expect(await patient.locator('main').textContent()).toBe(used);
 	await context.close();
@@ -153,6 +162,34 @@ test('link: created on the visit, answered by keyboard in a fresh browser, then 
 	await expect(page.locator('section.review')).toContainText('Answered by link');
 	await page.locator('section.review').getByRole('button', { name: 'Accept answers' }).click();
 	await expect(page.locator('section.response[data-instrument="pain_nrs"]')).toContainText('through a one-time link');
+});
+
+test('a PIN the clinician set on their account ends patient mode instead of the password', async ({ database, makeUser, signedIn }) => {
+	const clinician = await makeUser('clinician');
+	const { patientId, visitId } = await newVisit(database, clinician, `${Date.now()}`);
+	const page = await signedIn(clinician);
+	await page.goto('/account');
+	await page.getByLabel('New PIN (6 to 8 digits)').fill('123456');
+	await page.getByLabel('Your password (to set or remove the PIN)').fill(PASSWORD);
+	await page.getByRole('button', { name: 'Set PIN' }).click();
+	await expect(page.getByText('Not one digit repeated or a run of digits')).toBeVisible();
+	await page.getByLabel('New PIN (6 to 8 digits)').fill('482915');
+	await page.getByLabel('Your password (to set or remove the PIN)').fill(PASSWORD);
+	await page.getByRole('button', { name: 'Set PIN' }).click();
+	await expect(page.getByText('PIN set.')).toBeVisible();
+
+	await page.goto(`/patients/${patientId}/visits/${visitId}/self-report`);
+	await page.getByLabel('Pain NRS').check();
+	await page.getByRole('button', { name: 'Hand this device to the patient' }).click();
+	await expect(page).toHaveURL(/\/kiosk$/);
+	await page.getByRole('button', { name: 'Clinician: end patient mode' }).click();
+	await page.getByLabel('Clinician’s password or PIN to end patient mode').fill('482916');
+	await page.getByRole('button', { name: 'End patient mode' }).click();
+	await expect(page.getByText('That is not the password or PIN')).toBeVisible();
+	expect((await page.request.get('/patients', { maxRedirects: 0 })).headers()['location']).toBe('/kiosk');
+	await page.getByLabel('Clinician’s password or PIN to end patient mode').fill('482915');
+	await page.getByRole('button', { name: 'End patient mode' }).click();
+	await expect(page).toHaveURL(new RegExp(`/patients/${patientId}/visits/${visitId}/self-report$`));
 });
 
 test('API: a clinician’s token creates a link and revokes it; a researcher’s cannot', async ({ database, makeUser, playwright, baseURL }) => {

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { executeRows, openDatabase, type Database, type Db } from '../../src/lib/server/db';
 import { forgetInstalledInstruments } from '../../src/lib/server/instruments/installed';
 import { registerBuiltInDefinitions } from '../../src/lib/server/instruments/builtin';
+import { bundledInstruments } from '../../src/lib/instruments/registry';
 
 let opened: Promise<Database> | undefined;
 
@@ -26,6 +27,10 @@ export async function resetDatabase(db: Db): Promise<void> {
 		await tx.execute(sql.raw(`truncate ${tables.join(', ')} restart identity cascade`));
 		await tx.execute(sql`delete from conditions where created_at > (select min(created_at) from conditions)`);
 		await tx.execute(sql`delete from ae_categories where created_at > (select min(created_at) from ae_categories)`);
+		// The scale and item ranges of instruments a test uploaded (the built-ins' stay, as migrations and start-up write them).
+		const builtIn = sql.join(bundledInstruments().map((d) => sql`${d.id}`), sql`, `);
+		await tx.execute(sql`delete from instrument_scales where instrument_id not in (${builtIn})`);
+		await tx.execute(sql`delete from instrument_items where instrument_id not in (${builtIn})`);
 	});
 	// The built-in definitions, as the start-up registers them.
 	await registerBuiltInDefinitions(db);

@@ -18,12 +18,12 @@ export function describeSchedule(s: Pick<Schedule, 'windowWeeks' | 'repeatEveryW
 export const STATUS_LABELS: Record<CellStatus, string> = { done: 'Done', missed: 'Missed', due: 'Due', not_yet: 'Not yet' };
 
 /**
- * Where "start self-report" will go once self-report exists (issue 21, self-report part): return
- * its address for these instruments and the due list and patient page show the button. Null
- * until then: only "Enter now" is offered.
+ * Where "Self-report" on a due time point posts: the patient page's action, which reuses or records
+ * today's visit and opens its self-report page with the time point's forms chosen. A POST, as it
+ * may write.
  */
-export function selfReportHref(_patientId: string, _instruments: readonly string[]): string | null {
-	return null;
+export function startSelfReportAction(patientId: string): string {
+	return `/patients/${patientId}?/selfReport`;
 }
 
 /** The new-visit form, pre-filled with these instruments (and the visit kind). */

@@ -2,6 +2,7 @@ import { error, fail, redirect } from '@sveltejs/kit';
 import { db, throttleLimits } from '$lib/server/context';
 import { THROTTLED_MESSAGE } from '$lib/server/auth/throttle';
 import { authenticate } from '$lib/server/users';
+import { checkKioskPin, hasKioskPin, KIOSK_PIN } from '$lib/server/auth/kiosk-pin';
 import { openTablet, patientErrors, patientForms, selfReportVisit, setKiosk, submitSelfReport, submittedAnswers } from '$lib/server/selfreport';
 import { rawAnswers } from '$lib/validation/answers';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
@@ -19,7 +20,7 @@ function kioskOf(event: Pick<RequestEvent, 'locals'>) {
 export const load: PageServerLoad = async (event) => {
 	const kiosk = kioskOf(event);
 	const open = await openTablet(db(), kiosk.linkId);
-	return { forms: open ? patientForms(open) : [], done: !open };
+	return { forms: open ? patientForms(open) : [], done: !open, pin: await hasKioskPin(db(), kiosk.user.id) };
 };
 
 export const actions: Actions = {
@@ -32,15 +33,21 @@ export const actions: Actions = {
 		if (!result.ok && result.reason === 'answers') return fail(400, { answers: rawAnswers(data), errors: patientErrors(result.errors) });
 		redirect(303, '/kiosk');
 	},
-	/** The clinician's password ends patient mode (throttled as a sign-in is). */
+	/**
+	 * The clinician's password, or their PIN when they set one, ends patient mode (either throttled
+	 * as a sign-in is). A PIN is 6–8 digits and a password at least 12 characters, so the value says which.
+	 */
 	exit: async (event) => {
 		const kiosk = kioskOf(event);
 		const data = await event.request.formData();
 		const password = String(data.get('password') ?? '');
 		if (!password) return fail(400, { exitError: 'Enter the clinician’s password.' });
-		const outcome = await authenticate(db(), kiosk.user.email, password, event.getClientAddress(), throttleLimits());
-		if (!outcome.ok && outcome.reason === 'throttled') return fail(429, { exitError: THROTTLED_MESSAGE });
-		if (!outcome.ok) return fail(400, { exitError: 'That is not the password of the clinician who handed over this device.' });
+		const address = event.getClientAddress();
+		const ok = KIOSK_PIN.test(password)
+			? await checkKioskPin(db(), { id: kiosk.user.id, email: kiosk.user.email, address }, password, throttleLimits())
+			: await authenticate(db(), kiosk.user.email, password, address, throttleLimits()).then((o) => (o.ok ? 'ok' : o.reason));
+		if (ok === 'throttled') return fail(429, { exitError: THROTTLED_MESSAGE });
+		if (ok !== 'ok') return fail(400, { exitError: 'That is not the password or PIN of the clinician who handed over this device.' });
 		await setKiosk(db(), kiosk.sessionId, null);
 		const where = await selfReportVisit(db(), kiosk.linkId);
 		redirect(303, where ? `/patients/${where.patientId}/visits/${where.visitId}/self-report` : '/');

@@ -1,11 +1,12 @@
 import * as v from 'valibot';
 import { invalid } from '$lib/server/form';
-import { requireUser } from '$lib/server/auth/guard';
+import { requireRole, requireUser } from '$lib/server/auth/guard';
 import { db, throttleLimits } from '$lib/server/context';
 import { createApiToken, listApiTokens, revokeApiToken } from '$lib/server/auth/tokens';
 import { mfaRequiredRoles, mfaState } from '$lib/server/auth/mfa';
 import { changeOwnPassword, disableOwnMfa, newRecoveryCodesWithAppCode, type RecheckResult, type Who } from '$lib/server/auth/recheck';
 import { THROTTLED_MESSAGE } from '$lib/server/auth/throttle';
+import { hasKioskPin, setOwnKioskPin } from '$lib/server/auth/kiosk-pin';
 import type { SessionUser } from '$lib/server/auth/session';
 import { ChangePasswordSchema, TokenNameSchema } from '$lib/validation/account';
 import { fieldErrors, formValues } from '$lib/validation/form';
@@ -24,11 +25,13 @@ function refused(result: Exclude<RecheckResult, { ok: true }>, field: string, wr
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
-	const [tokens, mfa, required] = await Promise.all([listApiTokens(db(), user.id), mfaState(db(), user.id), mfaRequiredRoles(db())]);
+	const [tokens, mfa, required, pin] = await Promise.all([listApiTokens(db(), user.id), mfaState(db(), user.id), mfaRequiredRoles(db()), hasKioskPin(db(), user.id)]);
 	return {
 		email: user.email,
 		role: user.role,
 		mfa: { enabled: mfa.enabled, recoveryCodesLeft: mfa.recoveryCodesLeft, required: required.includes(user.role) },
+		// Patient mode is the clinicians' (and admins'): only they are offered a PIN for leaving it.
+		kioskPin: user.role === 'researcher' ? null : { set: pin },
 		tokens: tokens.map((t) => ({ id: t.id, name: t.name, createdAt: t.createdAt.toISOString().slice(0, 10), lastUsedAt: t.lastUsedAt?.toISOString().slice(0, 16).replace('T', ' ') ?? null, revoked: t.revokedAt !== null }))
 	};
 };
@@ -58,6 +61,18 @@ export const actions: Actions = {
 		const result = await disableOwnMfa(db(), who(event, user), values.mfaPassword, throttleLimits());
 		if (!result.ok) return refused(result, 'mfaPassword', 'Your password is not correct.');
 		return { mfaOff: true };
+	},
+	/** A PIN for ending patient mode (or, with `remove`, none), proven with the password. */
+	kioskPin: async (event) => {
+		const user = requireRole(event, 'clinician', 'admin');
+		const data = await event.request.formData();
+		const values = formValues(data, ['pinPassword', 'pin']);
+		const remove = data.get('remove') === 'yes';
+		if (!remove && values.pin.trim() === '') return invalid({}, { pin: 'Type 6 to 8 digits.' });
+		if (values.pinPassword === '') return invalid({}, { pinPassword: 'Type your password.' });
+		const result = await setOwnKioskPin(db(), who(event, user), values.pinPassword, remove ? null : values.pin.trim(), throttleLimits());
+		if (!result.ok) return refused(result, 'pinPassword', 'Your password is not correct.');
+		return { pinSaved: remove ? 'removed' : 'set' };
 	},
 	token: async (event) => {
 		const user = requireUser(event);

@@ -44,6 +44,8 @@ export const users = pgTable(
 		totpKey: bytea('totp_key'),
 		totpLastStep: bigint('totp_last_step', { mode: 'number' }),
 		totpEnabledAt: timestamp('totp_enabled_at', { withTimezone: true }),
+		// A short PIN the clinician may set to end patient mode on a tablet (argon2id, like the password).
+		kioskPinHash: text('kiosk_pin_hash'),
 		...timestamps
 	},
 	(t) => [
@@ -53,6 +55,7 @@ export const users = pgTable(
 		check('users_name_visible', visibleTextCheck(t.name)),
 		check('users_role_known', sql`${t.role} in ('admin', 'clinician', 'researcher')`),
 		check('users_hash_argon2id', sql`${t.passwordHash} like '$argon2id$%'`),
+		check('users_kiosk_pin_argon2id', sql`${t.kioskPinHash} is null or ${t.kioskPinHash} like '$argon2id$%'`),
 		// Only sealed keys (57 bytes, version 1): a clear 20-byte key is refused. Added NOT VALID by
 		// migration 0016 and validated at start-up once the clear keys of before are sealed.
 		check(

@@ -1,4 +1,4 @@
-import { error, redirect } from '@sveltejs/kit';
+import { error, fail, redirect } from '@sveltejs/kit';
 import * as v from 'valibot';
 import { requireRole } from '$lib/server/auth/guard';
 import { auditHistory } from '$lib/server/audit';
@@ -7,11 +7,14 @@ import { invalid } from '$lib/server/form';
 import { getPatient, listConditions, setPatientArchived } from '$lib/server/patients';
 import { patientAdverseEvents, patientFlares } from '$lib/server/safety';
 import { patientVisits } from '$lib/server/visits';
+import { visitForSelfReport } from '$lib/server/selfreport/start';
+import { getInstrument } from '$lib/instruments';
 import { currentSchedule } from '$lib/server/schedule';
 import { scheduleStatus } from '$lib/schedule';
 import { today } from '$lib/validation/clinical';
 import { flareSinceLastVisit } from '$lib/safety/rates';
 import { ReasonSchema } from '$lib/validation/clinical';
+import type { FieldErrors } from '$lib/validation/form';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
@@ -85,7 +88,32 @@ async function archive(event: Parameters<Actions[string]>[0], archived: boolean)
 	redirect(303, `/patients/${event.params.id}`);
 }
 
+/**
+ * "Self-report" on a due time point (here and on the due list): today's visit, reused or made,
+ * then its self-report page with the time point's instruments chosen. The instruments only choose
+ * what the page ticks; the self-report itself checks them again.
+ */
+async function startSelfReport(event: Parameters<Actions[string]>[0]) {
+	const user = requireRole(event, 'clinician', 'admin');
+	const data = await event.request.formData();
+	const weekRaw = String(data.get('week') ?? '').trim();
+	const instruments = data.getAll('instruments').map(String);
+	const refuse = (message: string, status = 400) => fail(status, { action: 'selfReport', patientId: event.params.id, values: { week: weekRaw }, errors: { form: message } as FieldErrors });
+	if (!/^\d{1,4}$/.test(weekRaw)) return refuse('The time point is not a week of the schedule.');
+	if (instruments.length === 0 || instruments.length > 20 || new Set(instruments).size !== instruments.length || !instruments.every((id) => getInstrument(id))) {
+		return refuse('The time point’s instruments are not ones this clinic knows.');
+	}
+	const kind = Number(weekRaw) === 0 ? 'baseline' : 'follow_up';
+	const started = await visitForSelfReport(db(), { id: user.id, requestId: event.locals.requestId }, event.params.id, today(), kind);
+	if (!started.ok) {
+		if (started.field === 'patient') error(404, { message: 'No such patient' });
+		return refuse(started.message);
+	}
+	redirect(303, `/patients/${event.params.id}/visits/${started.visitId}/self-report?instruments=${instruments.map(encodeURIComponent).join(',')}`);
+}
+
 export const actions: Actions = {
 	archive: (event) => archive(event, true),
-	unarchive: (event) => archive(event, false)
+	unarchive: (event) => archive(event, false),
+	selfReport: startSelfReport
 };

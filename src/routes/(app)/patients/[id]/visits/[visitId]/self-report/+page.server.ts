@@ -39,10 +39,15 @@ export const load: PageServerLoad = async (event) => {
 		const forms = awaiting.filter((a) => a.linkId === linkId);
 		return { linkId, mode: forms[0]!.mode, submittedAt: forms[0]!.submittedAt.toISOString().slice(0, 16).replace('T', ' '), forms: forms.map((f) => ({ instrumentId: f.instrumentId, answers: f.answers, scores: f.scores })) };
 	});
+	// ?instruments=a,b (from "Self-report" on a due time point): those that can be offered are ticked,
+	// the others named with the reason, to be entered by the clinician.
+	const choices = selfReportChoices();
+	const asked = [...new Set((event.url.searchParams.get('instruments') ?? '').split(','))].flatMap((id) => choices.filter((c) => c.id === id)).slice(0, 20);
 	return {
 		patient: { id: patient!.id, clinicRef: patient!.clinicRef, name: patient!.name },
 		visit: { id: visit.id, visitDate: visit.visitDate, voided: visit.voided },
-		choices: selfReportChoices(),
+		choices,
+		due: { ticked: asked.filter((c) => c.problem === null).map((c) => c.id), cannot: asked.filter((c) => c.problem !== null).map((c) => ({ name: c.name, problem: c.problem! })) },
 		defaultHours: DEFAULT_LINK_HOURS,
 		links: links.map((l) => ({ id: l.id, mode: l.mode, instruments: l.instruments, state: l.state, expiresAt: l.expiresAt.toISOString().slice(0, 16).replace('T', ' ') + ' UTC' })),
 		awaiting: groups

@@ -1,0 +1,2 @@
+ALTER TABLE "users" ADD COLUMN "kiosk_pin_hash" text;--> statement-breakpoint
+ALTER TABLE "users" ADD CONSTRAINT "users_kiosk_pin_argon2id" CHECK ("users"."kiosk_pin_hash" is null or "users"."kiosk_pin_hash" like '$argon2id$%');
