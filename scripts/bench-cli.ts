@@ -8,7 +8,9 @@
  *   - export: GET /api/export.csv (rows/s, the server's peak RSS) vs COPY (the same rows) TO STDOUT;
  *   - writes: saving a visit with three instruments through the app's form action at concurrency 8
  *     vs the same inserts made directly with postgres.js;
- *   - page loads: the patient page, the cohort page and the due list (/due, schedules set for every condition).
+ *   - page loads: the patient page, the cohort page and the due list (/due, schedules set for every condition);
+ *   - safety (issue 19): GET /api/safety and the /safety page, in the app and over HTTP, vs a
+ *     plain-SQL computation of the same figures, checked identical.
  * Prints a table and writes JSON (--json FILE, default bench-results.json). Needs PostgreSQL:
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/outcome_tracker_bench); that
  * database is dropped and re-created. --skip-seed reuses it as it is.
@@ -32,6 +34,7 @@ import { copyOut, type CopyClient } from '../src/lib/server/db/copy';
 import { sameNumbers } from './same-numbers';
 import { currentSchedule, saveSchedule } from '../src/lib/server/schedule';
 import { benchReport } from './report-bench-part';
+import { benchSafety } from './safety-bench-part';
 
 // The servers and this process (it seeds users: audited) write the same chains with one key.
 process.env.AUDIT_SECRET ??= 'bench-audit-secret-bench-audit-secret-0123';
@@ -43,7 +46,7 @@ const { values } = parseArgs({
 		'skip-seed': { type: 'boolean', default: false },
 		seconds: { type: 'string', default: '20' },
 		runs: { type: 'string', default: '7' },
-		only: { type: 'string', default: 'cohort,report,export,writes,pages' },
+		only: { type: 'string', default: 'cohort,report,safety,export,writes,pages' },
 		concurrency: { type: 'string', default: '8' },
 		'export-runs': { type: 'string', default: '3' },
 		'app-processes': { type: 'string', default: '1' },
@@ -55,7 +58,7 @@ const { values } = parseArgs({
 const N = Number(values.patients);
 const SECONDS = Number(values.seconds);
 const RUNS = Math.max(5, Number(values.runs));
-// --only cohort,report,export,writes,pages: a subset of the measurements (while working on one of them).
+// --only cohort,report,safety,export,writes,pages: a subset of the measurements (while working on one of them).
 const ONLY = new Set(values.only!.split(','));
 const CONCURRENCY = Number(values.concurrency);
 const EXPORT_RUNS = Math.max(1, Number(values['export-runs']));
@@ -221,7 +224,11 @@ const results: Record<string, unknown> = new Proxy({ patients: N, date: new Date
 		return true;
 	}
 });
-const [counts] = await executeRows(db, sql`select (select count(*) from patients)::int as patients, (select count(*) from visits)::int as visits, (select count(*) from response_scores)::int as scores`);
+const [counts] = await executeRows(
+	db,
+	sql`select (select count(*) from patients)::int as patients, (select count(*) from visits)::int as visits, (select count(*) from response_scores)::int as scores,
+		(select count(*) from adverse_events)::int as adverse_events, (select count(*) from flare_episodes)::int as flare_episodes`
+);
 results.data = counts;
 log(`Data: ${JSON.stringify(counts)}`);
 
@@ -251,6 +258,10 @@ results.cohort = cohort;
 
 // ---- evidence report (issue 20) -----------------------------------------------------------
 if (ONLY.has('report')) results.report = await benchReport(db, base, apiToken, timeRuns, log);
+
+// ---- safety figures (issue 19) ------------------------------------------------------------
+// Before the writes: the figures are of the seeded data only.
+if (ONLY.has('safety')) results.safety = await benchSafety(db, base, { apiToken, cookie }, timeRuns, log);
 
 const pg = postgres(url, { max: 8, onnotice: () => {} });
 
@@ -534,6 +545,7 @@ fs.writeFileSync(values.json!, JSON.stringify(results, null, 2) + '\n');
 const e = results.export as undefined | { rows: number; rowsPerSecond: number; serverPeakRssMb: number; copy: { rowsPerSecond: number }; ratioToCopy: number; ratiosPerRun: number[]; firstByteMs: number };
 const w = results.writes as undefined | { ratiosPerRound: number[]; app: { perSecond: number; p50Ms: number; p99Ms: number; errors: number; visitsStored: number; auditRowsPerVisit: number }; direct: { perSecond: number; p50Ms: number; p99Ms: number }; ratio: number };
 const rep = results.report as undefined | Awaited<ReturnType<typeof benchReport>>;
+const saf = results.safety as undefined | Awaited<ReturnType<typeof benchSafety>>;
 const pages = results.pages as undefined | { homePage: { medianMs: number }; patientPage: { medianMs: number }; cohortPage: { medianMs: number }; instrumentsPage: { medianMs: number }; duePage: { medianMs: number; minMs: number; maxMs: number } };
 const lines2 = [
 	`Outcome Tracker benchmark — ${N} patients (${JSON.stringify(counts)})`,
@@ -542,6 +554,12 @@ const lines2 = [
 	'|---|---|---|---|',
 	...cohort.map((c) => `| cohort: ${c.chart} | function ${c.appFunction.medianMs} ms (${c.appFunction.minMs}–${c.appFunction.maxMs}); HTTP ${c.httpEndpoint.medianMs} ms (${c.httpEndpoint.minMs}–${c.httpEndpoint.maxMs}) | plain SQL ${c.plainSql.medianMs} ms (${c.plainSql.minMs}–${c.plainSql.maxMs}) | ${c.speedup}× (HTTP ${c.speedupHttp}×), numbers ${c.identicalNumbers ? 'identical' : 'DIFFER'} |`),
 	...(rep ? [`| evidence report: ${rep.plan} | function ${rep.appFunction.medianMs} ms (${rep.appFunction.minMs}–${rep.appFunction.maxMs}); HTTP ${rep.httpEndpoint ? `${rep.httpEndpoint.medianMs} ms (${rep.httpEndpoint.minMs}–${rep.httpEndpoint.maxMs}), numbers ${rep.httpIdenticalNumbers ? 'identical' : 'DIFFER'}` : `not measured (${rep.httpNote})`} | plain SQL ${rep.plainSql.medianMs} ms (${rep.plainSql.minMs}–${rep.plainSql.maxMs}) | ${rep.speedup}×, numbers ${rep.identicalNumbers ? 'identical' : 'DIFFER'} |`] : []),
+	...(saf
+		? [
+				`| safety: GET /api/safety, ${saf.query} | function ${saf.appFunction.medianMs} ms (${saf.appFunction.minMs}–${saf.appFunction.maxMs}); HTTP ${saf.httpEndpoint.medianMs} ms (${saf.httpEndpoint.minMs}–${saf.httpEndpoint.maxMs}) | plain SQL ${saf.plainSql.medianMs} ms (${saf.plainSql.minMs}–${saf.plainSql.maxMs}) | target < 100 ms over HTTP; numbers ${saf.identicalNumbers ? 'identical' : 'DIFFER'} (HTTP ${saf.httpIdenticalNumbers ? 'identical' : 'DIFFER'}) |`,
+				`| safety page (/safety) | its queries ${saf.pageQueries.medianMs} ms (${saf.pageQueries.minMs}–${saf.pageQueries.maxMs}); HTTP ${saf.httpPage.medianMs} ms (${saf.httpPage.minMs}–${saf.httpPage.maxMs}) | | |`
+			]
+		: []),
 	...(e ? [`| export | ${e.rows} rows, ${e.rowsPerSecond} rows/s, first byte ${e.firstByteMs} ms, server peak RSS ${e.serverPeakRssMb} MB | COPY ${e.copy.rowsPerSecond} rows/s | ${e.ratioToCopy}× (runs: ${e.ratiosPerRun.join(', ')}) |`] : []),
 	...(w ? [`| visit save, 3 instruments, c = ${CONCURRENCY} | ${w.app.perSecond}/s, p50 ${w.app.p50Ms} ms, p99 ${w.app.p99Ms} ms, ${w.app.errors} errors, ${w.app.auditRowsPerVisit} audit rows per visit | direct ${w.direct.perSecond}/s, p50 ${w.direct.p50Ms} ms, p99 ${w.direct.p99Ms} ms | ${w.ratio}× (rounds: ${w.ratiosPerRound.join(", ")}) |`] : []),
 	...(pages ? [`| home page (dashboard) | ${pages.homePage.medianMs} ms | | |`, `| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`, `| admin instruments page | ${pages.instrumentsPage.medianMs} ms | | |`, `| due list (/due) | ${pages.duePage.medianMs} ms (${pages.duePage.minMs}–${pages.duePage.maxMs}) | target 150 ms | |`] : [])

@@ -4,7 +4,7 @@
  * conditions with at least one live visit; their baseline is their first live visit, and their
  * observed time runs to their last. Rates, intervals and the small-cell rule: $lib/safety/figures.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { executeRows, type Db } from '../db';
 import { cohortCtes, type SafetyQuery } from './cohort';
 import { buildSafetyFigures, type FlareCounts, type SafetyCounts, type SafetyFigures } from '../../safety/figures';
@@ -16,8 +16,20 @@ export type { SafetyQuery };
 
 const num = (x: unknown) => Number(x ?? 0);
 
+/**
+ * PostgreSQL's estimates of these aggregates are far above their real cost at clinic scale, which
+ * switches JIT compilation on: at 20,000 patients 0.1–0.9 s of compiling for queries that run in
+ * 0.2–0.3 s (docs/performance.md, "Safety figures"). Off for them alone, as for the due list.
+ */
+function rowsWithoutJit(db: Db, query: SQL) {
+	return db.transaction(async (tx) => {
+		await tx.execute(sql`set local jit = off`);
+		return executeRows(tx, query);
+	});
+}
+
 async function safetyCounts(db: Db, q: SafetyQuery): Promise<SafetyCounts[]> {
-	const rows = await executeRows(
+	const rows = await rowsWithoutJit(
 		db,
 		sql`with ${cohortCtes(q)},
 			e as (
@@ -46,7 +58,7 @@ async function safetyCounts(db: Db, q: SafetyQuery): Promise<SafetyCounts[]> {
 }
 
 async function flareCounts(db: Db, q: SafetyQuery): Promise<FlareCounts[]> {
-	const rows = await executeRows(
+	const rows = await rowsWithoutJit(
 		db,
 		sql`with ${cohortCtes(q)},
 			f as (
@@ -80,10 +92,13 @@ async function flareCounts(db: Db, q: SafetyQuery): Promise<FlareCounts[]> {
  * of squares of their within-patient differences (mean total score at visits followed by a flare
  * onset after the visit and on or before the next live visit, minus the mean at visits not so
  * followed). A patient's last visit has no next one and is left out. Voided flares do not count.
+ * The visits followed by a flare are found from the flares (few): each live flare marks the last
+ * live visit before its onset, when a live visit on or after the onset exists — one index probe
+ * per flare, not one per scored visit (docs/performance.md, "Safety figures").
  */
 async function stressFlareSums(db: Db, q: SafetyQuery): Promise<Record<StressInstrument, DifferenceSums[]>> {
 	const ids = sql.join(STRESS_INSTRUMENTS.map((i) => sql`${i}`), sql`, `);
-	const rows = await executeRows(
+	const rows = await rowsWithoutJit(
 		db,
 		sql`with ${cohortCtes(q)},
 			lv as (
@@ -91,15 +106,25 @@ async function stressFlareSums(db: Db, q: SafetyQuery): Promise<Record<StressIns
 				from visits v join p on p.id = v.patient_id
 				where not v.voided
 			),
+			fv as (
+				select distinct before.id
+				from flare_episodes f
+				join p on p.id = f.patient_id
+				cross join lateral (
+					select v.id from visits v
+					where v.patient_id = f.patient_id and not v.voided and v.visit_date < f.onset_on
+					order by v.visit_date desc
+					limit 1
+				) before
+				where not f.voided
+					and exists (select 1 from visits w where w.patient_id = f.patient_id and not w.voided and w.visit_date >= f.onset_on)
+			),
 			s as (
-				select r.instrument_id, lv.patient_id, rs.value as score,
-					exists (
-						select 1 from flare_episodes f
-						where f.patient_id = lv.patient_id and not f.voided and f.onset_on > lv.visit_date and f.onset_on <= lv.next_date
-					) as flared
+				select r.instrument_id, lv.patient_id, rs.value as score, fv.id is not null as flared
 				from lv
 				join responses r on r.visit_id = lv.id and r.instrument_id in (${ids})
 				join response_scores rs on rs.response_id = r.id and rs.scale = 'total'
+				left join fv on fv.id = lv.id
 				where lv.next_date is not null and rs.value is not null
 			),
 			d as (
@@ -133,7 +158,7 @@ export interface Breakdown {
 
 /** Live events by category, severity and relatedness, per condition (the page shows the groups not withheld). */
 export async function safetyBreakdown(db: Db, q: SafetyQuery): Promise<Breakdown[]> {
-	const rows = await executeRows(
+	const rows = await rowsWithoutJit(
 		db,
 		sql`with ${cohortCtes(q)}
 			select p.condition_code, d.dimension, d.value, count(*)::int as events
@@ -159,7 +184,7 @@ export interface SeriousListed {
 
 /** Live serious events of the chosen conditions, with the days from the patient's baseline to onset. */
 export async function seriousEvents(db: Db, q: SafetyQuery): Promise<SeriousListed[]> {
-	const rows = await executeRows(
+	const rows = await rowsWithoutJit(
 		db,
 		sql`with ${cohortCtes(q)}
 			select e.id, e.patient_id, p.condition_code, (e.onset_on - v.baseline)::int as days, e.category_code, e.severity, e.relatedness, e.outcome
