@@ -6,7 +6,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { executeRows, type Db } from '../db';
-import { cohortCtes, type SafetyQuery } from './cohort';
+import { cohortCtes, rowsWithoutJit, type SafetyQuery } from './cohort';
 import { buildSafetyFigures, type FlareCounts, type SafetyCounts, type SafetyFigures } from '../../safety/figures';
 import { EARLY_DAYS } from '../../safety/rates';
 import { flareTrend } from './flare-trend';
@@ -16,17 +16,6 @@ export type { SafetyQuery };
 
 const num = (x: unknown) => Number(x ?? 0);
 
-/**
- * PostgreSQL's estimates of these aggregates are far above their real cost at clinic scale, which
- * switches JIT compilation on: at 20,000 patients 0.1–0.9 s of compiling for queries that run in
- * 0.2–0.3 s (docs/performance.md, "Safety figures"). Off for them alone, as for the due list.
- */
-function rowsWithoutJit(db: Db, query: SQL) {
-	return db.transaction(async (tx) => {
-		await tx.execute(sql`set local jit = off`);
-		return executeRows(tx, query);
-	});
-}
 
 async function safetyCounts(db: Db, q: SafetyQuery): Promise<SafetyCounts[]> {
 	const rows = await rowsWithoutJit(

@@ -4,9 +4,9 @@
  * onsets fall in each month — a few hundred rows at any cohort size, nothing per patient.
  */
 import { sql } from 'drizzle-orm';
-import { executeRows, type Db } from '../db';
+import type { Db } from '../db';
 import { buildFlareTrend, MONTH_DAYS, type FlareTrend } from '../../safety/flare-trend';
-import { cohortCtes, type SafetyQuery } from './cohort';
+import { cohortCtes, rowsWithoutJit, type SafetyQuery } from './cohort';
 
 const num = (x: unknown) => Number(x ?? 0);
 // A numeric literal (not a parameter, which could be read as an integer): 30.4375 is exact in both.
@@ -16,7 +16,8 @@ export async function flareTrend(db: Db, q: SafetyQuery, k: number): Promise<Fla
 	// One statement, so the cohort's visits are aggregated once: rows of kind 'f' are follow-up
 	// lengths (value = days) with their patients, rows of kind 'o' onsets per month (value = month),
 	// the month as onsetMonth computes it: ⌊d / L⌋, but never past the patient's last month with time.
-	const rows = await executeRows(
+	// JIT off, as for the other safety figures (its estimate is as far off; figures.ts says why).
+	const rows = await rowsWithoutJit(
 		db,
 		sql`with ${cohortCtes(q)}
 			select 'f' as kind, p.condition_code, (v.last_visit - v.baseline)::int as value, count(*)::int as n
