@@ -4,8 +4,8 @@
  * conditions with at least one live visit; their baseline is their first live visit, and their
  * observed time runs to their last. Rates, intervals and the small-cell rule: $lib/safety/figures.
  */
-import { sql, type SQL } from 'drizzle-orm';
-import { executeRows, type Db } from '../db';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db';
 import { cohortCtes, rowsWithoutJit, type SafetyQuery } from './cohort';
 import { buildSafetyFigures, type FlareCounts, type SafetyCounts, type SafetyFigures } from '../../safety/figures';
 import { EARLY_DAYS } from '../../safety/rates';
