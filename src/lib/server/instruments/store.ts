@@ -21,17 +21,26 @@ export interface DefinitionRow {
 	status: 'draft' | 'active' | 'inactive';
 	builtIn: boolean;
 	sha256: string;
+	/** Responses it scored, counted up to RESPONSES_COUNTED (then `responsesAtLeast`). */
 	responses: number;
+	responsesAtLeast: boolean;
 	updatedAt: Date;
 }
 
-/** Every stored version, with how many stored responses each scored. */
+/**
+ * The admin list counts each version's responses only this far: an exact count reads every index
+ * entry (a million at 20,000 patients: the page took a second). Past it, "1,000 or more" says
+ * what the page needs (the version is in use, and then widely); the re-score dry run counts exactly.
+ */
+export const RESPONSES_COUNTED = 1000;
+
+/** Every stored version, with how many stored responses each scored (up to RESPONSES_COUNTED). */
 export async function listDefinitions(db: Db): Promise<DefinitionRow[]> {
 	const rows = await executeRows(
 		db,
 		sql`select d.instrument_id, d.version, d.status, d.built_in, d.sha256, d.updated_at,
 				coalesce(d.definition::jsonb ->> 'title', d.definition::jsonb ->> 'name', d.instrument_id) as name,
-				(select count(*)::int from responses r where r.definition_id = d.instrument_id and r.definition_version = d.version) as responses
+				(select count(*)::int from (select 1 from responses r where r.definition_id = d.instrument_id and r.definition_version = d.version limit ${RESPONSES_COUNTED + 1}) x) as responses
 			from instrument_definitions d order by d.built_in desc, d.instrument_id, d.created_at, d.version`
 	);
 	return rows.map((r) => ({
@@ -41,7 +50,8 @@ export async function listDefinitions(db: Db): Promise<DefinitionRow[]> {
 		status: r.status as DefinitionRow['status'],
 		builtIn: Boolean(r.built_in),
 		sha256: String(r.sha256),
-		responses: Number(r.responses),
+		responses: Math.min(Number(r.responses), RESPONSES_COUNTED),
+		responsesAtLeast: Number(r.responses) > RESPONSES_COUNTED,
 		updatedAt: new Date(String(r.updated_at))
 	}));
 }
