@@ -1,17 +1,10 @@
 /** The flare-rate trend chart's datasets: per condition shown, a line of the monthly rates and its 95 % band. Pure. */
 import type { FlareTrend, TrendMonth } from '../safety/flare-trend';
+import type { LineDataset } from './cohort';
 import { styleFor, translucent } from './palette';
 
-export interface TrendDataset {
-	label: string;
-	data: { x: number; y: number; n: number }[];
-	borderColor: string;
-	backgroundColor: string;
-	borderDash: number[];
-	pointStyle: string;
-	pointRadius: number;
-	fill: false | '-1';
-}
+/** A line or band edge, styled as the cohort chart's (without its role and condition fields). */
+export type TrendDataset = Omit<LineDataset, 'role' | 'condition'>;
 
 /** The months shown (withheld ones have no point); conditions withheld whole are left out. */
 export function buildFlareTrendDatasets(trend: FlareTrend[], labelOf: (condition: string) => string): TrendDataset[] {
