@@ -118,3 +118,20 @@ test('the audit log lists changes with before and after, filters them, and verif
 	await page.getByRole('button', { name: 'Verify chains' }).click();
 	await expect(page.getByText(/Every chain intact: \d+ entries checked\./)).toBeVisible();
 });
+
+test("each role's menu fits the screen: every link inside it at 1280 and at 768 pixels, none cut off", async ({ makeUser, signedIn }) => {
+	for (const role of ['admin', 'clinician', 'researcher'] as const) {
+		const page = await signedIn(await makeUser(role));
+		for (const width of [1280, 768]) {
+			await page.setViewportSize({ width, height: 800 });
+			await page.goto('/');
+			const links = page.getByRole('navigation', { name: 'Main' }).getByRole('link');
+			expect(await links.count()).toBeGreaterThan(3);
+			for (const link of await links.all()) {
+				const box = (await link.boundingBox())!;
+				expect(box.x + box.width, `${role} at ${width}: ${await link.textContent()}`).toBeLessThanOrEqual(width);
+			}
+			expect(await page.evaluate(() => document.documentElement.scrollWidth), `${role} at ${width}: no sideways scrolling`).toBeLessThanOrEqual(width);
+		}
+	}
+});
