@@ -532,7 +532,9 @@ results.pages = {
 	// Every stored definition version with the number of responses it scored.
 	instrumentsPage: await timeRuns(() => page('/admin/instruments', adminCookie)),
 	// Who is due today and in the coming week, over every patient (the first 100 rows shown).
-	duePage: await timeRuns(() => page('/due'))
+	duePage: await timeRuns(() => page('/due')),
+	// Per condition and time point, the share of patients who answered each instrument in its window.
+	completionPage: await timeRuns(() => page('/completion'))
 };
 }
 
@@ -546,7 +548,7 @@ const e = results.export as undefined | { rows: number; rowsPerSecond: number; s
 const w = results.writes as undefined | { ratiosPerRound: number[]; app: { perSecond: number; p50Ms: number; p99Ms: number; errors: number; visitsStored: number; auditRowsPerVisit: number }; direct: { perSecond: number; p50Ms: number; p99Ms: number }; ratio: number };
 const rep = results.report as undefined | Awaited<ReturnType<typeof benchReport>>;
 const saf = results.safety as undefined | Awaited<ReturnType<typeof benchSafety>>;
-const pages = results.pages as undefined | { homePage: { medianMs: number }; patientPage: { medianMs: number }; cohortPage: { medianMs: number }; instrumentsPage: { medianMs: number }; duePage: { medianMs: number; minMs: number; maxMs: number } };
+const pages = results.pages as undefined | { homePage: { medianMs: number }; patientPage: { medianMs: number }; cohortPage: { medianMs: number }; instrumentsPage: { medianMs: number }; duePage: { medianMs: number; minMs: number; maxMs: number }; completionPage: { medianMs: number; minMs: number; maxMs: number } };
 const lines2 = [
 	`Outcome Tracker benchmark — ${N} patients (${JSON.stringify(counts)})`,
 	'',
@@ -562,6 +564,6 @@ const lines2 = [
 		: []),
 	...(e ? [`| export | ${e.rows} rows, ${e.rowsPerSecond} rows/s, first byte ${e.firstByteMs} ms, server peak RSS ${e.serverPeakRssMb} MB | COPY ${e.copy.rowsPerSecond} rows/s | ${e.ratioToCopy}× (runs: ${e.ratiosPerRun.join(', ')}) |`] : []),
 	...(w ? [`| visit save, 3 instruments, c = ${CONCURRENCY} | ${w.app.perSecond}/s, p50 ${w.app.p50Ms} ms, p99 ${w.app.p99Ms} ms, ${w.app.errors} errors, ${w.app.auditRowsPerVisit} audit rows per visit | direct ${w.direct.perSecond}/s, p50 ${w.direct.p50Ms} ms, p99 ${w.direct.p99Ms} ms | ${w.ratio}× (rounds: ${w.ratiosPerRound.join(", ")}) |`] : []),
-	...(pages ? [`| home page (dashboard) | ${pages.homePage.medianMs} ms | | |`, `| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`, `| admin instruments page | ${pages.instrumentsPage.medianMs} ms | | |`, `| due list (/due) | ${pages.duePage.medianMs} ms (${pages.duePage.minMs}–${pages.duePage.maxMs}) | target 150 ms | |`] : [])
+	...(pages ? [`| home page (dashboard) | ${pages.homePage.medianMs} ms | | |`, `| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`, `| admin instruments page | ${pages.instrumentsPage.medianMs} ms | | |`, `| due list (/due) | ${pages.duePage.medianMs} ms (${pages.duePage.minMs}–${pages.duePage.maxMs}) | target 150 ms | |`, `| completeness (/completion) | ${pages.completionPage.medianMs} ms (${pages.completionPage.minMs}–${pages.completionPage.maxMs}) | | |`] : [])
 ];
 console.log(lines2.join('\n'));
