@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/lib/server/db';
 import { createPatient } from '../../src/lib/server/patients';
 import { recordVisit, voidVisit } from '../../src/lib/server/visits';
-import { computeReport, outcomeInfo, ReportPeriodRefused } from '../../src/lib/server/reports/compute';
+import { computeReport, outcomeInfo, ReportChoiceRefused, ReportPeriodRefused } from '../../src/lib/server/reports/compute';
 import { comparableNumbers, plainComparable, plainReportNumbers } from '../../scripts/report-plain-sql';
 import { sameNumbers } from '../../scripts/same-numbers';
 import type { PlanBody, Result } from '../../src/lib/reports/types';
@@ -250,5 +250,23 @@ describe(`evidence report (${driverName})`, () => {
 		const byDay = { ...plan, enrolled_to: '2025-06-15' };
 		await expect(computeReport(db, byDay, meta, { k: 3, role: 'clinician', asOf })).rejects.toBeInstanceOf(ReportPeriodRefused);
 		expect(shown((await computeReport(db, byDay, meta, { k: 3, role: 'admin', asOf })).primary.carried_forward).n).toBe(9);
+	});
+	it('holds each condition to 0 or at least k patients, and applies the sessions rule, below admin', async () => {
+		const open = { ...plan, enrolled_from: undefined, enrolled_to: undefined };
+		// Pooled with rheumatoid arthritis, whose one patient (P10, pain 9 → 1) would be the
+		// difference between this plan and the multiple-sclerosis one: withheld for a researcher.
+		const pooled = { ...open, conditions: ['multiple_sclerosis', 'rheumatoid_arthritis'] };
+		const r = await computeReport(db, pooled, meta, { k: 3, role: 'researcher', asOf });
+		expect(r.flow).toEqual({ eligible: null, with_baseline: null, reached_timepoint: null, with_followup: null });
+		expect(r.primary.completers).toEqual({ suppressed: true });
+		// An admin sees it: the 7 multiple-sclerosis completers (P11 counts without a period) and P10.
+		expect(shown((await computeReport(db, pooled, meta, { k: 3, role: 'admin', asOf })).primary.completers).n).toBe(8);
+		// At least 2 sessions: in Q1 2025, 2 patients have 2 or more (P4, and P9 without a pain
+		// baseline), fewer than k = 3: the eligible are withheld for a researcher, shown to an admin.
+		const min = { ...open, min_sessions: 2 };
+		expect((await computeReport(db, min, meta, { k: 3, role: 'researcher', asOf })).flow.eligible).toBeNull();
+		expect((await computeReport(db, min, meta, { k: 3, role: 'admin', asOf })).flow.eligible).toBe(3);
+		// A period with a minimum: refused below admin (two periods × two minimums could be subtracted).
+		await expect(computeReport(db, { ...plan, min_sessions: 2 }, meta, { k: 3, role: 'researcher', asOf })).rejects.toBeInstanceOf(ReportChoiceRefused);
 	});
 });

@@ -10,6 +10,7 @@ import {
 	parsePlan,
 	planFromForm,
 	planFromValues,
+	PERIOD_AND_SESSIONS,
 	reportVersion,
 	valuesFromPlan,
 	type PlanContext
@@ -23,7 +24,6 @@ const valid = () => ({
 	conditions: ['ra'],
 	enrolled_from: '2025-01-01',
 	enrolled_to: '2025-12-31',
-	min_sessions: 4,
 	primary: { instrument: 'pain_nrs', scale: 'score' },
 	timepoint: { weeks: 8, window_weeks: 2 },
 	secondary: [{ instrument: 'fss9', scale: 'mean' }],
@@ -73,6 +73,14 @@ describe('the plan schema', () => {
 		const midQuarter = (p: Record<string, unknown>) => (p.enrolled_from = '2025-02-10');
 		expect(Object.keys(errorsOf(midQuarter, researcher) as object)).toEqual(['enrolled_from']);
 		expect(errorsOf(midQuarter, admin)).toBe('accepted');
+	});
+
+	it('gives researchers a period or a minimum number of sessions, administrators both', () => {
+		const both = (p: Record<string, unknown>) => (p.min_sessions = 4);
+		expect(errorsOf(both, researcher)).toEqual({ min_sessions: PERIOD_AND_SESSIONS });
+		expect(errorsOf(both, admin)).toBe('accepted');
+		expect(errorsOf((p) => ((p.min_sessions = 4), delete p.enrolled_from, delete p.enrolled_to), researcher)).toBe('accepted');
+		expect(errorsOf((p) => ((p.min_sessions = 4), delete p.enrolled_from), researcher)).toEqual({ min_sessions: PERIOD_AND_SESSIONS });
 	});
 
 	it('names each part left out at its own field, in its own words', () => {

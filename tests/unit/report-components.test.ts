@@ -36,7 +36,7 @@ function rows(): PanelRow[] {
 		const noBase = i % 19 === 0;
 		const base = noBase ? null : 4 + (i % 6);
 		const change = ((i * 37) % 9) - 5;
-		const common = { sex: i % 3 === 0 ? 'male' : 'female', age: 25 + ((i * 13) % 50), sessions_all: 2 + (i % 8), quarter: 8100, inside: true };
+		const common = { sex: i % 3 === 0 ? 'male' : 'female', condition: 'multiple_sclerosis', age: 25 + ((i * 13) % 50), sessions_all: 2 + (i % 8), quarter: 8100, inside: true };
 		out.push({ idx: 0, ...common, base, fu: base === null || lost ? null : Math.max(0, Math.min(10, base + change)), reached: base !== null, sessions: base === null ? null : 1 + (i % 8) });
 		out.push({ idx: 1, ...common, base: 40 + (i % 5) * 4, fu: lost ? null : 44 + (i % 7) * 4, reached: true, sessions: 1 + (i % 8) });
 	}
@@ -103,7 +103,7 @@ describe('report CSV and waterfall data', () => {
 	it('samples the waterfall above 2,000 patients, keeping the extremes', () => {
 		const many: PanelRow[] = [];
 		for (let i = 0; i < 2500; i++) {
-			const common = { sex: 'female', age: 50, sessions_all: 3, quarter: 8100, inside: true };
+			const common = { sex: 'female', condition: 'multiple_sclerosis', age: 50, sessions_all: 3, quarter: 8100, inside: true };
 			many.push({ idx: 0, ...common, base: 8, fu: 8 - (i % 9), reached: true, sessions: 3 });
 			many.push({ idx: 1, ...common, base: 40, fu: 44, reached: true, sessions: 3 });
 		}

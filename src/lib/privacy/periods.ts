@@ -113,6 +113,24 @@ export function edgesHold(counts: readonly (readonly [number, number])[], edges:
 	return true;
 }
 
+/**
+ * The sessions rule for one cell of a group (docs/security.md, "Evidence reports across plans"):
+ * `counts` are [level, patients] pairs, `threshold` a minimum such as a number of sessions. Each
+ * side of the threshold that has patients must have, as its level nearest the threshold, one
+ * holding at least k. Unlike `edgesHold`, a side is checked even when the other is empty: a cell
+ * is one slice of a group shown whole, so a cell wholly below the minimum is itself a difference.
+ */
+export function thresholdHolds(counts: readonly (readonly [number, number])[], threshold: number, k: number): boolean {
+	let below: [number, number] | null = null;
+	let above: [number, number] | null = null;
+	for (const [level, n] of counts) {
+		if (n <= 0) continue;
+		if (level < threshold && (!below || level > below[0])) below = [level, n];
+		if (level >= threshold && (!above || level < above[0])) above = [level, n];
+	}
+	return (!below || below[1] >= k) && (!above || above[1] >= k);
+}
+
 /** The quarters a period select offers: from the first enrolment's quarter to today's. */
 export function quarterChoices(firstEnrolment: string | null, today: string): { index: number; start: string; end: string; label: string }[] {
 	const last = quarterIndex(today);

@@ -13,14 +13,23 @@
  * from a shown total are withheld with it (`suppressCells`, the flow's chain rule, the completers
  * beside the carried-forward population).
  *
- * Across queries (below admin, with an enrolment period: `edges`, $lib/privacy/periods): the
- * panel then holds every period's patients, each with its enrolment quarter; the statistics use
- * those inside the period, and every group shown must also pass `edgesHold` over its patients of
- * all periods — the cohort's rule, so that two plans whose periods differ never differ by 1..k−1
- * patients in any group they show.
+ * Across queries (below admin: `CrossQuery`; docs/security.md, "Evidence reports across plans"):
+ * every group shown must pass three rules, so that two plans that differ in their enrolment period,
+ * their conditions or their minimum number of sessions never differ by 1..k−1 patients in a group
+ * they both show:
+ * - conditions: each condition's patients in the group are 0 or at least k (results are pooled
+ *   over the plan's conditions; {A, B} and {A} then differ by B's share, 0 or at least k);
+ * - periods, per condition: with an enrolment period the panel holds every period's patients, each
+ *   with its enrolment quarter; the statistics use those inside, and each condition's patients of
+ *   the group, in every period, must pass `edgesHold` (the cohort's rule);
+ * - sessions, per condition: with a minimum number of sessions, the group's patients without that
+ *   minimum, counted by their number of sessions, must pass `thresholdHolds`: on each side of the
+ *   minimum that has patients, the count nearest to it holds at least k. Below admin a plan has a
+ *   period or a minimum, never both ($lib/validation/plans): plans with one or the other then give
+ *   only the group's totals by quarter and by sessions, never a quarter's patients at one count.
  */
 import { improvedByMcid } from '../stats';
-import { edgesHold } from '../privacy/periods';
+import { edgesHold, thresholdHolds } from '../privacy/periods';
 import { cohenDz, holm, moments, pairedT, quantile, quantileSorted, share, smd, smdProportion, sortedValues, spearman, wilcoxonSignedRank } from '../stats/inference';
 import type {
 	BaselineTable,
@@ -37,6 +46,8 @@ import type {
 export interface PanelRow {
 	idx: number;
 	sex: string;
+	/** The patient's condition (a plan pools its conditions; the cross-query rules look at each). */
+	condition: string;
 	age: number | null;
 	sessions_all: number;
 	base: number | null;
@@ -147,18 +158,58 @@ interface Patient {
 	rows: PanelRow[];
 	quarter: number;
 	inside: boolean;
+	condition: string;
+	/** Sessions counted for eligibility: up to the primary's time point, or all without a primary baseline. */
+	level: number;
+	/** At least the plan's minimum number of sessions (always, without one). */
+	eligible: boolean;
+	/** The same patient with the minimum lifted: a group's patients before the sessions rule cuts them. */
+	open?: Patient;
 }
 
 type Pred = (p: Patient) => boolean;
-/** Whether a group (its patients of every period, by a predicate) passes the edge rule; always without edges. */
-type Holds = (pred: Pred) => boolean;
+/**
+ * Whether a group (its patients by a predicate) may be shown across queries; always for admins.
+ * `sessionsFree`: the group does not depend on the minimum number of sessions (the enrolled).
+ */
+type Holds = (pred: Pred, sessionsFree?: boolean) => boolean;
 
-function edgeRule(all: Patient[], edges: number[], k: number): Holds {
-	if (edges.length === 0) return () => true;
-	return (pred) => {
-		const counts = new Map<number, number>();
-		for (const p of all) if (pred(p)) counts.set(p.quarter, (counts.get(p.quarter) ?? 0) + 1);
-		return edgesHold([...counts], edges, k);
+/** The cross-query rules of a report read below admin (see the top of this file). */
+export interface CrossQuery {
+	/** The enrolment period's edges as quarter indexes ($lib/privacy/periods); none without a period. */
+	edges: number[];
+	/** The plan's minimum number of sessions, when it has one: the sessions rule's edge. */
+	minSessions?: number;
+}
+
+function crossQueryRule(all: Patient[], cq: CrossQuery | null, k: number): Holds {
+	if (!cq) return () => true;
+	const { edges, minSessions } = cq;
+	if (edges.length > 0 && minSessions !== undefined) throw new Error('a plan below admin selects by enrolment period or by sessions, not both');
+	// Conditions as small integers, so that the common case (no period, no minimum) is one pass of
+	// the predicate and an array increment per patient: it runs for every group a report shows.
+	const codes = [...new Set(all.map((p) => p.condition))];
+	const index = all.map((p) => codes.indexOf(p.condition));
+	return (pred, sessionsFree = false) => {
+		const sessionsRule = minSessions !== undefined && !sessionsFree;
+		const inside = new Int32Array(codes.length);
+		const quarters = edges.length > 0 ? codes.map(() => new Map<number, number>()) : null;
+		const levels = sessionsRule ? codes.map(() => new Map<number, number>()) : null;
+		for (let i = 0; i < all.length; i++) {
+			const p = all[i]!;
+			const c = index[i]!;
+			if (pred(p)) {
+				if (p.inside) inside[c]!++;
+				if (quarters) quarters[c]!.set(p.quarter, (quarters[c]!.get(p.quarter) ?? 0) + 1);
+			}
+			if (levels && pred(p.open!)) levels[c]!.set(p.level, (levels[c]!.get(p.level) ?? 0) + 1);
+		}
+		for (let c = 0; c < codes.length; c++) {
+			if (inside[c]! > 0 && inside[c]! < k) return false;
+			if (quarters && !edgesHold([...quarters[c]!], edges, k)) return false;
+			if (levels && !thresholdHolds([...levels[c]!], minSessions!, k)) return false;
+		}
+		return true;
 	};
 }
 
@@ -169,19 +220,21 @@ export function assembleReport(
 	rows: PanelRow[],
 	k: number,
 	asOf: string,
-	edges: number[] = []
+	crossQuery: CrossQuery | null = null
 ): EvidenceReport {
 	const O = outcomes.length;
 	const all: Patient[] = [];
-	for (let i = 0; i + O <= rows.length; i += O) all.push({ rows: rows.slice(i, i + O), quarter: rows[i]!.quarter, inside: rows[i]!.inside });
+	for (let i = 0; i + O <= rows.length; i += O) {
+		const r = rows[i]!;
+		const level = r.base !== null ? (r.sessions ?? 0) : r.sessions_all;
+		const p: Patient = { rows: rows.slice(i, i + O), quarter: r.quarter, inside: r.inside, condition: r.condition, level, eligible: plan.min_sessions === undefined || level >= plan.min_sessions };
+		p.open = p.eligible ? p : { ...p, eligible: true };
+		all.push(p);
+	}
 	const patients = all.filter((p) => p.inside);
-	const holds = edgeRule(all, edges, k);
+	const holds = crossQueryRule(all, crossQuery, k);
 
-	const isEligible: Pred = (p) => {
-		const r = p.rows[0]!;
-		const sessions = r.base !== null ? (r.sessions ?? 0) : r.sessions_all;
-		return plan.min_sessions === undefined || sessions >= plan.min_sessions;
-	};
+	const isEligible: Pred = (p) => p.eligible;
 	const hasBaseline: Pred = (p) => isEligible(p) && p.rows[0]!.base !== null;
 	const hasReached: Pred = (p) => hasBaseline(p) && p.rows[0]!.reached;
 	const hasFollowup: Pred = (p) => hasBaseline(p) && p.rows[0]!.fu !== null;
@@ -196,7 +249,7 @@ export function assembleReport(
 		const c = counts[i]!;
 		const lost = last < 0 ? 0 : counts[last]! - c;
 		const before = last < 0 ? null : steps[last]!;
-		const ok = c >= k && holds(step) && (lost === 0 || (lost >= k && holds((p) => before!(p) && !step(p))));
+		const ok = c >= k && holds(step, i === 0) && (lost === 0 || (lost >= k && holds((p) => before!(p) && !step(p))));
 		if (!ok) return null;
 		last = i;
 		return c;

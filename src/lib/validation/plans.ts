@@ -101,6 +101,19 @@ const planField = (issue: v.BaseIssue<unknown>) => {
 	return typeof key === 'string' && issue.input === undefined ? (MISSING[key] ?? 'This is required.') : 'A plan is a JSON object.';
 };
 
+/**
+ * Below admin, a plan selects patients by enrolment period or by a minimum number of sessions, not
+ * both: four plans (two periods × two minimums) could be subtracted down to one quarter's patients
+ * with one number of sessions (docs/security.md, "Evidence reports across plans").
+ */
+export const PERIOD_AND_SESSIONS =
+	'Choose an enrolment period or a minimum number of sessions, not both: plans combining the two could be subtracted from one another to single out a patient. Administrators may combine them.';
+
+/** True when the plan has both an enrolment period and a minimum number of sessions. */
+export function combinesPeriodAndSessions(p: Pick<PlanBody, 'enrolled_from' | 'enrolled_to' | 'min_sessions'>): boolean {
+	return Boolean(p.enrolled_from || p.enrolled_to) && p.min_sessions !== undefined;
+}
+
 /** The plan body's schema for a caller: the conditions they may name, and whether any day is allowed. */
 export function planSchema(ctx: PlanContext) {
 	return v.pipe(
@@ -129,6 +142,10 @@ export function planSchema(ctx: PlanContext) {
 		v.forward(
 			v.check((p) => !p.enrolled_from || !p.enrolled_to || p.enrolled_from <= p.enrolled_to, 'The period ends before it starts.'),
 			['enrolled_to']
+		),
+		v.forward(
+			v.check((p) => ctx.dayPrecise || !combinesPeriodAndSessions(p), PERIOD_AND_SESSIONS),
+			['min_sessions']
 		),
 		v.forward(
 			v.check((p) => new Set(p.secondary.map(key)).size === p.secondary.length, 'A secondary outcome is named twice.'),

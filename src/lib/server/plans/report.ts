@@ -11,6 +11,7 @@ import type { Role } from '../db/schema';
 import { appendReadAudit } from '../audit';
 import { computeReport } from '../reports/compute';
 import { mayFilterByDay, periodErrors } from '../../privacy/periods';
+import { combinesPeriodAndSessions } from '../../validation/plans';
 import type { EvidenceReport, PlanBody } from '../../reports/types';
 import { getPlanVersion, latestLockedVersion, planVersions, type PlanVersion } from '.';
 import { referenceEffectsFor, type ReferenceEffect } from './reference-effects';
@@ -36,6 +37,9 @@ export async function readReport(
 	const plan = chosen.body;
 	if (!mayFilterByDay(caller.role) && Object.keys(periodErrors({ from: plan.enrolled_from, to: plan.enrolled_to })).length > 0) {
 		return { ok: false, status: 403, message: 'This plan selects patients by day-precise enrolment dates, which only administrators may see results for.' };
+	}
+	if (!mayFilterByDay(caller.role) && combinesPeriodAndSessions(plan)) {
+		return { ok: false, status: 403, message: 'This plan selects patients by enrolment period and by number of sessions, which only administrators may see results for: two such plans could be subtracted to single out a patient.' };
 	}
 	const meta = { id: chosen.planId, version: chosen.version, sha256: chosen.sha256, locked_at: chosen.lockedAt.toISOString() };
 	const [report, versions, references] = await Promise.all([

@@ -11,6 +11,7 @@ import { assembleReport, type PlanMeta } from '../../reports/assemble';
 import type { EvidenceReport, OutcomeInfo, OutcomeRef, PlanBody } from '../../reports/types';
 import { planOutcomes, readPanel } from './panel';
 import { mayFilterByDay, periodErrors, periodEdges } from '../../privacy/periods';
+import { combinesPeriodAndSessions, PERIOD_AND_SESSIONS } from '../../validation/plans';
 
 export interface ComputeOptions {
 	/** Small-cell threshold (the `k` setting). */
@@ -52,18 +53,28 @@ export class ReportPeriodRefused extends Error {
 	}
 }
 
+/** A plan with both an enrolment period and a minimum number of sessions, asked for by someone below admin. */
+export class ReportChoiceRefused extends Error {
+	constructor() {
+		super('This plan selects patients by enrolment period and by number of sessions: only administrators may see its report. ' + PERIOD_AND_SESSIONS);
+	}
+}
+
 /**
- * The report. Below admin, with an enrolment period: the period must be whole quarters (else
- * ReportPeriodRefused), and every group shown must pass the cohort's edge rule ($lib/privacy/periods),
- * for which the panel reads every period's patients and marks those inside.
+ * The report. Below admin the cross-query rules apply ($lib/reports/assemble, `CrossQuery`): with
+ * an enrolment period, the period must be whole quarters (else ReportPeriodRefused) and the panel
+ * reads every period's patients, marking those inside; conditions and the minimum number of
+ * sessions are checked on the rows as they are; a plan with both is refused (ReportChoiceRefused).
  */
 export async function computeReport(db: Db, plan: PlanBody, meta: PlanMeta, opts: ComputeOptions): Promise<EvidenceReport> {
 	const outcomes = planOutcomes(plan).map((o, i) => outcomeInfo(o, i === 0 ? plan.responder_threshold : undefined));
 	const asOf = opts.asOf ?? today();
 	const period = { from: plan.enrolled_from, to: plan.enrolled_to };
-	const edgeRule = !mayFilterByDay(opts.role) && Boolean(period.from || period.to);
-	if (edgeRule && Object.keys(periodErrors(period)).length > 0) throw new ReportPeriodRefused();
-	const edges = edgeRule ? periodEdges(period) : [];
-	const rows = await readPanel(db, plan, asOf, edgeRule);
-	return assembleReport(plan, meta, outcomes, rows, opts.k, asOf, edges);
+	const crossQuery = !mayFilterByDay(opts.role);
+	const withPeriod = crossQuery && Boolean(period.from || period.to);
+	if (withPeriod && Object.keys(periodErrors(period)).length > 0) throw new ReportPeriodRefused();
+	if (crossQuery && combinesPeriodAndSessions(plan)) throw new ReportChoiceRefused();
+	const edges = withPeriod ? periodEdges(period) : [];
+	const rows = await readPanel(db, plan, asOf, withPeriod);
+	return assembleReport(plan, meta, outcomes, rows, opts.k, asOf, crossQuery ? { edges, minSessions: plan.min_sessions } : null);
 }

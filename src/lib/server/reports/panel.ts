@@ -63,7 +63,7 @@ const DAY = sql`(v.visit_date - date '2000-01-01')`;
  * forms: what differs is how the baseline's date is written and when the time point is reached.
  */
 function panelRows(p: { quarter: SQL; inside: SQL; baseDate: SQL; reached: SQL }): SQL {
-	return sql`select o.idx, e.sex, ${p.quarter} as quarter, ${p.inside} as inside,
+	return sql`select o.idx, e.sex, e.condition_code as condition, ${p.quarter} as quarter, ${p.inside} as inside,
 			extract(year from age(coalesce(${p.baseDate}, e.enrolled_on), e.date_of_birth))::int as age,
 			coalesce(l.sessions_all, 0) as sessions_all,
 			b.base_value::float8 as base, f.fu_value::float8 as fu,
@@ -121,7 +121,7 @@ export function panelFromVisits(plan: PlanBody, asOf: string | null, allPeriods 
 	return sql`
 		with o(idx, instrument_id, scale) as (values ${o}),
 		elig as (
-			select p.id, p.sex, p.date_of_birth, p.enrolled_on from patients p where ${where}
+			select p.id, p.sex, p.condition_code, p.date_of_birth, p.enrolled_on from patients p where ${where}
 		),
 		v as materialized (${visits}),
 		vals as materialized (
@@ -179,7 +179,7 @@ export function panelFromSeries(plan: PlanBody, asOf: string | null, allPeriods 
 	return sql`
 		with o(idx, instrument_id, scale) as (values ${o}),
 		elig as (
-			select p.id, p.sex, p.date_of_birth, p.enrolled_on from patients p where ${where}
+			select p.id, p.sex, p.condition_code, p.date_of_birth, p.enrolled_on from patients p where ${where}
 		),
 		b as materialized (
 			select o.idx, o.instrument_id, o.scale, s.patient_id, s.base_value, s.base_date
@@ -230,6 +230,7 @@ export async function readPanel(db: Db, plan: PlanBody, asOf: string | null, all
 	return rows.map((r) => ({
 		idx: Number(r.idx),
 		sex: String(r.sex),
+		condition: String(r.condition),
 		age: num(r.age),
 		sessions_all: Number(r.sessions_all),
 		base: num(r.base),
