@@ -59,6 +59,17 @@ test('a researcher writes and locks a plan, reads, prints and downloads its repo
 	await expect(page.getByLabel(`Evidence condition ${tag}`)).toBeChecked();
 	expect(await axe(page), 'the plan form with an error at a field').toEqual([]);
 	await page.getByLabel('Window (± weeks)').fill('1');
+	// A period with a minimum number of sessions: refused below admin at the minimum, both kept.
+	await page.getByLabel('Enrolled from').selectOption({ index: 1 });
+	const from = await page.getByLabel('Enrolled from').inputValue();
+	await page.getByLabel(/At least this many treatment sessions/).fill('2');
+	await page.getByRole('button', { name: 'Save draft' }).click();
+	await expect(page.locator('#field-min_sessions-error')).toContainText('Choose an enrolment period or a minimum number of sessions, not both');
+	await expect(page.getByLabel('Enrolled from')).toHaveValue(from);
+	await expect(page.getByLabel(/At least this many treatment sessions/)).toHaveValue('2');
+	await expect(page.getByLabel('Primary outcome')).toHaveValue('pain_nrs:score');
+	await page.getByLabel('Enrolled from').selectOption({ index: 0 });
+	await page.getByLabel(/At least this many treatment sessions/).fill('');
 	await page.getByRole('button', { name: 'Save draft' }).click();
 	await expect(page.getByRole('status').filter({ hasText: 'Draft saved.' })).toBeVisible();
 
