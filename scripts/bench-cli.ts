@@ -33,7 +33,7 @@ import { scoreResponse } from '../src/lib/instruments';
 import { copyOut, type CopyClient } from '../src/lib/server/db/copy';
 import { sameNumbers } from './same-numbers';
 import { currentSchedule, saveSchedule } from '../src/lib/server/schedule';
-import { benchReport } from './report-bench-part';
+import { BENCH_PLAN, benchReport } from './report-bench-part';
 import { benchSafety } from './safety-bench-part';
 
 // The servers and this process (it seeds users: audited) write the same chains with one key.
@@ -534,7 +534,26 @@ results.pages = {
 	// Who is due today and in the coming week, over every patient (the first 100 rows shown).
 	duePage: await timeRuns(() => page('/due')),
 	// Per condition and time point, the share of patients who answered each instrument in its window.
-	completionPage: await timeRuns(() => page('/completion'))
+	completionPage: await timeRuns(() => page('/completion')),
+	// Pages of issues 19–21: the plans list, and the admin's schedules, published effects and
+	// adverse-event categories.
+	reportsPage: await timeRuns(() => page('/reports')),
+	adminSchedulesPage: await timeRuns(() => page('/admin/schedules', adminCookie)),
+	adminReferenceEffectsPage: await timeRuns(() => page('/admin/reference-effects', adminCookie)),
+	adminAeCategoriesPage: await timeRuns(() => page('/admin/ae-categories', adminCookie)),
+	// The export's second file: every adverse event and flare episode of the patients with FSS-9
+	// answers, pseudonymised and k-checked as the main export (API token, researcher).
+	eventsCsv: await timeRuns(async () => {
+		const r = await fetch(`${base}/api/export-events.csv?instruments=fss9&pseudonyms=stable&k=5`, { headers: { authorization: `Bearer ${apiToken}` } });
+		if (r.status !== 200) throw new Error(`/api/export-events.csv ${r.status}`);
+		await r.text();
+	}, 3),
+	// The plan API: POST /api/plans validates a plan and stores it as a draft with its audit row.
+	planCreate: await timeRuns(async () => {
+		const r = await fetch(`${base}/api/plans`, { method: 'POST', headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify(BENCH_PLAN) });
+		if (r.status !== 201 && r.status !== 200) throw new Error(`POST /api/plans ${r.status}`);
+		await r.text();
+	})
 };
 }
 
@@ -548,7 +567,7 @@ const e = results.export as undefined | { rows: number; rowsPerSecond: number; s
 const w = results.writes as undefined | { ratiosPerRound: number[]; app: { perSecond: number; p50Ms: number; p99Ms: number; errors: number; visitsStored: number; auditRowsPerVisit: number }; direct: { perSecond: number; p50Ms: number; p99Ms: number }; ratio: number };
 const rep = results.report as undefined | Awaited<ReturnType<typeof benchReport>>;
 const saf = results.safety as undefined | Awaited<ReturnType<typeof benchSafety>>;
-const pages = results.pages as undefined | { homePage: { medianMs: number }; patientPage: { medianMs: number }; cohortPage: { medianMs: number }; instrumentsPage: { medianMs: number }; duePage: { medianMs: number; minMs: number; maxMs: number }; completionPage: { medianMs: number; minMs: number; maxMs: number } };
+const pages = results.pages as undefined | { homePage: { medianMs: number }; patientPage: { medianMs: number }; cohortPage: { medianMs: number }; instrumentsPage: { medianMs: number }; duePage: { medianMs: number; minMs: number; maxMs: number }; completionPage: { medianMs: number; minMs: number; maxMs: number } } & Record<'reportsPage' | 'adminSchedulesPage' | 'adminReferenceEffectsPage' | 'adminAeCategoriesPage' | 'eventsCsv' | 'planCreate', { medianMs: number; minMs: number; maxMs: number }>;
 const lines2 = [
 	`Outcome Tracker benchmark — ${N} patients (${JSON.stringify(counts)})`,
 	'',
@@ -564,6 +583,6 @@ const lines2 = [
 		: []),
 	...(e ? [`| export | ${e.rows} rows, ${e.rowsPerSecond} rows/s, first byte ${e.firstByteMs} ms, server peak RSS ${e.serverPeakRssMb} MB | COPY ${e.copy.rowsPerSecond} rows/s | ${e.ratioToCopy}× (runs: ${e.ratiosPerRun.join(', ')}) |`] : []),
 	...(w ? [`| visit save, 3 instruments, c = ${CONCURRENCY} | ${w.app.perSecond}/s, p50 ${w.app.p50Ms} ms, p99 ${w.app.p99Ms} ms, ${w.app.errors} errors, ${w.app.auditRowsPerVisit} audit rows per visit | direct ${w.direct.perSecond}/s, p50 ${w.direct.p50Ms} ms, p99 ${w.direct.p99Ms} ms | ${w.ratio}× (rounds: ${w.ratiosPerRound.join(", ")}) |`] : []),
-	...(pages ? [`| home page (dashboard) | ${pages.homePage.medianMs} ms | | |`, `| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`, `| admin instruments page | ${pages.instrumentsPage.medianMs} ms | | |`, `| due list (/due) | ${pages.duePage.medianMs} ms (${pages.duePage.minMs}–${pages.duePage.maxMs}) | target 150 ms | |`, `| completeness (/completion) | ${pages.completionPage.medianMs} ms (${pages.completionPage.minMs}–${pages.completionPage.maxMs}) | | |`] : [])
+	...(pages ? [`| home page (dashboard) | ${pages.homePage.medianMs} ms | | |`, `| patient page | ${pages.patientPage.medianMs} ms | | |`, `| cohort page | ${pages.cohortPage.medianMs} ms | | |`, `| admin instruments page | ${pages.instrumentsPage.medianMs} ms | | |`, `| due list (/due) | ${pages.duePage.medianMs} ms (${pages.duePage.minMs}–${pages.duePage.maxMs}) | target 150 ms | |`, `| completeness (/completion) | ${pages.completionPage.medianMs} ms (${pages.completionPage.minMs}–${pages.completionPage.maxMs}) | | |`, ...([['plans list (/reports)', pages.reportsPage], ['admin schedules', pages.adminSchedulesPage], ['admin published effects', pages.adminReferenceEffectsPage], ['admin adverse-event categories', pages.adminAeCategoriesPage], ['events export (/api/export-events.csv, FSS-9 patients)', pages.eventsCsv], ['plan API (POST /api/plans, a draft)', pages.planCreate]] as const).map(([name, t]) => `| ${name} | ${t.medianMs} ms (${t.minMs}–${t.maxMs}) | | |`)] : [])
 ];
 console.log(lines2.join('\n'));
