@@ -8,19 +8,21 @@ export interface SafetyQuery {
 	conditions: string[];
 }
 
-/** Patients (p), their live visits' totals (v) — one CTE list shared by every safety query. */
+/**
+ * Patients (p), their live visits' totals (v) — one CTE list shared by every safety query. v is
+ * read from `patient_safety_summary` (one row per patient with a live visit: live visits,
+ * sessions, visits asked about adverse events, first and last live visit date), which the
+ * database keeps exact on every write (migration 0033, safety_summaries_rules), instead of
+ * aggregating every visit per request (docs/performance.md, "Safety figures").
+ */
 export function cohortCtes(q: SafetyQuery): SQL {
 	const where = patientSelection({ conditions: q.conditions });
 	return sql`p as (
 			select p.id, p.condition_code from patients p ${where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``}
 		),
 		v as (
-			select v.patient_id, count(*)::int as visits, sum(v.acupuncture_sessions)::int as sessions,
-				(count(*) filter (where v.ae_answer in ('none', 'yes')))::int as asked,
-				min(v.visit_date) as baseline, max(v.visit_date) as last_visit
-			from visits v join p on p.id = v.patient_id
-			where not v.voided
-			group by v.patient_id
+			select s.patient_id, s.visits, s.sessions, s.asked, s.baseline, s.last_visit
+			from patient_safety_summary s join p on p.id = s.patient_id
 		)`;
 }
 

@@ -81,46 +81,18 @@ async function flareCounts(db: Db, q: SafetyQuery): Promise<FlareCounts[]> {
  * of squares of their within-patient differences (mean total score at visits followed by a flare
  * onset after the visit and on or before the next live visit, minus the mean at visits not so
  * followed). A patient's last visit has no next one and is left out. Voided flares do not count.
- * The visits followed by a flare are found from the flares (few): each live flare marks the last
- * live visit before its onset, when a live visit on or after the onset exists — one index probe
- * per flare, not one per scored visit (docs/performance.md, "Safety figures").
+ * Each patient's counts and sums of both kinds are kept by the database in `patient_stress_flare`
+ * (migration 0033), so this reads one row per patient and instrument.
  */
 async function stressFlareSums(db: Db, q: SafetyQuery): Promise<Record<StressInstrument, DifferenceSums[]>> {
 	const ids = sql.join(STRESS_INSTRUMENTS.map((i) => sql`${i}`), sql`, `);
 	const rows = await rowsWithoutJit(
 		db,
 		sql`with ${cohortCtes(q)},
-			lv as (
-				select v.id, v.patient_id, v.visit_date, lead(v.visit_date) over (partition by v.patient_id order by v.visit_date, v.id) as next_date
-				from visits v join p on p.id = v.patient_id
-				where not v.voided
-			),
-			fv as (
-				select distinct before.id
-				from flare_episodes f
-				join p on p.id = f.patient_id
-				cross join lateral (
-					select v.id from visits v
-					where v.patient_id = f.patient_id and not v.voided and v.visit_date < f.onset_on
-					order by v.visit_date desc
-					limit 1
-				) before
-				where not f.voided
-					and exists (select 1 from visits w where w.patient_id = f.patient_id and not w.voided and w.visit_date >= f.onset_on)
-			),
-			s as (
-				select r.instrument_id, lv.patient_id, rs.value as score, fv.id is not null as flared
-				from lv
-				join responses r on r.visit_id = lv.id and r.instrument_id in (${ids})
-				join response_scores rs on rs.response_id = r.id and rs.scale = 'total'
-				left join fv on fv.id = lv.id
-				where lv.next_date is not null and rs.value is not null
-			),
 			d as (
-				select instrument_id, patient_id, avg(score) filter (where flared) - avg(score) filter (where not flared) as diff
-				from s
-				group by instrument_id, patient_id
-				having bool_or(flared) and bool_or(not flared)
+				select s.instrument_id, s.patient_id, s.flared_sum / s.flared_visits - s.other_sum / s.other_visits as diff
+				from patient_stress_flare s join p on p.id = s.patient_id
+				where s.instrument_id in (${ids}) and s.flared_visits > 0 and s.other_visits > 0
 			)
 			select d.instrument_id, p.condition_code, count(*)::int as patients, sum(d.diff)::float8 as sum, sum(d.diff * d.diff)::float8 as sum_sq
 			from d join p on p.id = d.patient_id

@@ -1,0 +1,186 @@
+-- Issue 19: the safety figures' per-patient summaries (patient_safety_summary, patient_stress_flare,
+-- made by 0032) kept exact by the database. Each statement that writes visits, responses,
+-- response_scores or flare_episodes collects the patients whose rows it may change (from its
+-- transition tables) and recomputes those patients' rows from the base tables, in its own
+-- transaction — so every writer (the app, the import, self-report, the seed's bulk inserts,
+-- plain SQL) keeps them right. The definitions are those the figures used to compute per request
+-- (src/lib/server/safety/figures.ts): live = not voided; the stress instruments are
+-- STRESS_INSTRUMENTS of src/lib/safety/stress-flare.ts (PSS-10, GAD-7), listed here too.
+CREATE FUNCTION safety_summaries_refresh(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	IF ids IS NULL OR cardinality(ids) = 0 THEN
+		RETURN;
+	END IF;
+	-- One writer per patient at a time (in id order, as the visit save and the rollup lock them):
+	-- a concurrent transaction that touched the same patient waits here until the first commits,
+	-- and the statements below (each with a fresh snapshot under READ COMMITTED) then see its rows.
+	PERFORM 1 FROM patients WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
+
+	DELETE FROM patient_safety_summary WHERE patient_id = ANY (ids);
+	INSERT INTO patient_safety_summary (patient_id, visits, sessions, asked, baseline, last_visit)
+	SELECT v.patient_id, count(*), sum(v.acupuncture_sessions), count(*) FILTER (WHERE v.ae_answer IN ('none', 'yes')),
+		min(v.visit_date), max(v.visit_date)
+	FROM visits v
+	WHERE v.patient_id = ANY (ids) AND NOT v.voided
+	GROUP BY v.patient_id;
+
+	-- A scored live visit counts when a live visit follows it; it is "flared" when a live flare
+	-- began after it and on or before that next visit.
+	DELETE FROM patient_stress_flare WHERE patient_id = ANY (ids);
+	INSERT INTO patient_stress_flare (patient_id, instrument_id, flared_visits, flared_sum, other_visits, other_sum)
+	SELECT s.patient_id, s.instrument_id,
+		count(*) FILTER (WHERE s.flared), coalesce(sum(s.score) FILTER (WHERE s.flared), 0),
+		count(*) FILTER (WHERE NOT s.flared), coalesce(sum(s.score) FILTER (WHERE NOT s.flared), 0)
+	FROM (
+		SELECT lv.patient_id, r.instrument_id, rs.value AS score,
+			EXISTS (
+				SELECT 1 FROM flare_episodes f
+				WHERE f.patient_id = lv.patient_id AND NOT f.voided AND f.onset_on > lv.visit_date AND f.onset_on <= lv.next_date
+			) AS flared
+		FROM (
+			SELECT v.id, v.patient_id, v.visit_date,
+				lead(v.visit_date) OVER (PARTITION BY v.patient_id ORDER BY v.visit_date, v.id) AS next_date
+			FROM visits v
+			WHERE v.patient_id = ANY (ids) AND NOT v.voided
+		) lv
+		JOIN responses r ON r.visit_id = lv.id AND r.instrument_id IN ('pss10', 'gad7')
+		JOIN response_scores rs ON rs.response_id = r.id AND rs.scale = 'total' AND rs.value IS NOT NULL
+		WHERE lv.next_date IS NOT NULL
+	) s
+	GROUP BY s.patient_id, s.instrument_id;
+END;
+$$;
+--> statement-breakpoint
+-- Visits: any insert or delete; an update only where a column the summaries read changed.
+CREATE FUNCTION visits_refresh_safety_summaries() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		PERFORM safety_summaries_refresh(ARRAY(SELECT DISTINCT n.patient_id FROM new_visits n));
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM safety_summaries_refresh(ARRAY(SELECT DISTINCT o.patient_id FROM old_visits o));
+	ELSE
+		PERFORM safety_summaries_refresh(ARRAY(
+			SELECT DISTINCT x.patient_id
+			FROM new_visits n
+			FULL JOIN old_visits o ON o.id = n.id
+			CROSS JOIN LATERAL (VALUES (n.patient_id), (o.patient_id)) AS x(patient_id)
+			WHERE x.patient_id IS NOT NULL
+				AND (n.id IS NULL OR o.id IS NULL
+					OR (n.patient_id, n.visit_date, n.voided, n.acupuncture_sessions, n.ae_answer)
+						IS DISTINCT FROM (o.patient_id, o.visit_date, o.voided, o.acupuncture_sessions, o.ae_answer))
+		));
+	END IF;
+	RETURN NULL;
+END;
+$$;
+--> statement-breakpoint
+CREATE TRIGGER visits_safety_summaries_insert AFTER INSERT ON visits
+	REFERENCING NEW TABLE AS new_visits FOR EACH STATEMENT EXECUTE FUNCTION visits_refresh_safety_summaries();
+--> statement-breakpoint
+CREATE TRIGGER visits_safety_summaries_update AFTER UPDATE ON visits
+	REFERENCING OLD TABLE AS old_visits NEW TABLE AS new_visits FOR EACH STATEMENT EXECUTE FUNCTION visits_refresh_safety_summaries();
+--> statement-breakpoint
+CREATE TRIGGER visits_safety_summaries_delete AFTER DELETE ON visits
+	REFERENCING OLD TABLE AS old_visits FOR EACH STATEMENT EXECUTE FUNCTION visits_refresh_safety_summaries();
+--> statement-breakpoint
+-- Responses of a stress instrument: a response moved to another visit (or instrument) or deleted.
+-- A new response has no scores yet (its scores' own statement refreshes the patient).
+CREATE FUNCTION responses_refresh_safety_summaries() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		PERFORM safety_summaries_refresh(ARRAY(
+			SELECT DISTINCT v.patient_id FROM old_responses o JOIN visits v ON v.id = o.visit_id
+			WHERE o.instrument_id IN ('pss10', 'gad7')
+		));
+	ELSE
+		PERFORM safety_summaries_refresh(ARRAY(
+			SELECT DISTINCT v.patient_id
+			FROM new_responses n
+			FULL JOIN old_responses o ON o.id = n.id
+			CROSS JOIN LATERAL (VALUES (n.visit_id, n.instrument_id), (o.visit_id, o.instrument_id)) AS x(visit_id, instrument_id)
+			JOIN visits v ON v.id = x.visit_id
+			WHERE x.instrument_id IN ('pss10', 'gad7')
+				AND (n.id IS NULL OR o.id IS NULL OR (n.visit_id, n.instrument_id) IS DISTINCT FROM (o.visit_id, o.instrument_id))
+		));
+	END IF;
+	RETURN NULL;
+END;
+$$;
+--> statement-breakpoint
+CREATE TRIGGER responses_safety_summaries_update AFTER UPDATE ON responses
+	REFERENCING OLD TABLE AS old_responses NEW TABLE AS new_responses FOR EACH STATEMENT EXECUTE FUNCTION responses_refresh_safety_summaries();
+--> statement-breakpoint
+CREATE TRIGGER responses_safety_summaries_delete AFTER DELETE ON responses
+	REFERENCING OLD TABLE AS old_responses FOR EACH STATEMENT EXECUTE FUNCTION responses_refresh_safety_summaries();
+--> statement-breakpoint
+-- Scores: only the total of a stress instrument counts; an update only where it changed.
+CREATE FUNCTION response_scores_refresh_safety_summaries() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		PERFORM safety_summaries_refresh(ARRAY(
+			SELECT DISTINCT v.patient_id FROM new_stress_scores n JOIN responses r ON r.id = n.response_id JOIN visits v ON v.id = r.visit_id
+			WHERE n.instrument_id IN ('pss10', 'gad7') AND n.scale = 'total'
+		));
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM safety_summaries_refresh(ARRAY(
+			SELECT DISTINCT v.patient_id FROM old_stress_scores o JOIN responses r ON r.id = o.response_id JOIN visits v ON v.id = r.visit_id
+			WHERE o.instrument_id IN ('pss10', 'gad7') AND o.scale = 'total'
+		));
+	ELSE
+		PERFORM safety_summaries_refresh(ARRAY(
+			SELECT DISTINCT v.patient_id
+			FROM new_stress_scores n
+			FULL JOIN old_stress_scores o ON o.response_id = n.response_id AND o.scale = n.scale
+			CROSS JOIN LATERAL (VALUES (n.response_id, n.instrument_id, n.scale), (o.response_id, o.instrument_id, o.scale)) AS x(response_id, instrument_id, scale)
+			JOIN responses r ON r.id = x.response_id
+			JOIN visits v ON v.id = r.visit_id
+			WHERE x.instrument_id IN ('pss10', 'gad7') AND x.scale = 'total'
+				AND (n.response_id IS NULL OR o.response_id IS NULL OR n.value IS DISTINCT FROM o.value)
+		));
+	END IF;
+	RETURN NULL;
+END;
+$$;
+--> statement-breakpoint
+CREATE TRIGGER response_scores_safety_summaries_insert AFTER INSERT ON response_scores
+	REFERENCING NEW TABLE AS new_stress_scores FOR EACH STATEMENT EXECUTE FUNCTION response_scores_refresh_safety_summaries();
+--> statement-breakpoint
+CREATE TRIGGER response_scores_safety_summaries_update AFTER UPDATE ON response_scores
+	REFERENCING OLD TABLE AS old_stress_scores NEW TABLE AS new_stress_scores FOR EACH STATEMENT EXECUTE FUNCTION response_scores_refresh_safety_summaries();
+--> statement-breakpoint
+CREATE TRIGGER response_scores_safety_summaries_delete AFTER DELETE ON response_scores
+	REFERENCING OLD TABLE AS old_stress_scores FOR EACH STATEMENT EXECUTE FUNCTION response_scores_refresh_safety_summaries();
+--> statement-breakpoint
+-- Flares decide which scored visits are "flared": any insert or delete; an update of patient, onset or void.
+CREATE FUNCTION flare_episodes_refresh_safety_summaries() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		PERFORM safety_summaries_refresh(ARRAY(SELECT DISTINCT n.patient_id FROM new_flares n));
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM safety_summaries_refresh(ARRAY(SELECT DISTINCT o.patient_id FROM old_flares o));
+	ELSE
+		PERFORM safety_summaries_refresh(ARRAY(
+			SELECT DISTINCT x.patient_id
+			FROM new_flares n
+			FULL JOIN old_flares o ON o.id = n.id
+			CROSS JOIN LATERAL (VALUES (n.patient_id), (o.patient_id)) AS x(patient_id)
+			WHERE x.patient_id IS NOT NULL
+				AND (n.id IS NULL OR o.id IS NULL
+					OR (n.patient_id, n.onset_on, n.voided) IS DISTINCT FROM (o.patient_id, o.onset_on, o.voided))
+		));
+	END IF;
+	RETURN NULL;
+END;
+$$;
+--> statement-breakpoint
+CREATE TRIGGER flare_episodes_safety_summaries_insert AFTER INSERT ON flare_episodes
+	REFERENCING NEW TABLE AS new_flares FOR EACH STATEMENT EXECUTE FUNCTION flare_episodes_refresh_safety_summaries();
+--> statement-breakpoint
+CREATE TRIGGER flare_episodes_safety_summaries_update AFTER UPDATE ON flare_episodes
+	REFERENCING OLD TABLE AS old_flares NEW TABLE AS new_flares FOR EACH STATEMENT EXECUTE FUNCTION flare_episodes_refresh_safety_summaries();
+--> statement-breakpoint
+CREATE TRIGGER flare_episodes_safety_summaries_delete AFTER DELETE ON flare_episodes
+	REFERENCING OLD TABLE AS old_flares FOR EACH STATEMENT EXECUTE FUNCTION flare_episodes_refresh_safety_summaries();
+--> statement-breakpoint
+-- The rows of every patient already recorded.
+SELECT safety_summaries_refresh(ARRAY(SELECT id FROM patients));
