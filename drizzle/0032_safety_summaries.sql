@@ -1,5 +1,6 @@
 CREATE TABLE "patient_safety_summary" (
 	"patient_id" uuid PRIMARY KEY NOT NULL,
+	"condition_code" text NOT NULL,
 	"visits" integer NOT NULL,
 	"sessions" integer NOT NULL,
 	"asked" integer NOT NULL,
@@ -10,6 +11,7 @@ CREATE TABLE "patient_safety_summary" (
 --> statement-breakpoint
 CREATE TABLE "patient_stress_flare" (
 	"patient_id" uuid NOT NULL,
+	"condition_code" text NOT NULL,
 	"instrument_id" text NOT NULL,
 	"flared_visits" integer NOT NULL,
 	"flared_sum" double precision NOT NULL,

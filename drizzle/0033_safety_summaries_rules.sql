@@ -1,6 +1,6 @@
 -- Issue 19: the safety figures' per-patient summaries (patient_safety_summary, patient_stress_flare,
 -- made by 0032) kept exact by the database. Each statement that writes visits, responses,
--- response_scores or flare_episodes collects the patients whose rows it may change (from its
+-- response_scores or flare_episodes (or changes a patient's condition) collects the patients whose rows it may change (from its
 -- transition tables) and recomputes those patients' rows from the base tables, in its own
 -- transaction — so every writer (the app, the import, self-report, the seed's bulk inserts,
 -- plain SQL) keeps them right. The definitions are those the figures used to compute per request
@@ -17,18 +17,19 @@ BEGIN
 	PERFORM 1 FROM patients WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
 
 	DELETE FROM patient_safety_summary WHERE patient_id = ANY (ids);
-	INSERT INTO patient_safety_summary (patient_id, visits, sessions, asked, baseline, last_visit)
-	SELECT v.patient_id, count(*), sum(v.acupuncture_sessions), count(*) FILTER (WHERE v.ae_answer IN ('none', 'yes')),
+	INSERT INTO patient_safety_summary (patient_id, condition_code, visits, sessions, asked, baseline, last_visit)
+	SELECT v.patient_id, p.condition_code, count(*), sum(v.acupuncture_sessions), count(*) FILTER (WHERE v.ae_answer IN ('none', 'yes')),
 		min(v.visit_date), max(v.visit_date)
 	FROM visits v
+	JOIN patients p ON p.id = v.patient_id
 	WHERE v.patient_id = ANY (ids) AND NOT v.voided
-	GROUP BY v.patient_id;
+	GROUP BY v.patient_id, p.condition_code;
 
 	-- A scored live visit counts when a live visit follows it; it is "flared" when a live flare
 	-- began after it and on or before that next visit.
 	DELETE FROM patient_stress_flare WHERE patient_id = ANY (ids);
-	INSERT INTO patient_stress_flare (patient_id, instrument_id, flared_visits, flared_sum, other_visits, other_sum)
-	SELECT s.patient_id, s.instrument_id,
+	INSERT INTO patient_stress_flare (patient_id, condition_code, instrument_id, flared_visits, flared_sum, other_visits, other_sum)
+	SELECT s.patient_id, p.condition_code, s.instrument_id,
 		count(*) FILTER (WHERE s.flared), coalesce(sum(s.score) FILTER (WHERE s.flared), 0),
 		count(*) FILTER (WHERE NOT s.flared), coalesce(sum(s.score) FILTER (WHERE NOT s.flared), 0)
 	FROM (
@@ -47,7 +48,8 @@ BEGIN
 		JOIN response_scores rs ON rs.response_id = r.id AND rs.scale = 'total' AND rs.value IS NOT NULL
 		WHERE lv.next_date IS NOT NULL
 	) s
-	GROUP BY s.patient_id, s.instrument_id;
+	JOIN patients p ON p.id = s.patient_id
+	GROUP BY s.patient_id, p.condition_code, s.instrument_id;
 END;
 $$;
 --> statement-breakpoint
@@ -182,5 +184,22 @@ CREATE TRIGGER flare_episodes_safety_summaries_update AFTER UPDATE ON flare_epis
 CREATE TRIGGER flare_episodes_safety_summaries_delete AFTER DELETE ON flare_episodes
 	REFERENCING OLD TABLE AS old_flares FOR EACH STATEMENT EXECUTE FUNCTION flare_episodes_refresh_safety_summaries();
 --> statement-breakpoint
+-- The summaries carry the patient's condition (so the figures read them alone): a change of it.
+CREATE FUNCTION patients_refresh_safety_summaries() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM safety_summaries_refresh(ARRAY(
+		SELECT n.id FROM new_patients n JOIN old_patients o ON o.id = n.id
+		WHERE n.condition_code IS DISTINCT FROM o.condition_code
+	));
+	RETURN NULL;
+END;
+$$;
+--> statement-breakpoint
+CREATE TRIGGER patients_safety_summaries_update AFTER UPDATE ON patients
+	REFERENCING OLD TABLE AS old_patients NEW TABLE AS new_patients FOR EACH STATEMENT EXECUTE FUNCTION patients_refresh_safety_summaries();
+--> statement-breakpoint
 -- The rows of every patient already recorded.
 SELECT safety_summaries_refresh(ARRAY(SELECT id FROM patients));
+--> statement-breakpoint
+-- Statistics for the planner from the start (autovacuum would take a while to get there).
+ANALYZE patient_safety_summary, patient_stress_flare;

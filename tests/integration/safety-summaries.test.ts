@@ -52,10 +52,10 @@ async function flare(patientId: string, onsetOn: string) {
 }
 
 const stored = async () => ({
-	summary: await executeRows(db, sql`select patient_id::text, visits, sessions, asked, baseline::text, last_visit::text from patient_safety_summary order by 1`),
+	summary: await executeRows(db, sql`select patient_id::text, condition_code, visits, sessions, asked, baseline::text, last_visit::text from patient_safety_summary order by 1`),
 	stress: await executeRows(
 		db,
-		sql`select patient_id::text, instrument_id, flared_visits, flared_sum::float8, other_visits, other_sum::float8 from patient_stress_flare order by 1, 2`
+		sql`select patient_id::text, condition_code, instrument_id, flared_visits, flared_sum::float8, other_visits, other_sum::float8 from patient_stress_flare order by 1, 3`
 	)
 });
 
@@ -63,9 +63,9 @@ const stored = async () => ({
 const recomputed = async () => ({
 	summary: await executeRows(
 		db,
-		sql`select v.patient_id::text, count(*)::int as visits, sum(v.acupuncture_sessions)::int as sessions,
+		sql`select v.patient_id::text, p.condition_code, count(*)::int as visits, sum(v.acupuncture_sessions)::int as sessions,
 				(count(*) filter (where v.ae_answer <> 'not_asked'))::int as asked, min(v.visit_date)::text as baseline, max(v.visit_date)::text as last_visit
-			from visits v where not v.voided group by v.patient_id order by 1`
+			from visits v join patients p on p.id = v.patient_id where not v.voided group by v.patient_id, p.condition_code order by 1`
 	),
 	stress: await executeRows(
 		db,
@@ -80,9 +80,9 @@ const recomputed = async () => ({
 				join response_scores rs on rs.response_id = r.id and rs.scale = 'total' and rs.value is not null
 				where not v.voided and exists (select 1 from visits w where w.patient_id = v.patient_id and not w.voided and w.visit_date > v.visit_date)
 			)
-			select patient_id::text, instrument_id, (count(*) filter (where flared))::int as flared_visits, coalesce(sum(score) filter (where flared), 0)::float8 as flared_sum,
+			select s.patient_id::text, p.condition_code, instrument_id, (count(*) filter (where flared))::int as flared_visits, coalesce(sum(score) filter (where flared), 0)::float8 as flared_sum,
 				(count(*) filter (where not flared))::int as other_visits, coalesce(sum(score) filter (where not flared), 0)::float8 as other_sum
-			from scored group by patient_id, instrument_id order by 1, 2`
+			from scored s join patients p on p.id = s.patient_id group by s.patient_id, p.condition_code, instrument_id order by 1, 3`
 	)
 });
 
@@ -113,10 +113,10 @@ describe(`safety summaries kept by the database (${driverName})`, () => {
 		await visit(a, '2025-05-01', [pss(30)]);
 		const f1 = await flare(a, '2025-02-10');
 		let got = await expectExact();
-		expect(got.summary).toEqual([{ patient_id: a, visits: 4, sessions: 5, asked: 4, baseline: '2025-02-01', last_visit: '2025-05-01' }]);
+		expect(got.summary).toEqual([{ patient_id: a, condition_code: 'rheumatoid_arthritis', visits: 4, sessions: 5, asked: 4, baseline: '2025-02-01', last_visit: '2025-05-01' }]);
 		expect(got.stress).toEqual([
-			{ patient_id: a, instrument_id: 'gad7', flared_visits: 1, flared_sum: 7, other_visits: 1, other_sum: 14 },
-			{ patient_id: a, instrument_id: 'pss10', flared_visits: 1, flared_sum: 20, other_visits: 2, other_sum: 25 }
+			{ patient_id: a, condition_code: 'rheumatoid_arthritis', instrument_id: 'gad7', flared_visits: 1, flared_sum: 7, other_visits: 1, other_sum: 14 },
+			{ patient_id: a, condition_code: 'rheumatoid_arthritis', instrument_id: 'pss10', flared_visits: 1, flared_sum: 20, other_visits: 2, other_sum: 25 }
 		]);
 
 		// An answer edited through the app changes the score.
@@ -143,6 +143,10 @@ describe(`safety summaries kept by the database (${driverName})`, () => {
 		expect(got.stress.every((r) => r.flared_visits === 0)).toBe(true);
 		await db.execute(sql`update visits set voided = false, void_reason = null where id = ${a2}::uuid`);
 		await expectExact();
+		// The patient's condition is copied into the summaries: a change of it follows.
+		await db.execute(sql`update patients set condition_code = 'crohns' where id = ${a}::uuid`);
+		got = await expectExact();
+		expect(new Set([...got.summary, ...got.stress].map((r) => r.condition_code))).toEqual(new Set(['crohns']));
 
 		// A flare voided through the app.
 		const b = await newPatient('sle');
@@ -195,6 +199,6 @@ describe(`safety summaries kept by the database (${driverName})`, () => {
 			)
 		);
 		const got = await expectExact();
-		expect(got.summary).toEqual([{ patient_id: a, visits: 9, sessions: 9, asked: 9, baseline: '2025-02-01', last_visit: '2025-03-08' }]);
+		expect(got.summary).toEqual([{ patient_id: a, condition_code: 'rheumatoid_arthritis', visits: 9, sessions: 9, asked: 9, baseline: '2025-02-01', last_visit: '2025-03-08' }]);
 	});
 });

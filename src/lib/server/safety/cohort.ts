@@ -1,7 +1,5 @@
 /** The patients a safety figure counts, shared by every safety query (figures.ts, flare-trend.ts). */
 import { sql, type SQL } from 'drizzle-orm';
-import { executeRows, type Db } from '../db';
-import { patientSelection } from '../patients';
 
 export interface SafetyQuery {
 	/** Condition codes; none = all. */
@@ -9,31 +7,15 @@ export interface SafetyQuery {
 }
 
 /**
- * Patients (p), their live visits' totals (v) — one CTE list shared by every safety query. v is
- * read from `patient_safety_summary` (one row per patient with a live visit: live visits,
- * sessions, visits asked about adverse events, first and last live visit date), which the
- * database keeps exact on every write (migration 0033, safety_summaries_rules), instead of
- * aggregating every visit per request (docs/performance.md, "Safety figures").
+ * The cohort (v): one row per patient of the chosen conditions with at least one live visit —
+ * condition, live visits, sessions, visits asked about adverse events, first (baseline) and last
+ * live visit date. Read from `patient_safety_summary`, which the database keeps exact on every
+ * write (migration 0033, safety_summaries_rules), instead of aggregating every visit per request
+ * (docs/performance.md, "Safety figures"). Not materialised: each query filters it as it needs.
  */
-export function cohortCtes(q: SafetyQuery): SQL {
-	const where = patientSelection({ conditions: q.conditions });
-	return sql`p as (
-			select p.id, p.condition_code from patients p ${where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``}
-		),
-		v as (
-			select s.patient_id, s.visits, s.sessions, s.asked, s.baseline, s.last_visit
-			from patient_safety_summary s join p on p.id = s.patient_id
+export function cohortCte(q: SafetyQuery): SQL {
+	return sql`v as not materialized (
+			select s.patient_id, s.condition_code, s.visits, s.sessions, s.asked, s.baseline, s.last_visit
+			from patient_safety_summary s ${q.conditions.length ? sql`where s.condition_code in (${sql.join(q.conditions.map((c) => sql`${c}`), sql`, `)})` : sql``}
 		)`;
-}
-
-/**
- * PostgreSQL's estimates of these aggregates are far above their real cost at clinic scale, which
- * switches JIT compilation on: at 20,000 patients 0.1–0.9 s of compiling for queries that run in
- * 0.2–0.3 s (docs/performance.md, "Safety figures"). Off for them alone, as for the due list.
- */
-export function rowsWithoutJit(db: Db, query: SQL) {
-	return db.transaction(async (tx) => {
-		await tx.execute(sql`set local jit = off`);
-		return executeRows(tx, query);
-	});
 }

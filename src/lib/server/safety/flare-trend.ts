@@ -4,9 +4,9 @@
  * onsets fall in each month — a few hundred rows at any cohort size, nothing per patient.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db';
+import { executeRows, type Db } from '../db';
 import { buildFlareTrend, MONTH_DAYS, type FlareTrend } from '../../safety/flare-trend';
-import { cohortCtes, rowsWithoutJit, type SafetyQuery } from './cohort';
+import { cohortCte, type SafetyQuery } from './cohort';
 
 const num = (x: unknown) => Number(x ?? 0);
 // A numeric literal (not a parameter, which could be read as an integer): 30.4375 is exact in both.
@@ -16,20 +16,19 @@ export async function flareTrend(db: Db, q: SafetyQuery, k: number): Promise<Fla
 	// One statement, so the cohort's visits are aggregated once: rows of kind 'f' are follow-up
 	// lengths (value = days) with their patients, rows of kind 'o' onsets per month (value = month),
 	// the month as onsetMonth computes it: ⌊d / L⌋, but never past the patient's last month with time.
-	// JIT off, as for the other safety figures (its estimate is as far off; figures.ts says why).
-	const rows = await rowsWithoutJit(
+	const rows = await executeRows(
 		db,
-		sql`with ${cohortCtes(q)}
-			select 'f' as kind, p.condition_code, (v.last_visit - v.baseline)::int as value, count(*)::int as n
-			from p join v on v.patient_id = p.id
-			group by p.condition_code, value
+		sql`with ${cohortCte(q)}
+			select 'f' as kind, v.condition_code, (v.last_visit - v.baseline)::int as value, count(*)::int as n
+			from v
+			group by v.condition_code, value
 			union all
-			select 'o', p.condition_code,
+			select 'o', v.condition_code,
 				least(floor((f.onset_on - v.baseline) / ${L}), ceil((v.last_visit - v.baseline) / ${L}) - 1)::int as value,
 				count(*)::int
-			from flare_episodes f join v on v.patient_id = f.patient_id join p on p.id = f.patient_id
+			from flare_episodes f join v on v.patient_id = f.patient_id
 			where not f.voided and f.onset_on >= v.baseline and f.onset_on <= v.last_visit and v.last_visit > v.baseline
-			group by p.condition_code, 3`
+			group by v.condition_code, 3`
 	);
 	const of = (kind: string) => rows.filter((r) => r.kind === kind);
 	return buildFlareTrend(

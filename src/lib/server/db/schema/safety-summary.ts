@@ -3,7 +3,7 @@
  * (docs/safety.md, "How the figures are computed"). They are kept exact by the database: statement
  * triggers on visits, responses, response_scores and flare_episodes (migration
  * `safety_summaries_rules`) recompute the rows of the patients a statement touched, in that
- * statement's transaction, whoever writes (the app, the import, the seed, plain SQL). Nothing
+ * statement's transaction (and a change of a patient's condition), whoever writes (the app, the import, the seed, plain SQL). Nothing
  * here is a record: every row can be rebuilt from the base tables (safety_summaries_refresh).
  */
 import { sql } from 'drizzle-orm';
@@ -17,6 +17,9 @@ export const patientSafetySummary = pgTable(
 		patientId: uuid('patient_id')
 			.primaryKey()
 			.references(() => patients.id, { onDelete: 'cascade' }),
+		// The patient's condition, copied so that the figures read this table alone (kept by the
+		// trigger on patients too).
+		conditionCode: text('condition_code').notNull(),
 		visits: integer('visits').notNull(),
 		sessions: integer('sessions').notNull(),
 		// Live visits at which the adverse-event question was asked (answer 'none' or 'yes').
@@ -39,6 +42,7 @@ export const patientStressFlare = pgTable(
 		patientId: uuid('patient_id')
 			.notNull()
 			.references(() => patients.id, { onDelete: 'cascade' }),
+		conditionCode: text('condition_code').notNull(),
 		instrumentId: text('instrument_id').notNull(),
 		flaredVisits: integer('flared_visits').notNull(),
 		flaredSum: doublePrecision('flared_sum').notNull(),
