@@ -1,21 +1,29 @@
 -- Issue 19: the safety figures' per-patient summaries (patient_safety_summary, patient_stress_flare,
 -- made by 0032) kept exact by the database. Each statement that writes visits, responses,
--- response_scores or flare_episodes (or changes a patient's condition) collects the patients whose rows it may change (from its
--- transition tables) and recomputes those patients' rows from the base tables, in its own
--- transaction — so every writer (the app, the import, self-report, the seed's bulk inserts,
--- plain SQL) keeps them right. The definitions are those the figures used to compute per request
--- (src/lib/server/safety/figures.ts): live = not voided; the stress instruments are
--- STRESS_INSTRUMENTS of src/lib/safety/stress-flare.ts (PSS-10, GAD-7), listed here too.
-CREATE FUNCTION safety_summaries_refresh(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+-- response_scores or flare_episodes (or changes a patient's condition) collects the patients
+-- whose rows it may change (from its transition tables) and recomputes those patients' rows from
+-- the base tables, in its own transaction — so every writer (the app, the import, self-report,
+-- the seed's bulk inserts, plain SQL) keeps them right. The definitions are those the figures
+-- used to compute per request (src/lib/server/safety/figures.ts): live = not voided; the stress
+-- instruments are STRESS_INSTRUMENTS of src/lib/safety/stress-flare.ts (PSS-10, GAD-7), listed
+-- here too. Flare and adverse-event counts are not kept: the figures read those small tables.
+--
+-- One writer per patient at a time (in id order, as the visit save and the rollup lock them): a
+-- concurrent transaction that touched the same patient waits here until the first commits, and
+-- the statements after it (each with a fresh snapshot under READ COMMITTED) then see its rows.
+CREATE FUNCTION safety_summaries_lock(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM 1 FROM patients WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
+END;
+$$;
+--> statement-breakpoint
+-- patient_safety_summary: what the visits say (live visits, sessions, asked, first and last date).
+CREATE FUNCTION patient_safety_summary_refresh(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
 	IF ids IS NULL OR cardinality(ids) = 0 THEN
 		RETURN;
 	END IF;
-	-- One writer per patient at a time (in id order, as the visit save and the rollup lock them):
-	-- a concurrent transaction that touched the same patient waits here until the first commits,
-	-- and the statements below (each with a fresh snapshot under READ COMMITTED) then see its rows.
-	PERFORM 1 FROM patients WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
-
+	PERFORM safety_summaries_lock(ids);
 	DELETE FROM patient_safety_summary WHERE patient_id = ANY (ids);
 	INSERT INTO patient_safety_summary (patient_id, condition_code, visits, sessions, asked, baseline, last_visit)
 	SELECT v.patient_id, p.condition_code, count(*), sum(v.acupuncture_sessions), count(*) FILTER (WHERE v.ae_answer IN ('none', 'yes')),
@@ -24,9 +32,18 @@ BEGIN
 	JOIN patients p ON p.id = v.patient_id
 	WHERE v.patient_id = ANY (ids) AND NOT v.voided
 	GROUP BY v.patient_id, p.condition_code;
-
-	-- A scored live visit counts when a live visit follows it; it is "flared" when a live flare
-	-- began after it and on or before that next visit.
+END;
+$$;
+--> statement-breakpoint
+-- patient_stress_flare: a scored live visit counts when a live visit follows it; it is "flared"
+-- when a live flare began after it and on or before that next visit. Visits, stress scores and
+-- flares all move it.
+CREATE FUNCTION patient_stress_flare_refresh(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	IF ids IS NULL OR cardinality(ids) = 0 THEN
+		RETURN;
+	END IF;
+	PERFORM safety_summaries_lock(ids);
 	DELETE FROM patient_stress_flare WHERE patient_id = ANY (ids);
 	INSERT INTO patient_stress_flare (patient_id, condition_code, instrument_id, flared_visits, flared_sum, other_visits, other_sum)
 	SELECT s.patient_id, p.condition_code, s.instrument_id,
@@ -47,9 +64,19 @@ BEGIN
 		JOIN responses r ON r.visit_id = lv.id AND r.instrument_id IN ('pss10', 'gad7')
 		JOIN response_scores rs ON rs.response_id = r.id AND rs.scale = 'total' AND rs.value IS NOT NULL
 		WHERE lv.next_date IS NOT NULL
+		-- Evaluated once per row (the planner would otherwise repeat the EXISTS in each aggregate's filter).
+		OFFSET 0
 	) s
 	JOIN patients p ON p.id = s.patient_id
 	GROUP BY s.patient_id, p.condition_code, s.instrument_id;
+END;
+$$;
+--> statement-breakpoint
+-- Both summaries of some patients, from the base tables (the triggers below, the backfill at the end).
+CREATE FUNCTION safety_summaries_refresh(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM patient_safety_summary_refresh(ids);
+	PERFORM patient_stress_flare_refresh(ids);
 END;
 $$;
 --> statement-breakpoint
@@ -90,12 +117,12 @@ CREATE TRIGGER visits_safety_summaries_delete AFTER DELETE ON visits
 CREATE FUNCTION responses_refresh_safety_summaries() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'DELETE' THEN
-		PERFORM safety_summaries_refresh(ARRAY(
+		PERFORM patient_stress_flare_refresh(ARRAY(
 			SELECT DISTINCT v.patient_id FROM old_responses o JOIN visits v ON v.id = o.visit_id
 			WHERE o.instrument_id IN ('pss10', 'gad7')
 		));
 	ELSE
-		PERFORM safety_summaries_refresh(ARRAY(
+		PERFORM patient_stress_flare_refresh(ARRAY(
 			SELECT DISTINCT v.patient_id
 			FROM new_responses n
 			FULL JOIN old_responses o ON o.id = n.id
@@ -119,17 +146,17 @@ CREATE TRIGGER responses_safety_summaries_delete AFTER DELETE ON responses
 CREATE FUNCTION response_scores_refresh_safety_summaries() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		PERFORM safety_summaries_refresh(ARRAY(
+		PERFORM patient_stress_flare_refresh(ARRAY(
 			SELECT DISTINCT v.patient_id FROM new_stress_scores n JOIN responses r ON r.id = n.response_id JOIN visits v ON v.id = r.visit_id
 			WHERE n.instrument_id IN ('pss10', 'gad7') AND n.scale = 'total'
 		));
 	ELSIF TG_OP = 'DELETE' THEN
-		PERFORM safety_summaries_refresh(ARRAY(
+		PERFORM patient_stress_flare_refresh(ARRAY(
 			SELECT DISTINCT v.patient_id FROM old_stress_scores o JOIN responses r ON r.id = o.response_id JOIN visits v ON v.id = r.visit_id
 			WHERE o.instrument_id IN ('pss10', 'gad7') AND o.scale = 'total'
 		));
 	ELSE
-		PERFORM safety_summaries_refresh(ARRAY(
+		PERFORM patient_stress_flare_refresh(ARRAY(
 			SELECT DISTINCT v.patient_id
 			FROM new_stress_scores n
 			FULL JOIN old_stress_scores o ON o.response_id = n.response_id AND o.scale = n.scale
@@ -157,11 +184,11 @@ CREATE TRIGGER response_scores_safety_summaries_delete AFTER DELETE ON response_
 CREATE FUNCTION flare_episodes_refresh_safety_summaries() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		PERFORM safety_summaries_refresh(ARRAY(SELECT DISTINCT n.patient_id FROM new_flares n));
+		PERFORM patient_stress_flare_refresh(ARRAY(SELECT DISTINCT n.patient_id FROM new_flares n));
 	ELSIF TG_OP = 'DELETE' THEN
-		PERFORM safety_summaries_refresh(ARRAY(SELECT DISTINCT o.patient_id FROM old_flares o));
+		PERFORM patient_stress_flare_refresh(ARRAY(SELECT DISTINCT o.patient_id FROM old_flares o));
 	ELSE
-		PERFORM safety_summaries_refresh(ARRAY(
+		PERFORM patient_stress_flare_refresh(ARRAY(
 			SELECT DISTINCT x.patient_id
 			FROM new_flares n
 			FULL JOIN old_flares o ON o.id = n.id
