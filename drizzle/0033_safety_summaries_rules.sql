@@ -6,7 +6,8 @@
 -- the seed's bulk inserts, plain SQL) keeps them right. The definitions are those the figures
 -- used to compute per request (src/lib/server/safety/figures.ts): live = not voided; the stress
 -- instruments are STRESS_INSTRUMENTS of src/lib/safety/stress-flare.ts (PSS-10, GAD-7), listed
--- here too. Flare and adverse-event counts are not kept: the figures read those small tables.
+-- here too, as are EARLY_DAYS and MONTH_DAYS. Adverse events are not summarised: the figures read
+-- that small table.
 --
 -- One writer per patient at a time (in id order, as the visit save and the rollup lock them): a
 -- concurrent transaction that touched the same patient waits here until the first commits, and
@@ -17,21 +18,40 @@ BEGIN
 END;
 $$;
 --> statement-breakpoint
--- patient_safety_summary: what the visits say (live visits, sessions, asked, first and last date).
+-- patient_safety_summary and patient_flare_months: what the live visits say (count, sessions,
+-- asked, first and last date) and the live flares between the first and the last visit — early
+-- before day 84 (EARLY_DAYS, src/lib/safety/rates.ts), by month of 30.4375 days (MONTH_DAYS,
+-- src/lib/safety/flare-trend.ts: the month an onset counts in is onsetMonth's, never past the
+-- patient's last month with time). Visits and flares move them.
 CREATE FUNCTION patient_safety_summary_refresh(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
 	IF ids IS NULL OR cardinality(ids) = 0 THEN
 		RETURN;
 	END IF;
 	PERFORM safety_summaries_lock(ids);
+	DELETE FROM patient_flare_months WHERE patient_id = ANY (ids);
 	DELETE FROM patient_safety_summary WHERE patient_id = ANY (ids);
-	INSERT INTO patient_safety_summary (patient_id, condition_code, visits, sessions, asked, baseline, last_visit)
-	SELECT v.patient_id, p.condition_code, count(*), sum(v.acupuncture_sessions), count(*) FILTER (WHERE v.ae_answer IN ('none', 'yes')),
-		min(v.visit_date), max(v.visit_date)
-	FROM visits v
-	JOIN patients p ON p.id = v.patient_id
-	WHERE v.patient_id = ANY (ids) AND NOT v.voided
-	GROUP BY v.patient_id, p.condition_code;
+	INSERT INTO patient_safety_summary (patient_id, condition_code, visits, sessions, asked, baseline, last_visit, early_flares, later_flares)
+	SELECT a.patient_id, a.condition_code, a.visits, a.sessions, a.asked, a.baseline, a.last_visit, fl.early, fl.later
+	FROM (
+		SELECT v.patient_id, p.condition_code, count(*) AS visits, sum(v.acupuncture_sessions) AS sessions,
+			count(*) FILTER (WHERE v.ae_answer IN ('none', 'yes')) AS asked, min(v.visit_date) AS baseline, max(v.visit_date) AS last_visit
+		FROM visits v
+		JOIN patients p ON p.id = v.patient_id
+		WHERE v.patient_id = ANY (ids) AND NOT v.voided
+		GROUP BY v.patient_id, p.condition_code
+	) a
+	CROSS JOIN LATERAL (
+		SELECT count(*) FILTER (WHERE f.onset_on < a.baseline + 84) AS early, count(*) FILTER (WHERE f.onset_on >= a.baseline + 84) AS later
+		FROM flare_episodes f
+		WHERE f.patient_id = a.patient_id AND NOT f.voided AND f.onset_on >= a.baseline AND f.onset_on <= a.last_visit
+	) fl;
+	INSERT INTO patient_flare_months (patient_id, condition_code, month, onsets)
+	SELECT s.patient_id, s.condition_code, least(floor((f.onset_on - s.baseline) / 30.4375), ceil((s.last_visit - s.baseline) / 30.4375) - 1)::int, count(*)
+	FROM patient_safety_summary s
+	JOIN flare_episodes f ON f.patient_id = s.patient_id
+	WHERE s.patient_id = ANY (ids) AND NOT f.voided AND f.onset_on >= s.baseline AND f.onset_on <= s.last_visit AND s.last_visit > s.baseline
+	GROUP BY 1, 2, 3;
 END;
 $$;
 --> statement-breakpoint
@@ -180,15 +200,16 @@ CREATE TRIGGER response_scores_safety_summaries_update AFTER UPDATE ON response_
 CREATE TRIGGER response_scores_safety_summaries_delete AFTER DELETE ON response_scores
 	REFERENCING OLD TABLE AS old_stress_scores FOR EACH STATEMENT EXECUTE FUNCTION response_scores_refresh_safety_summaries();
 --> statement-breakpoint
--- Flares decide which scored visits are "flared": any insert or delete; an update of patient, onset or void.
+-- Flares: counted in the summary and its months, and they decide which scored visits are "flared":
+-- any insert or delete; an update of patient, onset or void.
 CREATE FUNCTION flare_episodes_refresh_safety_summaries() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		PERFORM patient_stress_flare_refresh(ARRAY(SELECT DISTINCT n.patient_id FROM new_flares n));
+		PERFORM safety_summaries_refresh(ARRAY(SELECT DISTINCT n.patient_id FROM new_flares n));
 	ELSIF TG_OP = 'DELETE' THEN
-		PERFORM patient_stress_flare_refresh(ARRAY(SELECT DISTINCT o.patient_id FROM old_flares o));
+		PERFORM safety_summaries_refresh(ARRAY(SELECT DISTINCT o.patient_id FROM old_flares o));
 	ELSE
-		PERFORM patient_stress_flare_refresh(ARRAY(
+		PERFORM safety_summaries_refresh(ARRAY(
 			SELECT DISTINCT x.patient_id
 			FROM new_flares n
 			FULL JOIN old_flares o ON o.id = n.id
@@ -229,4 +250,4 @@ CREATE TRIGGER patients_safety_summaries_update AFTER UPDATE ON patients
 SELECT safety_summaries_refresh(ARRAY(SELECT id FROM patients));
 --> statement-breakpoint
 -- Statistics for the planner from the start (autovacuum would take a while to get there).
-ANALYZE patient_safety_summary, patient_stress_flare;
+ANALYZE patient_safety_summary, patient_flare_months, patient_stress_flare;

@@ -14,6 +14,8 @@ import { createPatient } from '../../src/lib/server/patients';
 import { patientVisits, recordVisit, saveResponse, updateVisit } from '../../src/lib/server/visits';
 import { getFlare, recordFlare, safetyFigures, updateFlare } from '../../src/lib/server/safety';
 import { STRESS_INSTRUMENTS } from '../../src/lib/safety/stress-flare';
+import { EARLY_DAYS } from '../../src/lib/safety/rates';
+import { MONTH_DAYS, onsetMonth } from '../../src/lib/safety/flare-trend';
 import { driverName, resetDatabase, testDatabase } from './db';
 import { makeUser } from './helpers';
 
@@ -52,7 +54,11 @@ async function flare(patientId: string, onsetOn: string) {
 }
 
 const stored = async () => ({
-	summary: await executeRows(db, sql`select patient_id::text, condition_code, visits, sessions, asked, baseline::text, last_visit::text from patient_safety_summary order by 1`),
+	summary: await executeRows(
+		db,
+		sql`select patient_id::text, condition_code, visits, sessions, asked, baseline::text, last_visit::text, early_flares, later_flares from patient_safety_summary order by 1`
+	),
+	months: await executeRows(db, sql`select patient_id::text, condition_code, month, onsets from patient_flare_months order by 1, 3`),
 	stress: await executeRows(
 		db,
 		sql`select patient_id::text, condition_code, instrument_id, flared_visits, flared_sum::float8, other_visits, other_sum::float8 from patient_stress_flare order by 1, 3`
@@ -60,13 +66,35 @@ const stored = async () => ({
 });
 
 /** The same rows from the base tables, by another route than the triggers' function. */
-const recomputed = async () => ({
-	summary: await executeRows(
+const recomputed = async () => {
+	const summary = await executeRows(
 		db,
 		sql`select v.patient_id::text, p.condition_code, count(*)::int as visits, sum(v.acupuncture_sessions)::int as sessions,
-				(count(*) filter (where v.ae_answer <> 'not_asked'))::int as asked, min(v.visit_date)::text as baseline, max(v.visit_date)::text as last_visit
+				(count(*) filter (where v.ae_answer <> 'not_asked'))::int as asked, min(v.visit_date)::text as baseline, max(v.visit_date)::text as last_visit,
+				(select count(*) from flare_episodes f where f.patient_id = v.patient_id and not f.voided and f.onset_on between min(v.visit_date) and max(v.visit_date) and f.onset_on - min(v.visit_date) < ${EARLY_DAYS}::int)::int as early_flares,
+				(select count(*) from flare_episodes f where f.patient_id = v.patient_id and not f.voided and f.onset_on between min(v.visit_date) and max(v.visit_date) and f.onset_on - min(v.visit_date) >= ${EARLY_DAYS}::int)::int as later_flares
 			from visits v join patients p on p.id = v.patient_id where not v.voided group by v.patient_id, p.condition_code order by 1`
-	),
+	);
+	// Onsets by month: each live flare's day from the baseline, placed by onsetMonth (JavaScript).
+	const onsets = await executeRows(
+		db,
+		sql`select f.patient_id::text, f.onset_on - s.first_day as day, s.last_day - s.first_day as days
+			from flare_episodes f
+			join (select patient_id, min(visit_date) as first_day, max(visit_date) as last_day from visits where not voided group by patient_id) s on s.patient_id = f.patient_id
+			where not f.voided`
+	);
+	const months = new Map<string, { patient_id: string; condition_code: string; month: number; onsets: number }>();
+	for (const o of onsets) {
+		const month = onsetMonth(Number(o.day), Number(o.days));
+		if (month === null) continue;
+		const patient = String(o.patient_id);
+		const key = `${patient}|${String(month).padStart(4, '0')}`;
+		const condition = String(summary.find((r) => r.patient_id === patient)!.condition_code);
+		(months.get(key) ?? months.set(key, { patient_id: patient, condition_code: condition, month, onsets: 0 }).get(key)!).onsets++;
+	}
+	return {
+		summary,
+		months: [...months.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r),
 	stress: await executeRows(
 		db,
 		sql`with scored as (
@@ -83,8 +111,9 @@ const recomputed = async () => ({
 			select s.patient_id::text, p.condition_code, instrument_id, (count(*) filter (where flared))::int as flared_visits, coalesce(sum(score) filter (where flared), 0)::float8 as flared_sum,
 				(count(*) filter (where not flared))::int as other_visits, coalesce(sum(score) filter (where not flared), 0)::float8 as other_sum
 			from scored s join patients p on p.id = s.patient_id group by s.patient_id, p.condition_code, instrument_id order by 1, 3`
-	)
-});
+		)
+	};
+};
 
 async function expectExact() {
 	const [got, want] = [await stored(), await recomputed()];
@@ -103,7 +132,8 @@ afterAll(() => resetDatabase(db));
 
 describe(`safety summaries kept by the database (${driverName})`, () => {
 	it('follow writes through the app, plain SQL and bulk inserts, and the figures read them', async () => {
-		expect(STRESS_INSTRUMENTS).toEqual(['pss10', 'gad7']); // the migration's trigger function lists these two
+		// The migration's functions write these three in SQL.
+		expect([STRESS_INSTRUMENTS, EARLY_DAYS, MONTH_DAYS]).toEqual([['pss10', 'gad7'], 84, 30.4375]);
 
 		// Through the app: visits with PSS-10 and GAD-7, a flare.
 		const a = await newPatient();
@@ -111,9 +141,12 @@ describe(`safety summaries kept by the database (${driverName})`, () => {
 		const a2 = await visit(a, '2025-03-01', [pss(10)]);
 		await visit(a, '2025-04-01', [pss(15), gad(2)]);
 		await visit(a, '2025-05-01', [pss(30)]);
-		const f1 = await flare(a, '2025-02-10');
+		await flare(a, '2025-02-10');
 		let got = await expectExact();
-		expect(got.summary).toEqual([{ patient_id: a, condition_code: 'rheumatoid_arthritis', visits: 4, sessions: 5, asked: 4, baseline: '2025-02-01', last_visit: '2025-05-01' }]);
+		expect(got.summary).toEqual([
+			{ patient_id: a, condition_code: 'rheumatoid_arthritis', visits: 4, sessions: 5, asked: 4, baseline: '2025-02-01', last_visit: '2025-05-01', early_flares: 1, later_flares: 0 }
+		]);
+		expect(got.months).toEqual([{ patient_id: a, condition_code: 'rheumatoid_arthritis', month: 0, onsets: 1 }]);
 		expect(got.stress).toEqual([
 			{ patient_id: a, condition_code: 'rheumatoid_arthritis', instrument_id: 'gad7', flared_visits: 1, flared_sum: 7, other_visits: 1, other_sum: 14 },
 			{ patient_id: a, condition_code: 'rheumatoid_arthritis', instrument_id: 'pss10', flared_visits: 1, flared_sum: 20, other_visits: 2, other_sum: 25 }
@@ -136,9 +169,13 @@ describe(`safety summaries kept by the database (${driverName})`, () => {
 		await db.execute(sql`update visits set visit_date = '2025-06-01' where patient_id = ${a}::uuid and visit_date = '2025-04-01'`);
 		got = await expectExact();
 		expect(got.summary[0]).toMatchObject({ last_visit: '2025-06-01' });
+		await flare(a, '2025-05-20'); // day 108: after day 84, month 3
+		got = await expectExact();
+		expect(got.summary[0]).toMatchObject({ early_flares: 1, later_flares: 1 });
+		expect(got.months.map((r) => r.month)).toEqual([0, 3]);
 		await db.execute(sql`update response_scores set value = 3 where scale = 'total' and instrument_id = 'pss10' and response_id in (select r.id from responses r join visits v on v.id = r.visit_id where v.patient_id = ${a}::uuid and v.visit_date = '2025-05-01')`);
 		await expectExact();
-		await db.execute(sql`update flare_episodes set voided = true, void_reason = 'wrong patient' where id = ${f1}::uuid`);
+		await db.execute(sql`update flare_episodes set voided = true, void_reason = 'wrong patient' where patient_id = ${a}::uuid`); // both of them, in one statement
 		got = await expectExact();
 		expect(got.stress.every((r) => r.flared_visits === 0)).toBe(true);
 		await db.execute(sql`update visits set voided = false, void_reason = null where id = ${a2}::uuid`);
@@ -146,7 +183,7 @@ describe(`safety summaries kept by the database (${driverName})`, () => {
 		// The patient's condition is copied into the summaries: a change of it follows.
 		await db.execute(sql`update patients set condition_code = 'crohns' where id = ${a}::uuid`);
 		got = await expectExact();
-		expect(new Set([...got.summary, ...got.stress].map((r) => r.condition_code))).toEqual(new Set(['crohns']));
+		expect(new Set([...got.summary, ...got.months, ...got.stress].map((r) => r.condition_code))).toEqual(new Set(['crohns']));
 
 		// A flare voided through the app.
 		const b = await newPatient('sle');
@@ -199,6 +236,8 @@ describe(`safety summaries kept by the database (${driverName})`, () => {
 			)
 		);
 		const got = await expectExact();
-		expect(got.summary).toEqual([{ patient_id: a, condition_code: 'rheumatoid_arthritis', visits: 9, sessions: 9, asked: 9, baseline: '2025-02-01', last_visit: '2025-03-08' }]);
+		expect(got.summary).toEqual([
+			{ patient_id: a, condition_code: 'rheumatoid_arthritis', visits: 9, sessions: 9, asked: 9, baseline: '2025-02-01', last_visit: '2025-03-08', early_flares: 0, later_flares: 0 }
+		]);
 	});
 });

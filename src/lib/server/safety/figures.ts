@@ -6,7 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { executeRows, type Db } from '../db';
-import { cohortCte, type SafetyQuery } from './cohort';
+import { andConditions, cohortCte, type SafetyQuery } from './cohort';
 import { buildSafetyFigures, type FlareCounts, type SafetyCounts, type SafetyFigures } from '../../safety/figures';
 import { EARLY_DAYS } from '../../safety/rates';
 import { flareTrend } from './flare-trend';
@@ -19,7 +19,8 @@ const num = (x: unknown) => Number(x ?? 0);
 /**
  * Per condition, in one pass over the cohort's summary rows: the event counts (live events of
  * each patient, any date) and the flare counts (live onsets from the baseline to the last visit,
- * early when before day EARLY_DAYS, with the patient-days of each period).
+ * early when before day EARLY_DAYS, kept per patient in the summary), with the patient-days of
+ * each period.
  */
 async function conditionCounts(db: Db, q: SafetyQuery): Promise<{ counts: SafetyCounts[]; flares: FlareCounts[] }> {
 	const rows = await executeRows(
@@ -30,22 +31,14 @@ async function conditionCounts(db: Db, q: SafetyQuery): Promise<{ counts: Safety
 				from adverse_events e
 				where not e.voided
 				group by e.patient_id
-			),
-			f as (
-				select f.patient_id,
-					(count(*) filter (where f.onset_on < v.baseline + ${EARLY_DAYS}::int))::int as early,
-					(count(*) filter (where f.onset_on >= v.baseline + ${EARLY_DAYS}::int))::int as later
-				from flare_episodes f join v on v.patient_id = f.patient_id
-				where not f.voided and f.onset_on >= v.baseline and f.onset_on <= v.last_visit
-				group by f.patient_id
 			)
 			select v.condition_code, count(*)::int as patients, sum(v.visits)::int as visits, sum(v.asked)::int as asked,
 				sum(v.sessions)::int as sessions, coalesce(sum(e.events), 0)::int as events,
 				count(e.patient_id)::int as patients_with_event, coalesce(sum(e.serious), 0)::int as serious_events,
 				sum(least(v.last_visit - v.baseline, ${EARLY_DAYS}::int))::int as early_days,
 				sum(greatest(v.last_visit - v.baseline - ${EARLY_DAYS}::int, 0))::int as later_days,
-				coalesce(sum(f.early), 0)::int as early_flares, coalesce(sum(f.later), 0)::int as later_flares
-			from v left join e on e.patient_id = v.patient_id left join f on f.patient_id = v.patient_id
+				sum(v.early_flares)::int as early_flares, sum(v.later_flares)::int as later_flares
+			from v left join e on e.patient_id = v.patient_id
 			group by v.condition_code
 			order by v.condition_code`
 	);
@@ -86,7 +79,7 @@ async function stressFlareSums(db: Db, q: SafetyQuery): Promise<Record<StressIns
 		sql`select s.instrument_id, s.condition_code, count(*)::int as patients, sum(d.diff)::float8 as sum, sum(d.diff * d.diff)::float8 as sum_sq
 			from patient_stress_flare s
 			cross join lateral (select s.flared_sum / s.flared_visits - s.other_sum / s.other_visits as diff) d
-			where s.instrument_id in (${ids}) and s.flared_visits > 0 and s.other_visits > 0 ${q.conditions.length ? sql`and s.condition_code in (${sql.join(q.conditions.map((c) => sql`${c}`), sql`, `)})` : sql``}
+			where s.instrument_id in (${ids}) and s.flared_visits > 0 and s.other_visits > 0 ${andConditions(q, 's')}
 			group by s.instrument_id, s.condition_code
 			order by s.instrument_id, s.condition_code`
 	);

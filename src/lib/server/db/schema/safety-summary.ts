@@ -25,9 +25,31 @@ export const patientSafetySummary = pgTable(
 		// Live visits at which the adverse-event question was asked (answer 'none' or 'yes').
 		asked: integer('asked').notNull(),
 		baseline: date('baseline', { mode: 'string' }).notNull(),
-		lastVisit: date('last_visit', { mode: 'string' }).notNull()
+		lastVisit: date('last_visit', { mode: 'string' }).notNull(),
+		// Live flares with onset from the baseline to the last live visit: before day EARLY_DAYS
+		// (84, $lib/safety/rates) of the baseline, and from it on.
+		earlyFlares: integer('early_flares').notNull(),
+		laterFlares: integer('later_flares').notNull()
 	},
 	(t) => [check('patient_safety_summary_visits_positive', sql`${t.visits} >= 1`)]
+);
+
+/**
+ * Per patient with follow-up (last live visit after the baseline) and month in treatment: the live
+ * flare onsets from the baseline to the last live visit, by the month $lib/safety/flare-trend's
+ * onsetMonth gives (⌊days / MONTH_DAYS⌋, never past the patient's last month with time).
+ */
+export const patientFlareMonths = pgTable(
+	'patient_flare_months',
+	{
+		patientId: uuid('patient_id')
+			.notNull()
+			.references(() => patients.id, { onDelete: 'cascade' }),
+		conditionCode: text('condition_code').notNull(),
+		month: integer('month').notNull(),
+		onsets: integer('onsets').notNull()
+	},
+	(t) => [primaryKey({ columns: [t.patientId, t.month] })]
 );
 
 /**
