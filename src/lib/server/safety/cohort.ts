@@ -1,37 +1,26 @@
 /** The patients a safety figure counts, shared by every safety query (figures.ts, flare-trend.ts). */
 import { sql, type SQL } from 'drizzle-orm';
-import { executeRows, type Db } from '../db';
-import { patientSelection } from '../patients';
 
 export interface SafetyQuery {
 	/** Condition codes; none = all. */
 	conditions: string[];
 }
 
-/** Patients (p), their live visits' totals (v) — one CTE list shared by every safety query. */
-export function cohortCtes(q: SafetyQuery): SQL {
-	const where = patientSelection({ conditions: q.conditions });
-	return sql`p as (
-			select p.id, p.condition_code from patients p ${where.length ? sql`where ${sql.join(where, sql` and `)}` : sql``}
-		),
-		v as (
-			select v.patient_id, count(*)::int as visits, sum(v.acupuncture_sessions)::int as sessions,
-				(count(*) filter (where v.ae_answer in ('none', 'yes')))::int as asked,
-				min(v.visit_date) as baseline, max(v.visit_date) as last_visit
-			from visits v join p on p.id = v.patient_id
-			where not v.voided
-			group by v.patient_id
+/**
+ * The cohort (v): one row per patient of the chosen conditions with at least one live visit —
+ * condition, live visits, sessions, visits asked about adverse events, first (baseline) and last
+ * live visit date, live flare onsets between them before and after day EARLY_DAYS. Read from `patient_safety_summary`, which the database keeps exact on every
+ * write (migration 0033, safety_summaries_rules), instead of aggregating every visit per request
+ * (docs/performance.md, "Safety figures"). Not materialised: each query filters it as it needs.
+ */
+export function cohortCte(q: SafetyQuery): SQL {
+	return sql`v as not materialized (
+			select s.patient_id, s.condition_code, s.visits, s.sessions, s.asked, s.baseline, s.last_visit, s.early_flares, s.later_flares
+			from patient_safety_summary s where true ${andConditions(q, 's')}
 		)`;
 }
 
-/**
- * PostgreSQL's estimates of these aggregates are far above their real cost at clinic scale, which
- * switches JIT compilation on: at 20,000 patients 0.1–0.9 s of compiling for queries that run in
- * 0.2–0.3 s (docs/performance.md, "Safety figures"). Off for them alone, as for the due list.
- */
-export function rowsWithoutJit(db: Db, query: SQL) {
-	return db.transaction(async (tx) => {
-		await tx.execute(sql`set local jit = off`);
-		return executeRows(tx, query);
-	});
+/** `and <alias>.condition_code in (…)` for the chosen conditions; nothing for all. */
+export function andConditions(q: SafetyQuery, alias: string): SQL {
+	return q.conditions.length ? sql`and ${sql.raw(alias)}.condition_code in (${sql.join(q.conditions.map((c) => sql`${c}`), sql`, `)})` : sql``;
 }

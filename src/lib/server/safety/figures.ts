@@ -5,8 +5,8 @@
  * observed time runs to their last. Rates, intervals and the small-cell rule: $lib/safety/figures.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db';
-import { cohortCtes, rowsWithoutJit, type SafetyQuery } from './cohort';
+import { executeRows, type Db } from '../db';
+import { andConditions, cohortCte, type SafetyQuery } from './cohort';
 import { buildSafetyFigures, type FlareCounts, type SafetyCounts, type SafetyFigures } from '../../safety/figures';
 import { EARLY_DAYS } from '../../safety/rates';
 import { flareTrend } from './flare-trend';
@@ -16,64 +16,52 @@ export type { SafetyQuery };
 
 const num = (x: unknown) => Number(x ?? 0);
 
-
-async function safetyCounts(db: Db, q: SafetyQuery): Promise<SafetyCounts[]> {
-	const rows = await rowsWithoutJit(
+/**
+ * Per condition, in one pass over the cohort's summary rows: the event counts (live events of
+ * each patient, any date) and the flare counts (live onsets from the baseline to the last visit,
+ * early when before day EARLY_DAYS, kept per patient in the summary), with the patient-days of
+ * each period.
+ */
+async function conditionCounts(db: Db, q: SafetyQuery): Promise<{ counts: SafetyCounts[]; flares: FlareCounts[] }> {
+	const rows = await executeRows(
 		db,
-		sql`with ${cohortCtes(q)},
+		sql`with ${cohortCte(q)},
 			e as (
 				select e.patient_id, count(*)::int as events, (count(*) filter (where e.serious))::int as serious
-				from adverse_events e join v on v.patient_id = e.patient_id
+				from adverse_events e
 				where not e.voided
 				group by e.patient_id
 			)
-			select p.condition_code, count(*)::int as patients, sum(v.visits)::int as visits, sum(v.asked)::int as asked,
+			select v.condition_code, count(*)::int as patients, sum(v.visits)::int as visits, sum(v.asked)::int as asked,
 				sum(v.sessions)::int as sessions, coalesce(sum(e.events), 0)::int as events,
-				count(e.patient_id)::int as patients_with_event, coalesce(sum(e.serious), 0)::int as serious_events
-			from p join v on v.patient_id = p.id left join e on e.patient_id = p.id
-			group by p.condition_code
-			order by p.condition_code`
-	);
-	return rows.map((r) => ({
-		condition: String(r.condition_code),
-		patients: num(r.patients),
-		visits: num(r.visits),
-		asked: num(r.asked),
-		sessions: num(r.sessions),
-		events: num(r.events),
-		patientsWithEvent: num(r.patients_with_event),
-		seriousEvents: num(r.serious_events)
-	}));
-}
-
-async function flareCounts(db: Db, q: SafetyQuery): Promise<FlareCounts[]> {
-	const rows = await rowsWithoutJit(
-		db,
-		sql`with ${cohortCtes(q)},
-			f as (
-				select f.patient_id,
-					(count(*) filter (where f.onset_on < v.baseline + ${EARLY_DAYS}::int))::int as early,
-					(count(*) filter (where f.onset_on >= v.baseline + ${EARLY_DAYS}::int))::int as later
-				from flare_episodes f join v on v.patient_id = f.patient_id
-				where not f.voided and f.onset_on >= v.baseline and f.onset_on <= v.last_visit
-				group by f.patient_id
-			)
-			select p.condition_code, count(*)::int as patients,
+				count(e.patient_id)::int as patients_with_event, coalesce(sum(e.serious), 0)::int as serious_events,
 				sum(least(v.last_visit - v.baseline, ${EARLY_DAYS}::int))::int as early_days,
 				sum(greatest(v.last_visit - v.baseline - ${EARLY_DAYS}::int, 0))::int as later_days,
-				coalesce(sum(f.early), 0)::int as early_flares, coalesce(sum(f.later), 0)::int as later_flares
-			from p join v on v.patient_id = p.id left join f on f.patient_id = p.id
-			group by p.condition_code
-			order by p.condition_code`
+				sum(v.early_flares)::int as early_flares, sum(v.later_flares)::int as later_flares
+			from v left join e on e.patient_id = v.patient_id
+			group by v.condition_code
+			order by v.condition_code`
 	);
-	return rows.map((r) => ({
-		condition: String(r.condition_code),
-		patients: num(r.patients),
-		earlyDays: num(r.early_days),
-		laterDays: num(r.later_days),
-		earlyFlares: num(r.early_flares),
-		laterFlares: num(r.later_flares)
-	}));
+	return {
+		counts: rows.map((r) => ({
+			condition: String(r.condition_code),
+			patients: num(r.patients),
+			visits: num(r.visits),
+			asked: num(r.asked),
+			sessions: num(r.sessions),
+			events: num(r.events),
+			patientsWithEvent: num(r.patients_with_event),
+			seriousEvents: num(r.serious_events)
+		})),
+		flares: rows.map((r) => ({
+			condition: String(r.condition_code),
+			patients: num(r.patients),
+			earlyDays: num(r.early_days),
+			laterDays: num(r.later_days),
+			earlyFlares: num(r.early_flares),
+			laterFlares: num(r.later_flares)
+		}))
+	};
 }
 
 /**
@@ -81,51 +69,19 @@ async function flareCounts(db: Db, q: SafetyQuery): Promise<FlareCounts[]> {
  * of squares of their within-patient differences (mean total score at visits followed by a flare
  * onset after the visit and on or before the next live visit, minus the mean at visits not so
  * followed). A patient's last visit has no next one and is left out. Voided flares do not count.
- * The visits followed by a flare are found from the flares (few): each live flare marks the last
- * live visit before its onset, when a live visit on or after the onset exists — one index probe
- * per flare, not one per scored visit (docs/performance.md, "Safety figures").
+ * Each patient's counts and sums of both kinds are kept by the database in `patient_stress_flare`
+ * (migration 0033), so this reads one row per patient and instrument.
  */
 async function stressFlareSums(db: Db, q: SafetyQuery): Promise<Record<StressInstrument, DifferenceSums[]>> {
 	const ids = sql.join(STRESS_INSTRUMENTS.map((i) => sql`${i}`), sql`, `);
-	const rows = await rowsWithoutJit(
+	const rows = await executeRows(
 		db,
-		sql`with ${cohortCtes(q)},
-			lv as (
-				select v.id, v.patient_id, v.visit_date, lead(v.visit_date) over (partition by v.patient_id order by v.visit_date, v.id) as next_date
-				from visits v join p on p.id = v.patient_id
-				where not v.voided
-			),
-			fv as (
-				select distinct before.id
-				from flare_episodes f
-				join p on p.id = f.patient_id
-				cross join lateral (
-					select v.id from visits v
-					where v.patient_id = f.patient_id and not v.voided and v.visit_date < f.onset_on
-					order by v.visit_date desc
-					limit 1
-				) before
-				where not f.voided
-					and exists (select 1 from visits w where w.patient_id = f.patient_id and not w.voided and w.visit_date >= f.onset_on)
-			),
-			s as (
-				select r.instrument_id, lv.patient_id, rs.value as score, fv.id is not null as flared
-				from lv
-				join responses r on r.visit_id = lv.id and r.instrument_id in (${ids})
-				join response_scores rs on rs.response_id = r.id and rs.scale = 'total'
-				left join fv on fv.id = lv.id
-				where lv.next_date is not null and rs.value is not null
-			),
-			d as (
-				select instrument_id, patient_id, avg(score) filter (where flared) - avg(score) filter (where not flared) as diff
-				from s
-				group by instrument_id, patient_id
-				having bool_or(flared) and bool_or(not flared)
-			)
-			select d.instrument_id, p.condition_code, count(*)::int as patients, sum(d.diff)::float8 as sum, sum(d.diff * d.diff)::float8 as sum_sq
-			from d join p on p.id = d.patient_id
-			group by d.instrument_id, p.condition_code
-			order by d.instrument_id, p.condition_code`
+		sql`select s.instrument_id, s.condition_code, count(*)::int as patients, sum(d.diff)::float8 as sum, sum(d.diff * d.diff)::float8 as sum_sq
+			from patient_stress_flare s
+			cross join lateral (select s.flared_sum / s.flared_visits - s.other_sum / s.other_visits as diff) d
+			where s.instrument_id in (${ids}) and s.flared_visits > 0 and s.other_visits > 0 ${andConditions(q, 's')}
+			group by s.instrument_id, s.condition_code
+			order by s.instrument_id, s.condition_code`
 	);
 	const out = Object.fromEntries(STRESS_INSTRUMENTS.map((i) => [i, [] as DifferenceSums[]])) as Record<StressInstrument, DifferenceSums[]>;
 	for (const r of rows) out[r.instrument_id as StressInstrument]?.push({ condition: String(r.condition_code), patients: num(r.patients), sum: num(r.sum), sumSq: num(r.sum_sq) });
@@ -134,7 +90,7 @@ async function stressFlareSums(db: Db, q: SafetyQuery): Promise<Record<StressIns
 
 /** The figures of the API's shape, k applied. */
 export async function safetyFigures(db: Db, q: SafetyQuery, k: number): Promise<SafetyFigures> {
-	const [counts, flares, stress, trend] = await Promise.all([safetyCounts(db, q), flareCounts(db, q), stressFlareSums(db, q), flareTrend(db, q, k)]);
+	const [{ counts, flares }, stress, trend] = await Promise.all([conditionCounts(db, q), stressFlareSums(db, q), flareTrend(db, q, k)]);
 	return { ...buildSafetyFigures(counts, flares, k), flare_trend: trend, stress_flare: buildStressFlare(stress, k) };
 }
 
@@ -147,15 +103,15 @@ export interface Breakdown {
 
 /** Live events by category, severity and relatedness, per condition (the page shows the groups not withheld). */
 export async function safetyBreakdown(db: Db, q: SafetyQuery): Promise<Breakdown[]> {
-	const rows = await rowsWithoutJit(
+	const rows = await executeRows(
 		db,
-		sql`with ${cohortCtes(q)}
-			select p.condition_code, d.dimension, d.value, count(*)::int as events
-			from adverse_events e join v on v.patient_id = e.patient_id join p on p.id = e.patient_id
+		sql`with ${cohortCte(q)}
+			select v.condition_code, d.dimension, d.value, count(*)::int as events
+			from adverse_events e join v on v.patient_id = e.patient_id
 			cross join lateral (values ('category', e.category_code), ('severity', e.severity), ('relatedness', e.relatedness)) as d(dimension, value)
 			where not e.voided
-			group by p.condition_code, d.dimension, d.value
-			order by p.condition_code, d.dimension, events desc, d.value`
+			group by v.condition_code, d.dimension, d.value
+			order by v.condition_code, d.dimension, events desc, d.value`
 	);
 	return rows.map((r) => ({ condition: String(r.condition_code), dimension: r.dimension as Breakdown['dimension'], value: String(r.value), events: num(r.events) }));
 }
@@ -173,13 +129,13 @@ export interface SeriousListed {
 
 /** Live serious events of the chosen conditions, with the days from the patient's baseline to onset. */
 export async function seriousEvents(db: Db, q: SafetyQuery): Promise<SeriousListed[]> {
-	const rows = await rowsWithoutJit(
+	const rows = await executeRows(
 		db,
-		sql`with ${cohortCtes(q)}
-			select e.id, e.patient_id, p.condition_code, (e.onset_on - v.baseline)::int as days, e.category_code, e.severity, e.relatedness, e.outcome
-			from adverse_events e join v on v.patient_id = e.patient_id join p on p.id = e.patient_id
+		sql`with ${cohortCte(q)}
+			select e.id, e.patient_id, v.condition_code, (e.onset_on - v.baseline)::int as days, e.category_code, e.severity, e.relatedness, e.outcome
+			from adverse_events e join v on v.patient_id = e.patient_id
 			where e.serious and not e.voided
-			order by p.condition_code, days, e.id
+			order by v.condition_code, days, e.id
 			limit 500`
 	);
 	return rows.map((r) => ({

@@ -4,32 +4,28 @@
  * onsets fall in each month — a few hundred rows at any cohort size, nothing per patient.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db';
-import { buildFlareTrend, MONTH_DAYS, type FlareTrend } from '../../safety/flare-trend';
-import { cohortCtes, rowsWithoutJit, type SafetyQuery } from './cohort';
+import { executeRows, type Db } from '../db';
+import { buildFlareTrend, type FlareTrend } from '../../safety/flare-trend';
+import { andConditions, cohortCte, type SafetyQuery } from './cohort';
 
 const num = (x: unknown) => Number(x ?? 0);
-// A numeric literal (not a parameter, which could be read as an integer): 30.4375 is exact in both.
-const L = sql.raw(String(MONTH_DAYS));
 
 export async function flareTrend(db: Db, q: SafetyQuery, k: number): Promise<FlareTrend[]> {
-	// One statement, so the cohort's visits are aggregated once: rows of kind 'f' are follow-up
-	// lengths (value = days) with their patients, rows of kind 'o' onsets per month (value = month),
-	// the month as onsetMonth computes it: ⌊d / L⌋, but never past the patient's last month with time.
-	// JIT off, as for the other safety figures (its estimate is as far off; figures.ts says why).
-	const rows = await rowsWithoutJit(
+	// One statement: rows of kind 'f' are follow-up lengths (value = days) with their patients, from
+	// the cohort's summary rows; rows of kind 'o' onsets per month (value = month), from
+	// patient_flare_months, where the database keeps each patient's onsets by the month onsetMonth
+	// gives (⌊d / MONTH_DAYS⌋, never past the patient's last month with time; migration 0033).
+	const rows = await executeRows(
 		db,
-		sql`with ${cohortCtes(q)}
-			select 'f' as kind, p.condition_code, (v.last_visit - v.baseline)::int as value, count(*)::int as n
-			from p join v on v.patient_id = p.id
-			group by p.condition_code, value
+		sql`with ${cohortCte(q)}
+			select 'f' as kind, v.condition_code, (v.last_visit - v.baseline)::int as value, count(*)::int as n
+			from v
+			group by v.condition_code, value
 			union all
-			select 'o', p.condition_code,
-				least(floor((f.onset_on - v.baseline) / ${L}), ceil((v.last_visit - v.baseline) / ${L}) - 1)::int as value,
-				count(*)::int
-			from flare_episodes f join v on v.patient_id = f.patient_id join p on p.id = f.patient_id
-			where not f.voided and f.onset_on >= v.baseline and f.onset_on <= v.last_visit and v.last_visit > v.baseline
-			group by p.condition_code, 3`
+			select 'o', m.condition_code, m.month, sum(m.onsets)::int
+			from patient_flare_months m
+			where true ${andConditions(q, 'm')}
+			group by m.condition_code, m.month`
 	);
 	const of = (kind: string) => rows.filter((r) => r.kind === kind);
 	return buildFlareTrend(

@@ -5,6 +5,7 @@ export * from './imports';
 export * from './rollups';
 export * from './security';
 export * from './safety';
+export * from './safety-summary';
 export * from './instruments';
 export * from './schedules';
 export * from './reports';
