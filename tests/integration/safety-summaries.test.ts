@@ -1,8 +1,9 @@
 /**
  * The safety figures' per-patient summaries (patient_safety_summary, patient_stress_flare) are kept
- * by statement triggers (migration 0033): after writes through the app, through plain SQL and in
- * bulk, they must equal a recomputation from the base tables written apart from the triggers'
- * function (a visit's next visit by a subquery, not a window function). Both drivers.
+ * by statement triggers (migration 0033), and so are the evidence report's score values
+ * (score_values, migration 0035): after writes through the app, through plain SQL and in bulk, they
+ * must equal a recomputation from the base tables written apart from the triggers' function (a
+ * visit's next visit by a subquery, not a window function). Both drivers.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
@@ -62,7 +63,8 @@ const stored = async () => ({
 	stress: await executeRows(
 		db,
 		sql`select patient_id::text, condition_code, instrument_id, flared_visits, flared_sum::float8, other_visits, other_sum::float8 from patient_stress_flare order by 1, 3`
-	)
+	),
+	values: await executeRows(db, sql`select patient_id::text, instrument_id, scale, visit_date::text, value from score_values order by 1, 2, 3, 4`)
 });
 
 /** The same rows from the base tables, by another route than the triggers' function. */
@@ -111,6 +113,15 @@ const recomputed = async () => {
 			select s.patient_id::text, p.condition_code, instrument_id, (count(*) filter (where flared))::int as flared_visits, coalesce(sum(score) filter (where flared), 0)::float8 as flared_sum,
 				(count(*) filter (where not flared))::int as other_visits, coalesce(sum(score) filter (where not flared), 0)::float8 as other_sum
 			from scored s join patients p on p.id = s.patient_id group by s.patient_id, p.condition_code, instrument_id order by 1, 3`
+		),
+		// Every non-null score of a live visit (a visit is live when no voided flag is set on it).
+		values: await executeRows(
+			db,
+			sql`select (select v.patient_id from visits v where v.id = r.visit_id)::text as patient_id, rs.instrument_id, rs.scale,
+					(select v.visit_date from visits v where v.id = r.visit_id)::text as visit_date, rs.value
+				from response_scores rs join responses r on r.id = rs.response_id
+				where rs.value is not null and exists (select 1 from visits v where v.id = r.visit_id and v.voided is not true)
+				order by 1, 2, 3, 4`
 		)
 	};
 };
@@ -175,6 +186,10 @@ describe(`safety summaries kept by the database (${driverName})`, () => {
 		expect(got.months.map((r) => r.month)).toEqual([0, 3]);
 		await db.execute(sql`update response_scores set value = 3 where scale = 'total' and instrument_id = 'pss10' and response_id in (select r.id from responses r join visits v on v.id = r.visit_id where v.patient_id = ${a}::uuid and v.visit_date = '2025-05-01')`);
 		await expectExact();
+		// A score deleted (the report's values follow; the summaries' stress total too).
+		await db.execute(sql`delete from response_scores where scale = 'total' and instrument_id = 'gad7' and response_id in (select r.id from responses r join visits v on v.id = r.visit_id where v.patient_id = ${a}::uuid and v.visit_date = '2025-02-01')`);
+		got = await expectExact();
+		expect(got.values.filter((r) => r.instrument_id === 'gad7' && r.scale === 'total').map((r) => r.visit_date)).toEqual(['2025-06-01']);
 		await db.execute(sql`update flare_episodes set voided = true, void_reason = 'wrong patient' where patient_id = ${a}::uuid`); // both of them, in one statement
 		got = await expectExact();
 		expect(got.stress.every((r) => r.flared_visits === 0)).toBe(true);

@@ -171,12 +171,12 @@ export function panelFromVisits(plan: PlanBody, asOf: string | null, allPeriods 
  * The same rows as `panelFromVisits` (the integration test holds them equal; the benchmark holds
  * both to the plain SQL).
  *
- * How it runs (20,000 patients, 80,000 patient × outcome pairs; docs/performance.md): the scores
- * inside the windows are found by index only — the visits' (patient, date) index, then the
- * responses' (visit, instrument) key and the scores' (response, scale) key, which carry the
- * response's id and the score's value (migration 0034) — and the last visit and the sessions
- * come from one pass over the patients' visits (`l`), the primary outcome's sessions (from its
- * baseline to the window's end) beside the totals.
+ * How it runs (20,000 patients, 80,000 patient × outcome pairs; docs/performance.md): the values
+ * inside the windows come from `score_values` (every score of a live visit by patient,
+ * instrument, scale and date, kept by the database's triggers: migration 0035), one index-only
+ * range per patient and outcome; each patient's last live visit and sessions from the safety
+ * figures' `patient_safety_summary` (kept the same way: migration 0033), and the primary outcome's
+ * sessions (from its baseline to the window's end) from a range of the patient's live visits.
  */
 export function panelFromSeries(plan: PlanBody, asOf: string | null, allPeriods = false): SQL {
 	const tp = plan.timepoint;
@@ -205,24 +205,21 @@ export function panelFromSeries(plan: PlanBody, asOf: string | null, allPeriods 
 			join elig e on e.id = s.patient_id
 		),
 		fu as (
-			select b.idx, b.patient_id, (min(array[abs((v.visit_date - b.base_date) - ${target}::int)::float8, -(v.visit_date - date '2000-01-01')::float8, rs.value]))[3] as fu_value
+			select b.idx, b.patient_id, (min(array[abs((sv.visit_date - b.base_date) - ${target}::int)::float8, -(sv.visit_date - date '2000-01-01')::float8, sv.value]))[3] as fu_value
 			from b
-			join visits v on v.patient_id = b.patient_id and not v.voided
-				and v.visit_date between b.base_date + ${from}::int and b.base_date + ${hi}::int
-			join responses r on r.visit_id = v.id and r.instrument_id = b.instrument_id
-			join response_scores rs on rs.response_id = r.id and rs.scale = b.scale and rs.value is not null
+			join score_values sv on sv.patient_id = b.patient_id and sv.instrument_id = b.instrument_id and sv.scale = b.scale
+				and sv.visit_date between b.base_date + ${from}::int and b.base_date + ${hi}::int
 			group by b.idx, b.patient_id
 		),
 		l as (
-			select v.patient_id, max(v.visit_date) as last_date, sum(v.acupuncture_sessions)::int as sessions_all,
-				case when min(b.base_date) is not null
-					then coalesce(sum(v.acupuncture_sessions) filter (where v.visit_date > b.base_date and v.visit_date - b.base_date <= ${hi}::int), 0)::int
-				end as sessions
-			from visits v
-			join elig e on e.id = v.patient_id
-			left join b on b.patient_id = v.patient_id and b.idx = 0
-			where not v.voided
-			group by v.patient_id
+			select s.patient_id, s.last_visit as last_date, s.sessions as sessions_all,
+				case when b.base_date is not null then (
+					select coalesce(sum(v.acupuncture_sessions), 0)::int from visits v
+					where v.patient_id = s.patient_id and not v.voided and v.visit_date > b.base_date and v.visit_date <= b.base_date + ${hi}::int
+				) end as sessions
+			from patient_safety_summary s
+			join elig e on e.id = s.patient_id
+			left join b on b.patient_id = s.patient_id and b.idx = 0
 		)
 		${panelRows({
 			quarter,

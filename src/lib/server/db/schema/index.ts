@@ -10,3 +10,4 @@ export * from './instruments';
 export * from './schedules';
 export * from './reports';
 export * from './selfreport';
+export * from './score-values';
