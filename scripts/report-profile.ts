@@ -81,7 +81,7 @@ const rows = await readPanel(db, plan, asOf);
 console.log(`rows: ${rows.length}`);
 let report: ReturnType<typeof assembleReport> | null = null;
 await time('assembleReport', () => {
-	report = assembleReport(plan, meta, outcomes, rows, 5, asOf, []);
+	report = assembleReport(plan, meta, outcomes, rows, 5, asOf, null);
 });
 await time('JSON.stringify (the whole report)', () => JSON.stringify(report));
 console.log(`JSON bytes: ${JSON.stringify(report).length}`);

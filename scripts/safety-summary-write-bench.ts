@@ -9,6 +9,9 @@
  *
  *   DATABASE_URL=postgres://…/copy npx tsx scripts/safety-summary-write-bench.ts --saves 200 --rounds 4
  *
+ * `--which score_values`: the same for the report's score values (migration 0035) — the scores'
+ * INSERT trigger off and on, then score_values checked for every patient touched.
+ *
  * It writes visits: never point it at a database that matters.
  */
 import { parseArgs } from 'node:util';
@@ -17,7 +20,8 @@ import { executeRows, openDatabase } from '../src/lib/server/db';
 import { createUser } from '../src/lib/server/users';
 import { recordVisit } from '../src/lib/server/visits';
 
-const { values } = parseArgs({ options: { saves: { type: 'string', default: '200' }, rounds: { type: 'string', default: '4' } } });
+const { values } = parseArgs({ options: { saves: { type: 'string', default: '200' }, rounds: { type: 'string', default: '4' }, which: { type: 'string', default: 'summaries' } } });
+const VALUES = values.which === 'score_values';
 const SAVES = Number(values.saves);
 const ROUNDS = Number(values.rounds);
 const url = process.env.DATABASE_URL;
@@ -30,11 +34,13 @@ const user = await createUser(db, { id: null }, { email: `sumbench-${tag}@clinic
 if (!user.ok) throw new Error(user.message);
 const actor = { id: user.value, requestId: 'summary-bench' };
 
-const TRIGGERS = [
-	['visits', 'visits_safety_summaries_insert'],
-	['response_scores', 'response_scores_safety_summaries_insert'],
-	['flare_episodes', 'flare_episodes_safety_summaries_insert']
-] as const;
+const TRIGGERS = VALUES
+	? ([['response_scores', 'response_scores_score_values_insert']] as const)
+	: ([
+			['visits', 'visits_safety_summaries_insert'],
+			['response_scores', 'response_scores_safety_summaries_insert'],
+			['flare_episodes', 'flare_episodes_safety_summaries_insert']
+		] as const);
 async function triggers(on: boolean) {
 	for (const [table, name] of TRIGGERS) await db.execute(sql.raw(`alter table ${table} ${on ? 'enable' : 'disable'} trigger ${name}`));
 }
@@ -81,19 +87,31 @@ for (let round = 1; round <= ROUNDS; round++) {
 	}
 }
 await triggers(true);
-await db.execute(sql`select safety_summaries_refresh(${`{${off.join(',')}}`}::uuid[])`);
+await db.execute(VALUES ? sql`select score_values_refresh(${`{${off.join(',')}}`}::uuid[])` : sql`select safety_summaries_refresh(${`{${off.join(',')}}`}::uuid[])`);
 for (const mode of ['off', 'on'] as const) console.log(`all rounds, triggers ${mode}: p50 ${quantile(times[mode], 0.5).toFixed(2)} ms, p90 ${quantile(times[mode], 0.9).toFixed(2)} ms (${times[mode].length} saves)`);
 
 // Every patient touched: the summary equals the recomputation.
 const touched = `{${pool.slice(0, next).join(',')}}`;
 const [check] = await executeRows(
 	db,
-	sql`select count(*)::int as wrong from (
+	VALUES
+		? sql`select count(*)::int as wrong from (
+			(select v.patient_id, rs.instrument_id, rs.scale, v.visit_date, rs.value from visits v join responses r on r.visit_id = v.id join response_scores rs on rs.response_id = r.id
+			where not v.voided and rs.value is not null and v.patient_id = any(${touched}::uuid[])
+			except all
+			select patient_id, instrument_id, scale, visit_date, value from score_values where patient_id = any(${touched}::uuid[]))
+			union all
+			(select patient_id, instrument_id, scale, visit_date, value from score_values where patient_id = any(${touched}::uuid[])
+			except all
+			select v.patient_id, rs.instrument_id, rs.scale, v.visit_date, rs.value from visits v join responses r on r.visit_id = v.id join response_scores rs on rs.response_id = r.id
+			where not v.voided and rs.value is not null and v.patient_id = any(${touched}::uuid[]))
+		) x`
+		: sql`select count(*)::int as wrong from (
 			select v.patient_id, count(*)::int, sum(v.acupuncture_sessions)::int, (count(*) filter (where v.ae_answer <> 'not_asked'))::int, min(v.visit_date), max(v.visit_date)
 			from visits v where not v.voided and v.patient_id = any(${touched}::uuid[]) group by v.patient_id
 			except
 			select patient_id, visits, sessions, asked, baseline, last_visit from patient_safety_summary where patient_id = any(${touched}::uuid[])
 		) x`
 );
-console.log(`patients touched: ${next}; summary rows differing from a recomputation: ${check!.wrong}`);
+console.log(`patients touched: ${next}; ${VALUES ? 'score_values' : 'summary'} rows differing from a recomputation: ${check!.wrong}`);
 await database.close();

@@ -8,6 +8,7 @@
  * seed's integration test.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../src/lib/server/db';
 import { adverseEvents, flareEpisodes, patients, responses, responseScores, visits } from '../src/lib/server/db/schema';
 import { appendAudit } from '../src/lib/server/audit';
@@ -112,6 +113,7 @@ export async function seedCohort(database: Database, o: SeedOptions): Promise<Se
 	// next batch while one commits keeps both cores busy. PGlite has one connection.
 	const lanes = database.driver === 'postgres' ? 2 : 1;
 	const inFlight = new Set<Promise<void>>();
+	let nextAnalyze = BATCH;
 	for (let from = 0; from < o.patients; from += BATCH) {
 		const pRows: (typeof patients.$inferInsert)[] = [];
 		const vRows: (typeof visits.$inferInsert)[] = [];
@@ -199,9 +201,17 @@ export async function seedCohort(database: Database, o: SeedOptions): Promise<Se
 				if (aRows.length) await bulkInsert(tx, adverseEvents, aRows);
 				if (fRows.length) await bulkInsert(tx, flareEpisodes, fRows);
 			})
-			.then(() => {
+			.then(async () => {
 				inFlight.delete(load);
 				counts.patients += pRows.length;
+				// Fresh statistics each time the cohort doubles: the triggers' statements (safety
+				// summaries, score_values) are planned from them, and with stale ones (autovacuum off,
+				// as on CI's PostgreSQL) they scan whole tables per batch: 20,000 patients took 27
+				// minutes instead of a few. ANALYZE samples; a second or two each time.
+				if (database.driver === 'postgres' && counts.patients >= nextAnalyze) {
+					nextAnalyze *= 2;
+					await db.execute(sql`analyze patients, visits, responses, response_scores, score_values, flare_episodes, adverse_events`);
+				}
 				counts.visits += vRows.length;
 				counts.responses += rRows.length;
 				counts.adverseEvents += aRows.length;

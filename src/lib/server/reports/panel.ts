@@ -33,14 +33,24 @@ export function planOutcomes(plan: PlanBody): OutcomeRef[] {
 	return [plan.primary, ...plan.secondary];
 }
 
+/** A part of the patients by id (from inclusive, to exclusive): the panel is read in parts in parallel. */
+export interface IdRange {
+	from?: string;
+	to?: string;
+}
+
 /**
  * The plan's patients: its conditions and enrolment period — or, with `allPeriods` (the edge rule,
  * $lib/reports/assemble), its conditions in every period, with `inside` saying which are in the
  * period. `quarter`: the enrolment quarter as year × 4 + 0..3 (as the cohort's).
  */
-function selectPatients(plan: PlanBody, allPeriods: boolean): { where: SQL; quarter: SQL; inside: SQL } {
+function selectPatients(plan: PlanBody, allPeriods: boolean, part: IdRange = {}): { where: SQL; quarter: SQL; inside: SQL } {
 	const period = { enrolledFrom: plan.enrolled_from, enrolledTo: plan.enrolled_to };
-	const selection = patientSelection({ conditions: plan.conditions, ...(allPeriods ? {} : period) });
+	const selection = [
+		...patientSelection({ conditions: plan.conditions, ...(allPeriods ? {} : period) }),
+		...(part.from ? [sql`p.id >= ${part.from}::uuid`] : []),
+		...(part.to ? [sql`p.id < ${part.to}::uuid`] : [])
+	];
 	const where = selection.length ? sql.join(selection, sql` and `) : sql`true`;
 	const quarter = sql`(extract(year from e.enrolled_on)::int * 4 + extract(quarter from e.enrolled_on)::int - 1)`;
 	const bounds = [
@@ -87,13 +97,13 @@ function panelRows(p: { quarter: SQL; inside: SQL; baseDate: SQL; reached: SQL; 
  * along a patient's visits, so a later visit on or after the window's start exists exactly when
  * the last one is.
  */
-export function panelFromVisits(plan: PlanBody, asOf: string | null, allPeriods = false): SQL {
+export function panelFromVisits(plan: PlanBody, asOf: string | null, allPeriods = false, part: IdRange = {}): SQL {
 	const outcomes = planOutcomes(plan);
 	const o = sql.join(
 		outcomes.map((x, i) => sql`(${i}::int, ${x.instrument}::text, ${x.scale}::text)`),
 		sql`, `
 	);
-	const { where, quarter, inside } = selectPatients(plan, allPeriods);
+	const { where, quarter, inside } = selectPatients(plan, allPeriods, part);
 	const tp = plan.timepoint;
 	const byVisit = 'visit' in tp;
 	// A visit's position: its day (weeks mode) or its number among the patient's live visits.
@@ -178,7 +188,7 @@ export function panelFromVisits(plan: PlanBody, asOf: string | null, allPeriods 
  * figures' `patient_safety_summary` (kept the same way: migration 0033), and the primary outcome's
  * sessions (from its baseline to the window's end) from a range of the patient's live visits.
  */
-export function panelFromSeries(plan: PlanBody, asOf: string | null, allPeriods = false): SQL {
+export function panelFromSeries(plan: PlanBody, asOf: string | null, allPeriods = false, part: IdRange = {}): SQL {
 	const tp = plan.timepoint;
 	if (!('weeks' in tp)) throw new Error('panelFromSeries: weeks time points only');
 	const outcomes = planOutcomes(plan);
@@ -186,7 +196,7 @@ export function panelFromSeries(plan: PlanBody, asOf: string | null, allPeriods 
 		outcomes.map((x, i) => sql`(${i}::int, ${x.instrument}::text, ${x.scale}::text)`),
 		sql`, `
 	);
-	const { where, quarter, inside } = selectPatients(plan, allPeriods);
+	const { where, quarter, inside } = selectPatients(plan, allPeriods, part);
 	const target = tp.weeks * 7;
 	const lo = (tp.weeks - tp.window_weeks) * 7;
 	const hi = (tp.weeks + tp.window_weeks) * 7;
@@ -232,20 +242,35 @@ export function panelFromSeries(plan: PlanBody, asOf: string | null, allPeriods 
 }
 
 /** The panel's statement: from the rollup's series for a weeks time point, from the visits for a visit number. */
-export function panelSql(plan: PlanBody, asOf: string | null, allPeriods = false): SQL {
-	return 'weeks' in plan.timepoint ? panelFromSeries(plan, asOf, allPeriods) : panelFromVisits(plan, asOf, allPeriods);
+export function panelSql(plan: PlanBody, asOf: string | null, allPeriods = false, part: IdRange = {}): SQL {
+	return 'weeks' in plan.timepoint ? panelFromSeries(plan, asOf, allPeriods, part) : panelFromVisits(plan, asOf, allPeriods, part);
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
+/**
+ * On PostgreSQL the panel is read in two halves of the patients (by id: ids are random) at once,
+ * on two connections, so that both cores of a small server work on one report (the statement
+ * runs on one core, and PostgreSQL's own parallel query cannot split its CTEs). Each half is one
+ * statement, so each patient's rows come from one snapshot; the halves start together, and a
+ * write landing between their starts counts in one half as if the report had been asked a moment
+ * earlier or later. Rows come back in id order, the first half's first.
+ */
+const HALF = '80000000-0000-0000-0000-000000000000';
+
 /** The panel's rows, typed (both drivers give numbers already; converted when not). */
 export async function readPanel(db: Db, plan: PlanBody, asOf: string | null, allPeriods = false): Promise<PanelRow[]> {
-	const rows = await db.transaction(async (tx) => {
-		// The hash tables of 800,000 values (20,000 patients, 4 outcomes) spill to disk at the
-		// default 4 MB. On PostgreSQL only: PGlite's memory is the WebAssembly heap.
-		if (await isPostgres(tx)) await tx.execute(sql`set local work_mem = '64MB'`);
-		return executeRows(tx, panelSql(plan, asOf, allPeriods));
-	});
+	const pg = await isPostgres(db);
+	const read = (part: IdRange) =>
+		db.transaction(async (tx) => {
+			// The hash tables of 800,000 values (20,000 patients, 4 outcomes) spill to disk at the
+			// default 4 MB. JIT compiles ~100 expressions for 50 ms that the statement never earns
+			// back, and memoizing the window lookups finds nothing to reuse (each patient and outcome
+			// is looked up once). PostgreSQL only: PGlite's memory is the WebAssembly heap.
+			if (pg) await tx.execute(sql`select set_config('work_mem', '64MB', true), set_config('jit', 'off', true), set_config('enable_memoize', 'off', true)`);
+			return executeRows(tx, panelSql(plan, asOf, allPeriods, part));
+		});
+	const rows = pg ? (await Promise.all([read({ to: HALF }), read({ from: HALF })])).flat() : await read({});
 	return rows.map((r) => ({
 		idx: Number(r.idx),
 		sex: String(r.sex),
