@@ -17,6 +17,10 @@ ALTER TABLE "score_values" ADD CONSTRAINT "score_values_patient_id_patients_id_f
 -- changed or deleted, a response moved or deleted, a visit voided, restored, re-dated, moved or
 -- deleted — recomputes the rows of the patients it touched from the base tables, in the same
 -- statement's transaction, whoever writes (the app, the import, the seed, plain SQL).
+-- One row per patient, scale and date, as the unique index visits_one_live_per_date makes the
+-- live visits: only a database from before that index (or one with it dropped) can hold two live
+-- visits on one date, and then the first value stays until the upgrade voids the later visit
+-- (which recomputes the patient) — hence ON CONFLICT DO NOTHING, never an error in a save.
 ALTER TABLE "score_values" DROP CONSTRAINT "score_values_patient_id_instrument_id_scale_visit_date_pk",
 	ADD CONSTRAINT "score_values_patient_id_instrument_id_scale_visit_date_pk" PRIMARY KEY ("patient_id", "instrument_id", "scale", "visit_date") INCLUDE ("value");
 --> statement-breakpoint
@@ -34,7 +38,8 @@ BEGIN
 	FROM visits v
 	JOIN responses r ON r.visit_id = v.id
 	JOIN response_scores rs ON rs.response_id = r.id
-	WHERE v.patient_id = ANY (ids) AND NOT v.voided AND rs.value IS NOT NULL;
+	WHERE v.patient_id = ANY (ids) AND NOT v.voided AND rs.value IS NOT NULL
+	ON CONFLICT DO NOTHING;
 END;
 $$;
 --> statement-breakpoint
@@ -103,7 +108,8 @@ BEGIN
 		FROM new_scores n
 		JOIN responses r ON r.id = n.response_id
 		JOIN visits v ON v.id = r.visit_id
-		WHERE NOT v.voided AND n.value IS NOT NULL;
+		WHERE NOT v.voided AND n.value IS NOT NULL
+		ON CONFLICT DO NOTHING;
 	ELSIF TG_OP = 'DELETE' THEN
 		PERFORM score_values_refresh(ARRAY(
 			SELECT DISTINCT v.patient_id FROM old_scores o JOIN responses r ON r.id = o.response_id JOIN visits v ON v.id = r.visit_id
@@ -139,6 +145,7 @@ SELECT v.patient_id, rs.instrument_id, rs.scale, v.visit_date, rs.value
 FROM visits v
 JOIN responses r ON r.visit_id = v.id
 JOIN response_scores rs ON rs.response_id = r.id
-WHERE NOT v.voided AND rs.value IS NOT NULL;
+WHERE NOT v.voided AND rs.value IS NOT NULL
+ON CONFLICT DO NOTHING;
 --> statement-breakpoint
 ANALYZE score_values;
