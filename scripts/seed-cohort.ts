@@ -206,7 +206,7 @@ export async function seedCohort(database: Database, o: SeedOptions): Promise<Se
 				counts.patients += pRows.length;
 				// Fresh statistics each time the cohort doubles: the triggers' statements (safety
 				// summaries, score_values) are planned from them, and with stale ones (autovacuum off,
-				// as on CI's PostgreSQL) they scan whole tables per batch: 20,000 patients took 27
+				// as on CI's PostgreSQL) they scan whole tables per batch: 20,000 patients took 35
 				// minutes instead of a few. ANALYZE samples; a second or two each time.
 				if (database.driver === 'postgres' && counts.patients >= nextAnalyze) {
 					nextAnalyze *= 2;
