@@ -52,7 +52,8 @@ const { values } = parseArgs({
 		'app-processes': { type: 'string', default: '1' },
 		client: { type: 'string', default: 'http' },
 		rounds: { type: 'string', default: '4' },
-		warmup: { type: 'string', default: '3' }
+		warmup: { type: 'string', default: '3' },
+		'plain-runs': { type: 'string', default: '5' }
 	}
 });
 const N = Number(values.patients);
@@ -71,6 +72,10 @@ const CLIENT = values.client === 'fetch' ? 'fetch' : 'http';
 const ROUNDS = Math.max(1, Number(values.rounds));
 // --warmup S: seconds of saves (and of direct inserts) before the measured rounds, not counted.
 const WARMUP = Math.max(0, Number(values.warmup));
+// --plain-runs R: timed runs of the report's and the safety figures' plain-SQL references (5). At
+// 200,000 patients one run of the safety reference takes minutes: --plain-runs 1 times one run
+// after the check run (which is then its warm-up); the numbers are checked either way.
+const PLAIN_RUNS = Math.max(1, Number(values['plain-runs']));
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/outcome_tracker_bench';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -86,9 +91,8 @@ const pct = (xs: number[], p: number) => {
 	return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
 };
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-async function timeRuns(f: () => Promise<unknown>, runs = RUNS) {
-	await f();
-	await f();
+async function timeRuns(f: () => Promise<unknown>, runs = RUNS, warmups = 2) {
+	for (let i = 0; i < warmups; i++) await f();
 	const ms: number[] = [];
 	for (let i = 0; i < runs; i++) {
 		const t = performance.now();
@@ -97,6 +101,8 @@ async function timeRuns(f: () => Promise<unknown>, runs = RUNS) {
 	}
 	return { medianMs: round(median(ms)), minMs: round(Math.min(...ms)), maxMs: round(Math.max(...ms)) };
 }
+/** The plain-SQL references' timing: PLAIN_RUNS runs, warmed up twice when 5 or more (else by the check run before). */
+const timePlain = (f: () => Promise<unknown>) => timeRuns(f, PLAIN_RUNS, PLAIN_RUNS >= 5 ? 2 : 0);
 /** CPU time (user + system, ms) of a process, or of every process of the postgres user. */
 function cpuMs(pid: number): number {
 	try {
@@ -262,11 +268,11 @@ for (const { name, q } of ONLY.has('cohort') ? charts : []) {
 results.cohort = cohort;
 
 // ---- evidence report (issue 20) -----------------------------------------------------------
-if (ONLY.has('report')) results.report = await benchReport(db, base, apiToken, timeRuns, log);
+if (ONLY.has('report')) results.report = await benchReport(db, base, apiToken, timeRuns, timePlain, log);
 
 // ---- safety figures (issue 19) ------------------------------------------------------------
 // Before the writes: the figures are of the seeded data only.
-if (ONLY.has('safety')) results.safety = await benchSafety(db, base, { apiToken, cookie }, timeRuns, log);
+if (ONLY.has('safety')) results.safety = await benchSafety(db, base, { apiToken, cookie }, timeRuns, timePlain, log);
 
 const pg = postgres(url, { max: 8, onnotice: () => {} });
 

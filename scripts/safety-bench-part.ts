@@ -16,6 +16,7 @@ export async function benchSafety(
 	base: string,
 	auth: { apiToken: string; cookie: string },
 	timeRuns: (f: () => Promise<unknown>, runs?: number) => Promise<Timing>,
+	timePlain: (f: () => Promise<unknown>) => Promise<Timing>,
 	log: (s: string) => void
 ) {
 	const k = 5;
@@ -48,6 +49,6 @@ export async function benchSafety(
 		// The page's own queries (figures, counts by kind, serious events) as its load runs them.
 		pageQueries: await timeRuns(() => Promise.all([safetyFigures(db, q, k), safetyBreakdown(db, q), seriousEvents(db, q)])),
 		httpPage: await timeRuns(page),
-		plainSql: await timeRuns(() => plainSafetyFigures(db, q.conditions, k), 5)
+		plainSql: await timePlain(() => plainSafetyFigures(db, q.conditions, k))
 	};
 }
