@@ -54,7 +54,7 @@ test('a researcher writes and locks a plan, reads, prints and downloads its repo
 	await page.getByLabel('Window (± weeks)').fill('9');
 	await page.getByRole('button', { name: 'Save draft' }).click();
 	// Refused at the field, what was typed kept.
-	await expect(page.locator('#field-window_weeks-error')).toHaveText('The window is shorter than the weeks since baseline.');
+	await expect(page.locator('#field-window_weeks-error')).toHaveText('The window must be shorter than the weeks since baseline.');
 	await expect(page.getByLabel('Title')).toHaveValue(`Pain at week 4 ${tag}`);
 	await expect(page.getByLabel(`Evidence condition ${tag}`)).toBeChecked();
 	expect(await axe(page), 'the plan form with an error at a field').toEqual([]);
@@ -127,6 +127,9 @@ test('a researcher writes and locks a plan, reads, prints and downloads its repo
 	await expect(versions.getByRole('row', { name: /Version 2 draft/ })).toBeVisible();
 	// Until version 2 is locked, the report is version 1's, and says it was superseded.
 	await expect(page.getByText('This report is made from version 1, which has been superseded.')).toBeVisible();
+	// The new draft is a later version, not an earlier one (a walk-through found it listed as earlier).
+	await expect(page.locator('.evidence-report details.versions.later')).toContainText('Version 2, a draft, not yet locked');
+	await expect(page.locator('.evidence-report details.versions:not(.later)')).toHaveCount(0);
 	expect(await axe(page), 'a draft version beside the superseded report').toEqual([]);
 	await page.getByLabel(/I confirm this plan is final/).check();
 	await page.getByRole('button', { name: 'Lock version 2' }).click();

@@ -53,9 +53,9 @@ describe('the plan schema', () => {
 		['an impossible date', (p: Record<string, unknown>) => (p.enrolled_to = '2025-02-30'), { enrolled_to: 'This is not a real calendar date.' }],
 		['an unknown instrument', (p: Record<string, unknown>) => (p.primary = { instrument: 'nope', scale: 'score' }), { 'primary.instrument': 'Unknown instrument.' }],
 		['an unknown scale', (p: Record<string, unknown>) => (p.primary = { instrument: 'pain_nrs', scale: 'total' }), { 'primary.scale': 'Unknown scale for this instrument.' }],
-		['a window as long as the weeks', (p: Record<string, unknown>) => (p.timepoint = { weeks: 2, window_weeks: 2 }), { 'timepoint.window_weeks': 'The window is shorter than the weeks since baseline.' }],
+		['a window as long as the weeks', (p: Record<string, unknown>) => (p.timepoint = { weeks: 2, window_weeks: 2 }), { 'timepoint.window_weeks': 'The window must be shorter than the weeks since baseline.' }],
 		['weeks that are not whole', (p: Record<string, unknown>) => (p.timepoint = { weeks: 8.5, window_weeks: 2 }), { 'timepoint.weeks': 'Enter the weeks since baseline as a whole number.' }],
-		['the primary again as a secondary', (p: Record<string, unknown>) => (p.secondary = [{ instrument: 'pain_nrs', scale: 'score' }]), { secondary: 'The primary outcome is not also a secondary one.' }],
+		['the primary again as a secondary', (p: Record<string, unknown>) => (p.secondary = [{ instrument: 'pain_nrs', scale: 'score' }]), { secondary: 'The primary outcome cannot also be a secondary one.' }],
 		['a secondary twice', (p: Record<string, unknown>) => (p.secondary = [{ instrument: 'fss9', scale: 'mean' }, { instrument: 'fss9', scale: 'mean' }]), { secondary: 'A secondary outcome is named twice.' }],
 		['a threshold larger than the scale', (p: Record<string, unknown>) => (p.responder_threshold = 11), { responder_threshold: 'The threshold is larger than the whole scale.' }],
 		['a primary without an MCID and no threshold', (p: Record<string, unknown>) => (p.primary = { instrument: 'phq4', scale: 'total' }), { responder_threshold: 'This outcome has no MCID in the instrument registry: give a responder threshold.' }],
@@ -121,6 +121,16 @@ describe('the plan form', () => {
 		expect(values.from).toBe('2025-02-10');
 		expect(parsed.ok).toBe(false);
 		if (!parsed.ok) expect(Object.keys(formErrors(parsed.errors)).sort()).toEqual(['from', 'weeks']);
+	});
+
+	it('asks for a primary outcome when none is chosen (not "Unknown instrument")', () => {
+		// Found by a walk-through: the empty choice was read as an instrument named "".
+		const data = new FormData();
+		for (const [k, v] of Object.entries({ ...EMPTY_PLAN_VALUES, title: 'T', primary: '', weeks: '8', window_weeks: '2' })) if (typeof v === 'string') data.set(k, v);
+		data.append('conditions', 'ra');
+		const { parsed } = planFromForm(data, researcher);
+		expect(parsed.ok).toBe(false);
+		if (!parsed.ok) expect(formErrors(parsed.errors)).toEqual({ primary: 'Choose the primary outcome.' });
 	});
 });
 

@@ -23,8 +23,8 @@ const plan: PlanBody = {
 	primary_population: 'carried_forward'
 };
 const outcomes: OutcomeInfo[] = [
-	{ instrument: 'pain_nrs', scale: 'score', name: 'Pain NRS', scale_label: 'Pain', higher_is_better: false, threshold: 2, threshold_source: 'mcid', mcid_population: 'chronic pain' },
-	{ instrument: 'who5', scale: 'percentage', name: 'WHO-5', scale_label: 'Percentage', higher_is_better: true, threshold: 10, threshold_source: 'mcid', mcid_population: 'general' }
+	{ instrument: 'pain_nrs', scale: 'score', name: 'Pain NRS', scale_label: 'Pain', label: 'Pain NRS', higher_is_better: false, threshold: 2, threshold_source: 'mcid', mcid_population: 'chronic pain' },
+	{ instrument: 'who5', scale: 'percentage', name: 'WHO-5', scale_label: 'Percentage', label: 'WHO-5', higher_is_better: true, threshold: 10, threshold_source: 'mcid', mcid_population: 'general' }
 ];
 const meta = { id: '00000000-0000-4000-8000-000000000001', version: 2, sha256: 'cd'.repeat(32), locked_at: '2026-01-05T10:00:00.000Z' };
 
@@ -63,6 +63,44 @@ describe('evidence report components', () => {
 		expect(body).not.toContain('NaN');
 	});
 
+	it('name versions, conditions, outcomes and times as a reader reads them', () => {
+		// Found by a walk-through: a new draft was listed under "Earlier versions", the lock time was
+		// raw ISO, conditions were codes, "Pain NRS Pain" doubled the name, and Svelte dropped the
+		// space before "(primary analysis)".
+		const versions = [
+			{ version: 1, locked_at: '2026-01-01T09:00:00.000Z', reason: 'window widened' },
+			{ version: 3, locked_at: null, reason: null }
+		];
+		const { body } = render(EvidenceReportView, { props: { report, plan, versions, conditionLabels: { multiple_sclerosis: 'Multiple sclerosis' } } });
+		const text = body.replace(/<!--[^>]*-->/g, '').replace(/<[^>]+>/g, '');
+		expect(text).toContain('version 2, locked 2026-01-05 10:00 UTC');
+		expect(text).toMatch(/Earlier versions of this plan\s*Version 1, locked 2026-01-01 09:00 UTC: superseded because window widened/);
+		expect(text).toMatch(/Later versions of this plan\s*Version 3, a draft, not yet locked/);
+		expect(text).toContain('Multiple sclerosis');
+		expect(text).not.toContain('multiple_sclerosis');
+		expect(text).not.toContain('Pain NRS Pain');
+		expect(text).toContain('Baseline carried forward (primary analysis)');
+	});
+
+	it('fit every label of the flow inside its box', async () => {
+		// Found by a walk-through: "Enrolled with the plan’s conditions and period" overflowed its box, on screen and in print.
+		const { body } = render(EvidenceReportView, { props: { report, plan } });
+		const css = fs.readFileSync('static/app.css', 'utf8');
+		const page = await browser.newPage();
+		await page.setContent(`<!doctype html><html lang="en"><head><style>${css}</style></head><body><main>${body}</main></body></html>`);
+		const overflow = await page.evaluate(() =>
+			[...document.querySelectorAll('figure.flow svg text')].flatMap((t) => {
+				let rect = t.previousElementSibling;
+				while (rect && rect.tagName !== 'rect') rect = rect.previousElementSibling;
+				const box = (rect as SVGRectElement).getBBox();
+				const b = (t as SVGTextElement).getBBox();
+				return b.x < box.x + 2 || b.x + b.width > box.x + box.width - 2 ? [`${t.textContent} (${Math.round(b.width)} in ${Math.round(box.width)})`] : [];
+			})
+		);
+		await page.close();
+		expect(overflow).toEqual([]);
+	}, 60_000);
+
 	it('pass axe-core with 0 violations', async () => {
 		const { body, head } = render(EvidenceReportView, { props: { report, plan } });
 		const css = fs.readFileSync('static/app.css', 'utf8');
@@ -82,7 +120,7 @@ describe('evidence report components', () => {
 
 describe('report CSV and waterfall data', () => {
 	it('gives one row per outcome and population, then the flow', () => {
-		const lines = reportCsv(report).trim().split('\r\n');
+		const lines = reportCsv(report, plan.primary_population).trim().split('\r\n');
 		expect(lines[0]!.startsWith('section,instrument,scale,population,withheld,n,')).toBe(true);
 		expect(lines.slice(1, 5).map((l) => l.split(',').slice(0, 4).join(','))).toEqual([
 			'primary,pain_nrs,score,completers',
@@ -91,6 +129,20 @@ describe('report CSV and waterfall data', () => {
 			'secondary,who5,percentage,carried_forward'
 		]);
 		expect(lines).toContain(`with_followup,${report.flow.with_followup ?? 'withheld'}`);
+	});
+	it('writes the Holm-adjusted p-value on the row of the primary population only', () => {
+		const header = reportCsv(report, 'completers').split('\r\n')[0]!.split(',');
+		const col = header.indexOf('p_holm');
+		const row = (pop: 'completers' | 'carried_forward', which: string) =>
+			reportCsv(report, pop).split('\r\n').find((l) => l.startsWith(`secondary,who5,percentage,${which},`))!.split(',');
+		const holm = report.secondary[0]!.p_holm;
+		expect(holm).not.toBeNull();
+		// Found by a walk-through: the completers' Holm value was also written on the carried-forward
+		// row, below that row's own p-value (a Holm-adjusted p is never below the raw one).
+		expect(row('completers', 'completers')[col]).toBe(String(holm));
+		expect(row('completers', 'carried_forward')[col]).toBe('');
+		expect(row('carried_forward', 'carried_forward')[col]).toBe(String(holm));
+		expect(row('carried_forward', 'completers')[col]).toBe('');
 	});
 	it('sorts the waterfall most improved first and colours by the threshold', () => {
 		const lower = buildWaterfall([1, -3, 0, -2, 2.5], 2, false);

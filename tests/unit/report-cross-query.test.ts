@@ -16,7 +16,7 @@ const k = 3;
 const CONDITIONS = ['A', 'B', 'C'];
 const Q0 = 2024 * 4; // 2024 Q1
 const outcomes: OutcomeInfo[] = [
-	{ instrument: 'pain_nrs', scale: 'score', name: 'Pain NRS', scale_label: 'Pain', higher_is_better: false, threshold: 2, threshold_source: 'mcid', mcid_population: 'x' }
+	{ instrument: 'pain_nrs', scale: 'score', name: 'Pain NRS', scale_label: 'Pain', label: 'Pain NRS', higher_is_better: false, threshold: 2, threshold_source: 'mcid', mcid_population: 'x' }
 ];
 const meta = { id: '00000000-0000-4000-8000-000000000001', version: 1, sha256: 'ab'.repeat(32), locked_at: '2026-01-01T00:00:00.000Z' };
 

@@ -328,7 +328,7 @@ function baselineTable(reached: Patient[], outcomes: OutcomeInfo[], k: number, h
 	};
 	add('age', 'Age at baseline (years)', (p) => p.rows[0]!.age);
 	add('sessions', 'Sessions up to the time point', (p) => p.rows[0]!.sessions);
-	outcomes.forEach((o, i) => add(`baseline:${o.instrument}/${o.scale}`, `Baseline ${o.name} ${o.scale_label}`, (p) => p.rows[i]!.base));
+	outcomes.forEach((o, i) => add(`baseline:${o.instrument}/${o.scale}`, `Baseline ${o.label}`, (p) => p.rows[i]!.base));
 
 	const categorical: BaselineTable['categorical'] = [];
 	const cats = (variable: 'age_band' | 'sex', levels: string[], of: (p: Patient) => string) => {

@@ -1,9 +1,10 @@
 /**
  * The report's aggregates as CSV (one row per outcome × population, then the flow): what
  * the page's "Download CSV" gives. Aggregates only, never a patient's row; withheld cells empty
- * with `withheld` set.
+ * with `withheld` set. The Holm-adjusted p-value belongs to the population the plan's primary
+ * analysis uses (the family Holm adjusts): it is written on that row only, empty on the other.
  */
-import type { EvidenceReport, Result } from './types';
+import type { EvidenceReport, PrimaryPopulation, Result } from './types';
 
 const HEADER = [
 	'section', 'instrument', 'scale', 'population', 'withheld', 'n', 'baseline_mean', 'followup_mean', 'change_mean', 'change_sd', 'ci_low', 'ci_high',
@@ -21,7 +22,7 @@ function resultCells(r: Result, pHolm: number | null | undefined): unknown[] {
 	];
 }
 
-export function reportCsv(report: EvidenceReport): string {
+export function reportCsv(report: EvidenceReport, primaryPopulation: PrimaryPopulation): string {
 	const lines = [HEADER.join(',')];
 	const outcomes = [
 		{ section: 'primary', o: report.primary, pHolm: undefined as number | null | undefined },
@@ -29,7 +30,7 @@ export function reportCsv(report: EvidenceReport): string {
 	];
 	for (const { section, o, pHolm } of outcomes) {
 		for (const population of ['completers', 'carried_forward'] as const) {
-			lines.push([section, o.instrument, o.scale, population, ...resultCells(o[population], pHolm)].map(cell).join(','));
+			lines.push([section, o.instrument, o.scale, population, ...resultCells(o[population], population === primaryPopulation ? pHolm : null)].map(cell).join(','));
 		}
 	}
 	lines.push('');

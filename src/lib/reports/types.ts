@@ -96,6 +96,8 @@ export type SessionsChange = {
 export type OutcomeInfo = OutcomeRef & {
 	name: string;
 	scale_label: string;
+	/** How the page names the outcome: the instrument's short name, with the scale's label when it has several scales. */
+	label: string;
 	higher_is_better: boolean;
 	/** The responder threshold used (scale units) and where it came from. */
 	threshold: number | null;

@@ -77,7 +77,7 @@ const WeeksTimepoint = v.pipe(
 	v.strictObject({ weeks: wholeNumber('the weeks since baseline', 1, MAX_WEEKS), window_weeks: wholeNumber('the window in weeks', 0, 52) }, timepointField),
 	// The window stays clear of the baseline itself.
 	v.forward(
-		v.check((t) => t.window_weeks < t.weeks, 'The window is shorter than the weeks since baseline.'),
+		v.check((t) => t.window_weeks < t.weeks, 'The window must be shorter than the weeks since baseline.'),
 		['window_weeks']
 	)
 );
@@ -133,7 +133,7 @@ export function planSchema(ctx: PlanContext) {
 				timepoint: Timepoint,
 				secondary: v.pipe(v.array(Outcome, 'Secondary outcomes are a list.'), v.maxLength(MAX_SECONDARY, `At most ${MAX_SECONDARY} secondary outcomes.`)),
 				responder_threshold: v.optional(
-					v.pipe(v.number('Give the threshold as a number in the scale’s units.'), v.finite('Give the threshold as a number in the scale’s units.'), v.gtValue(0, 'The threshold is above 0.'))
+					v.pipe(v.number('Give the threshold as a number in the scale’s units.'), v.finite('Give the threshold as a number in the scale’s units.'), v.gtValue(0, 'The threshold must be above 0.'))
 				),
 				primary_population: v.picklist(['completers', 'carried_forward'], 'The primary population is completers or carried_forward.')
 			},
@@ -152,7 +152,7 @@ export function planSchema(ctx: PlanContext) {
 			['secondary']
 		),
 		v.forward(
-			v.check((p) => !p.secondary.some((s) => key(s) === key(p.primary)), 'The primary outcome is not also a secondary one.'),
+			v.check((p) => !p.secondary.some((s) => key(s) === key(p.primary)), 'The primary outcome cannot also be a secondary one.'),
 			['secondary']
 		),
 		v.forward(
@@ -216,7 +216,8 @@ export function planFromValues(f: PlanFormValues): Record<string, unknown> {
 	if (f.to.trim()) body.enrolled_to = f.to.trim();
 	const minSessions = toNumber(f.min_sessions);
 	if (minSessions !== undefined) body.min_sessions = minSessions;
-	body.primary = toOutcome(f.primary);
+	// No outcome chosen: absent, so the message asks for one (not "Unknown instrument").
+	if (f.primary.trim()) body.primary = toOutcome(f.primary);
 	body.timepoint = f.timepoint === 'visit' ? { visit: toNumber(f.visit) } : { weeks: toNumber(f.weeks), window_weeks: toNumber(f.window_weeks) };
 	body.secondary = f.secondary.map(toOutcome);
 	const threshold = toNumber(f.responder_threshold);

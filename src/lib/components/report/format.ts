@@ -23,3 +23,9 @@ export function fmtShare(s: { n: number; rate: number; ci_low: number; ci_high: 
 export function fmtCount(n: number | null, k: number): string {
 	return n === null ? `withheld (n < ${k})` : String(n);
 }
+
+/** An instant (ISO 8601) as the versions table shows it: "2026-12-06 21:07 UTC". */
+export function fmtInstant(iso: string): string {
+	const d = new Date(iso);
+	return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

@@ -37,6 +37,7 @@ export function outcomeInfo(ref: OutcomeRef, planThreshold?: number): OutcomeInf
 		scale: ref.scale,
 		name: def.shortName,
 		scale_label: scale.label,
+		label: def.scales.length > 1 ? `${def.shortName} ${scale.label}` : def.shortName,
 		higher_is_better: scale.higherIsBetter,
 		threshold,
 		threshold_source: planThreshold !== undefined ? 'plan' : mcid ? 'mcid' : null,

@@ -3,6 +3,7 @@ import { requireRole } from '$lib/server/auth/guard';
 import { settings } from '$lib/server/config';
 import { db } from '$lib/server/context';
 import { lockPlan, planVersions } from '$lib/server/plans';
+import { listConditions } from '$lib/server/patients';
 import { readReport } from '$lib/server/plans/report';
 import { reportVersion } from '$lib/validation/plans';
 import type { Actions, PageServerLoad } from './$types';
@@ -12,7 +13,7 @@ export const load: PageServerLoad = async (event) => {
 	const version = reportVersion(event.url);
 	if (version === null) error(404, { message: 'No such version' });
 	// Read from the primary: the page is opened right after a lock.
-	const versions = await planVersions(db(), event.params.id);
+	const [versions, conditions] = await Promise.all([planVersions(db(), event.params.id), listConditions(db())]);
 	if (versions.length === 0 || (version !== undefined && !versions.some((v) => v.version === version))) error(404, { message: 'No such analysis plan' });
 	const live = versions.find((v) => v.status !== 'superseded')!;
 	const anyLocked = versions.some((v) => v.status !== 'draft');
@@ -22,6 +23,8 @@ export const load: PageServerLoad = async (event) => {
 		mayWrite: user.role !== 'clinician',
 		saved: event.url.searchParams.has('saved'),
 		live: { version: live.version, status: live.status, body: live.body },
+		// Conditions by their labels (the plan stores codes).
+		conditionLabels: Object.fromEntries(conditions.map((c) => [c.code, c.label])) as Record<string, string>,
 		versions: versions.map((v) => ({
 			version: v.version,
 			status: v.status,

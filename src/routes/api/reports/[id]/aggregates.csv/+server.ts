@@ -14,7 +14,7 @@ export const GET: RequestHandler = async (event) => {
 	if (version === null) return json({ message: 'version is a whole number from 1.' }, { status: 400 });
 	const read = await readReport(db(), readDb(), { id: user.id, role: user.role, requestId: event.locals.requestId }, event.params.id, { k: settings().minCell, version, via: 'csv' });
 	if (!read.ok) return json({ message: read.message }, { status: read.status });
-	return new Response(reportCsv(read.report), {
+	return new Response(reportCsv(read.report, read.plan.primary_population), {
 		headers: {
 			'content-type': 'text/csv; charset=utf-8',
 			'content-disposition': `attachment; filename="report-${read.version.planId}-v${read.version.version}.csv"`
