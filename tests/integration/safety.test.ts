@@ -97,13 +97,22 @@ describe(`adverse events (${driverName})`, () => {
 		const other = await newPatient();
 		const otherVisit = await newVisit(other, '2025-01-05', 1);
 		expect(await recordAdverseEvent(db, actor, p, ae({ visitId: otherVisit }))).toMatchObject({ ok: false, field: 'visitId' });
+		// Found by a walk-through: an onset before the visit it followed was accepted.
+		const ownVisit = await newVisit(p, '2025-01-20', 1);
+		expect(await recordAdverseEvent(db, actor, p, ae({ visitId: ownVisit, onsetOn: '2025-01-19', resolvedOn: null }))).toEqual({
+			ok: false,
+			field: 'onsetOn',
+			message: 'The onset cannot be before the visit it followed (2025-01-20).'
+		});
 		expect(await db.select().from(adverseEvents)).toHaveLength(0);
+		expect(await recordAdverseEvent(db, actor, p, ae({ visitId: ownVisit, onsetOn: '2025-01-20', resolvedOn: null }))).toMatchObject({ ok: true });
 	});
 
 	it('the database refuses each rule with the app bypassed', async () => {
 		const p = await newPatient();
 		const other = await newPatient();
 		const otherVisit = await newVisit(other, '2025-01-05', 1);
+		const ownVisit = await newVisit(p, '2025-02-03', 1);
 		const insert = (cols: string) =>
 			db.execute(
 				sql.raw(`insert into adverse_events (patient_id, onset_on, category_code, severity, serious, serious_criteria, relatedness, action_taken, outcome, resolved_on, category_detail, visit_id)
@@ -125,7 +134,8 @@ describe(`adverse events (${driverName})`, () => {
 			['resolution before onset', `'2025-02-01', 'nausea', 'mild', false, '{}', 'possible', 'none', 'recovered', '2025-01-31', null, null`, '23514'],
 			['a resolution date while recovering', `'2025-02-01', 'nausea', 'mild', false, '{}', 'possible', 'none', 'recovering', '2025-02-02', null, null`, '23514'],
 			['other without a specification', `'2025-02-01', 'other', 'mild', false, '{}', 'possible', 'none', 'recovered', null, ' ', null`, '23514'],
-			['another patient’s visit', `'2025-02-01', 'nausea', 'mild', false, '{}', 'possible', 'none', 'recovered', null, null, '${otherVisit}'`, '23514']
+			['another patient’s visit', `'2025-02-01', 'nausea', 'mild', false, '{}', 'possible', 'none', 'recovered', null, null, '${otherVisit}'`, '23514'],
+			['onset before the visit it followed', `'2025-02-01', 'nausea', 'mild', false, '{}', 'possible', 'none', 'recovered', null, null, '${ownVisit}'`, '23514']
 		];
 		for (const [what, cols, code] of cases) expect(await refusedWith(insert(cols)), what).toBe(code);
 		const [row] = await db.select({ id: adverseEvents.id }).from(adverseEvents);
@@ -217,7 +227,7 @@ describe(`safety figures of a hand-built cohort (${driverName})`, async () => {
 	/**
 	 * Rheumatoid arthritis, 3 patients with visits (a 4th without one does not count):
 	 *  A: visits 2024-01-10 (0 sessions, not asked), 2024-02-07 (4, yes), 2024-06-05 (6, none);
-	 *     events: bruising 01-20, serious dizziness 02-01; flares 01-15 (day 5: early),
+	 *     events: bruising 01-20, serious dizziness 02-01 (after the visit of 01-10); flares 01-15 (day 5: early),
 	 *     05-01 (day 112: later), 03-01 voided, 01-05 (before baseline: not counted).
 	 *  B: visits 2024-01-03 (0, none), 2024-03-27 (5, none); flare 03-27 (day 84: later).
 	 *  C: visit 2024-02-01 (0, not asked); nausea 02-02, and a voided event.
@@ -228,14 +238,14 @@ describe(`safety figures of a hand-built cohort (${driverName})`, async () => {
 		const b = await newPatient('rheumatoid_arthritis', '2024-01-01');
 		const c = await newPatient('rheumatoid_arthritis', '2024-01-01');
 		const d = await newPatient('rheumatoid_arthritis', '2024-01-01');
-		await newVisit(a, '2024-01-10', 0);
-		const a2 = await newVisit(a, '2024-02-07', 4, 'yes');
+		const a1 = await newVisit(a, '2024-01-10', 0);
+		await newVisit(a, '2024-02-07', 4, 'yes');
 		await newVisit(a, '2024-06-05', 6, 'none');
 		await newVisit(b, '2024-01-03', 0, 'none');
 		await newVisit(b, '2024-03-27', 5, 'none');
 		await newVisit(c, '2024-02-01', 0);
 		await ok(recordAdverseEvent(db, actor, a, ae({ onsetOn: '2024-01-20', resolvedOn: null })));
-		await ok(recordAdverseEvent(db, actor, a, ae({ onsetOn: '2024-02-01', visitId: a2, categoryCode: 'dizziness_fainting', serious: true, seriousCriteria: ['hospitalisation'], resolvedOn: null })));
+		await ok(recordAdverseEvent(db, actor, a, ae({ onsetOn: '2024-02-01', visitId: a1, categoryCode: 'dizziness_fainting', serious: true, seriousCriteria: ['hospitalisation'], resolvedOn: null })));
 		await ok(recordAdverseEvent(db, actor, c, ae({ onsetOn: '2024-02-02', categoryCode: 'nausea', resolvedOn: null })));
 		const voided = await ok(recordAdverseEvent(db, actor, c, ae({ onsetOn: '2024-02-03', resolvedOn: null })));
 		expect((await updateAdverseEvent(db, actor, voided, 1, { voided: true, voidReason: 'duplicate' }, 'duplicate')).ok).toBe(true);

@@ -40,7 +40,8 @@ type Refusal = { ok: false; field: string; message: string };
 
 /**
  * The rules that need the patient: they exist and are not archived, the onset is not before
- * their enrolment, the visit (when given) is one of their live visits, the category is active.
+ * their enrolment, the visit (when given) is one of their live visits and not after the onset,
+ * the category is active.
  */
 async function patientProblem(db: Db, patientId: string, input: AdverseEventInput, exceptCategory?: string): Promise<Refusal | null> {
 	const [p] = await db.select({ enrolledOn: patients.enrolledOn, archived: patients.archived }).from(patients).where(eq(patients.id, patientId));
@@ -49,9 +50,10 @@ async function patientProblem(db: Db, patientId: string, input: AdverseEventInpu
 	if (input.onsetOn < p.enrolledOn) return { ok: false, field: 'onsetOn', message: `The onset cannot be before enrolment (${p.enrolledOn}).` };
 	if (input.visitId !== null) {
 		const [visit] = isUuid(input.visitId)
-			? await db.select({ id: visits.id }).from(visits).where(and(eq(visits.id, input.visitId), eq(visits.patientId, patientId), eq(visits.voided, false)))
+			? await db.select({ id: visits.id, visitDate: visits.visitDate }).from(visits).where(and(eq(visits.id, input.visitId), eq(visits.patientId, patientId), eq(visits.voided, false)))
 			: [];
 		if (!visit) return { ok: false, field: 'visitId', message: 'Choose one of this patient’s visits.' };
+		if (input.onsetOn < visit.visitDate) return { ok: false, field: 'onsetOn', message: `The onset cannot be before the visit it followed (${visit.visitDate}).` };
 	}
 	const [category] = await db.select({ active: aeCategories.active }).from(aeCategories).where(eq(aeCategories.code, input.categoryCode));
 	// An edit may keep a category that was retired since.

@@ -9,6 +9,7 @@ const AT_FIELD: Record<string, [string, string]> = {
 	adverse_events_onset_not_future: ['onsetOn', 'The onset date cannot be in the future.'],
 	adverse_events_resolution_not_future: ['resolvedOn', 'The resolution date cannot be in the future.'],
 	adverse_events_visit_same_patient: ['visitId', 'Choose one of this patient’s visits.'],
+	adverse_events_onset_after_visit: ['onsetOn', 'The onset cannot be before the visit it followed.'],
 	adverse_events_visit_id_visits_id_fk: ['visitId', 'Choose one of this patient’s visits.'],
 	adverse_events_category_code_ae_categories_code_fk: ['categoryCode', 'Choose the kind of event from the list.'],
 	adverse_events_resolution_after_onset: ['resolvedOn', 'The resolution cannot be before the onset.'],
