@@ -206,3 +206,18 @@ test('the self-report pages pass axe-core: the clinician’s, the patient’s by
 	await checkPatientScreen(asClinician, '/kiosk exit refused, 360 px', 360, found);
 	expect(found).toEqual({});
 });
+
+test('the first tab stop skips the navigation to the page’s content', async ({ makeUser, signedIn }) => {
+	// A walk-through counted 8 tabs through the navigation to reach the safety filter.
+	const page = await signedIn(await makeUser('clinician'));
+	await page.goto('/safety');
+	await page.keyboard.press('Tab');
+	const skip = page.getByRole('link', { name: 'Skip to content' });
+	await expect(skip).toBeFocused();
+	await expect(skip).toBeInViewport();
+	await page.keyboard.press('Enter');
+	await expect(page.locator('main#content')).toBeFocused();
+	await page.keyboard.press('Tab');
+	// The next stop is inside the page's content, not the navigation.
+	expect(await page.evaluate(() => Boolean(document.activeElement?.closest('main')))).toBe(true);
+});

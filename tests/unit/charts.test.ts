@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregatesCsv, buildCohortDatasets, buildResponderBars } from '../../src/lib/charts/cohort';
 import { buildTrajectory, dateOfDay, dayNumber } from '../../src/lib/charts/trajectory';
-import { SERIES_STYLES } from '../../src/lib/charts/palette';
+import { SERIES_STYLES, styleFor } from '../../src/lib/charts/palette';
 
 describe('trajectory datasets', () => {
 	const input = {
@@ -51,6 +51,14 @@ describe('cohort datasets', () => {
 		expect(ds[2]!.pointStyle).not.toBe(ds[5]!.pointStyle);
 		expect(ds[2]!.borderDash).not.toEqual(ds[5]!.borderDash);
 		expect(new Set(SERIES_STYLES.map((s) => s.point)).size).toBe(SERIES_STYLES.length);
+	});
+	it('gives every one of 64 series its own look, past the eight hues', () => {
+		// Found by a walk-through: with nine conditions, the first and the ninth were drawn alike.
+		const looks = Array.from({ length: 64 }, (_, i) => JSON.stringify(styleFor(i)));
+		expect(new Set(looks).size).toBe(64);
+		expect(styleFor(8).dash).not.toEqual(styleFor(0).dash);
+		expect(styleFor(8).point).not.toBe(styleFor(0).point);
+		expect(styleFor(3)).toEqual(SERIES_STYLES[3]);
 	});
 	it('uses the median and IQR when asked', () => {
 		const ds = buildCohortDatasets(series, 'median');

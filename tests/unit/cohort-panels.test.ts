@@ -68,3 +68,13 @@ describe('cohort downloads', () => {
 		expect(csv[head.length + 1]).toBe('ms,1,6,5,4,6,5,4.5,5.5');
 	});
 });
+
+describe('the count strip', () => {
+	it('writes every count while they fit, and thins them when they would touch', async () => {
+		const { labelStep } = await import('../../src/lib/charts/count-strip');
+		expect(labelStep(30, 18)).toBe(1);
+		expect(labelStep(19.5, 18)).toBe(2); // three digits (~18 px) 19.5 px apart ran together
+		expect(labelStep(8, 18)).toBe(3);
+		expect(labelStep(Infinity, 18)).toBe(1); // one point
+	});
+});

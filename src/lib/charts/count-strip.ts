@@ -7,6 +7,17 @@
 import type { Chart, Plugin } from 'chart.js';
 import { COUNT_ROW_HEIGHT, countStripHeight } from './cohort-panels';
 
+/**
+ * Every how many points a count is written, so that neighbours never touch: 1 while the widest
+ * count (plus a 4 px gap) fits between two points, else the fewest that fits. A walk-through found
+ * three-digit counts run together ("n148142133…") in a panel of 24 visits; the tooltip and the
+ * table below give every n.
+ */
+export function labelStep(gap: number, widest: number): number {
+	if (!(gap > 0)) return 1;
+	return Math.max(1, Math.ceil((widest + 4) / gap));
+}
+
 type CountedDataset = { role?: string; borderColor?: unknown; borderDash?: number[]; data: unknown[] };
 
 export const countStrip: Plugin = {
@@ -41,10 +52,15 @@ export const countStrip: Plugin = {
 			ctx.textAlign = 'right';
 			ctx.fillText('n', chartArea.left - 10, y);
 			ctx.textAlign = 'center';
-			for (const p of d.data as { x: number; n: number }[]) {
-				const px = x.getPixelForValue(p.x);
-				if (px >= chartArea.left - 1 && px <= chartArea.right + 1) ctx.fillText(String(p.n), px, y);
-			}
+			const points = (d.data as { x: number; n: number }[])
+				.map((p) => ({ px: x.getPixelForValue(p.x), n: p.n }))
+				.filter((p) => p.px >= chartArea.left - 1 && p.px <= chartArea.right + 1);
+			let gap = Infinity;
+			for (let j = 1; j < points.length; j++) gap = Math.min(gap, points[j]!.px - points[j - 1]!.px);
+			const step = labelStep(gap, Math.max(0, ...points.map((p) => ctx.measureText(String(p.n)).width)));
+			points.forEach((p, j) => {
+				if (j % step === 0) ctx.fillText(String(p.n), p.px, y);
+			});
 		});
 		ctx.restore();
 	}

@@ -13,8 +13,19 @@ export const SERIES_STYLES = [
 	{ color: '#F0E442', dash: [6, 2, 2, 2], point: 'rectRounded' }
 ] as const;
 
-export function styleFor(index: number) {
-	return SERIES_STYLES[index % SERIES_STYLES.length]!;
+/**
+ * The style of the index-th series. Past the eight, the hues repeat with another dash pattern and
+ * point shape (shifted by 3 and 5, coprime to 8), so that no two of the first 64 series look alike
+ * (a walk-through found Crohn's disease and ulcerative colitis drawn alike, the 1st and 9th
+ * conditions).
+ */
+export function styleFor(index: number): { color: string; dash: readonly number[]; point: (typeof SERIES_STYLES)[number]['point'] } {
+	const n = SERIES_STYLES.length;
+	const i = index % n;
+	const round = Math.floor(index / n);
+	const base = SERIES_STYLES[i]!;
+	if (round === 0) return base;
+	return { color: base.color, dash: SERIES_STYLES[(i + 3 * round) % n]!.dash, point: SERIES_STYLES[(i + 5 * round) % n]!.point };
 }
 
 /** A colour with alpha, for interval bands. */
