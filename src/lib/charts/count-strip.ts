@@ -39,22 +39,25 @@ export const countStrip: Plugin = {
 		ctx.textBaseline = 'top';
 		rows.forEach((d, i) => {
 			const y = top + i * COUNT_ROW_HEIGHT;
+			const points = (d.data as { x: number; n: number }[])
+				.map((p) => ({ px: x.getPixelForValue(p.x), n: p.n }))
+				.filter((p) => p.px >= chartArea.left - 1 && p.px <= chartArea.right + 1);
+			// The key ends left of the first count, which is centred on the axis's start ("n2077" ran together).
+			const first = points[0];
+			const shift = first ? Math.max(0, ctx.measureText(String(first.n)).width / 2 + 4 - (first.px - chartArea.left) - 10) : 0;
 			// The row's key: a short stretch of the condition's line, then "n".
 			ctx.strokeStyle = typeof d.borderColor === 'string' ? d.borderColor : '#333';
 			ctx.lineWidth = 2;
 			ctx.setLineDash(d.borderDash ?? []);
 			ctx.beginPath();
-			ctx.moveTo(chartArea.left - 38, y + 6);
-			ctx.lineTo(chartArea.left - 22, y + 6);
+			ctx.moveTo(chartArea.left - 38 - shift, y + 6);
+			ctx.lineTo(chartArea.left - 22 - shift, y + 6);
 			ctx.stroke();
 			ctx.setLineDash([]);
 			ctx.fillStyle = '#333';
 			ctx.textAlign = 'right';
-			ctx.fillText('n', chartArea.left - 10, y);
+			ctx.fillText('n', chartArea.left - 10 - shift, y);
 			ctx.textAlign = 'center';
-			const points = (d.data as { x: number; n: number }[])
-				.map((p) => ({ px: x.getPixelForValue(p.x), n: p.n }))
-				.filter((p) => p.px >= chartArea.left - 1 && p.px <= chartArea.right + 1);
 			let gap = Infinity;
 			for (let j = 1; j < points.length; j++) gap = Math.min(gap, points[j]!.px - points[j - 1]!.px);
 			const step = labelStep(gap, Math.max(0, ...points.map((p) => ctx.measureText(String(p.n)).width)));
