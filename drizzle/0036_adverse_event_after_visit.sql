@@ -2,8 +2,8 @@
 -- (a walk-through recorded an onset of 2024-08-20 against a visit of 2024-09-06, and it was
 -- accepted). The rule joins the others of adverse_events_check_dates (0018), named like a
 -- constraint so the app says it at the onset's field. Rows already stored are not re-checked;
--- an edit of such a row's onset or visit is, as every edit is. A visit's date moved later than an
--- event linked to it is not refused here (the visit's own rules do not look at events).
+-- an edit of such a row's onset or visit is, as every edit is. A visit's date moved later than a
+-- live event linked to it is refused by 0037.
 CREATE OR REPLACE FUNCTION adverse_events_check_dates() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
 	enrolled date;

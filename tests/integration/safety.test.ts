@@ -108,6 +108,27 @@ describe(`adverse events (${driverName})`, () => {
 		expect(await recordAdverseEvent(db, actor, p, ae({ visitId: ownVisit, onsetOn: '2025-01-20', resolvedOn: null }))).toMatchObject({ ok: true });
 	});
 
+	it('a visit cannot move after the onset of a live event that followed it, in the app or in SQL', async () => {
+		const p = await newPatient();
+		const visit = await newVisit(p, '2025-02-01', 1);
+		const event = await ok(recordAdverseEvent(db, actor, p, ae({ visitId: visit, onsetOn: '2025-02-03', resolvedOn: null })));
+		const move = (visitDate: string, version: number) =>
+			updateVisit(db, actor, visit, version, { visitDate, kind: 'treatment', acupunctureSessions: 1, note: null, aeAnswer: 'not_asked', flare: undefined }, 'date corrected');
+		expect(await move('2025-02-04', 1)).toEqual({
+			ok: false,
+			field: 'visitDate',
+			message: "An adverse event recorded as following this visit started on 2025-02-03: the visit cannot move after it. Change the event's onset or its visit first."
+		});
+		const [kept] = await db.select({ visitDate: visits.visitDate }).from(visits).where(eq(visits.id, visit));
+		expect(kept!.visitDate).toBe('2025-02-01');
+		expect(await refusedWith(db.execute(sql`update visits set visit_date = '2025-02-04' where id = ${visit}`)), 'moved in plain SQL').toBe('23514');
+		// Earlier, or to the onset's own day: allowed.
+		expect(await move('2025-02-03', 1)).toEqual({ ok: true });
+		// A voided event does not hold the visit back.
+		expect((await updateAdverseEvent(db, actor, event, 1, { voided: true, voidReason: 'entered twice' }, 'entered twice')).ok).toBe(true);
+		expect(await move('2025-02-05', 2)).toEqual({ ok: true });
+	});
+
 	it('the database refuses each rule with the app bypassed', async () => {
 		const p = await newPatient();
 		const other = await newPatient();

@@ -4,10 +4,10 @@
  * with several instruments is one transaction: all of it or nothing.
  */
 import { isUuid } from '$lib/validation/ids';
-import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { executeRows, type Db } from '../db';
 import { insertRowsSql } from '../db/bulk';
-import { patients, responses, responseScores, visits, type ResponseSource } from '../db/schema';
+import { adverseEvents, patients, responses, responseScores, visits, type ResponseSource } from '../db/schema';
 import { randomUUID } from 'node:crypto';
 import { appendAudit, appendAuditMany, chainHeadsSql, freeChainSql, heldChainEnd, insertAudit, type AuditEntry } from '../audit';
 import { deltasSql, lockPatients, rollupAfter, rollupBefore, visitAddedDeltas, visitFacts, visitFactsSql, visitSeriesUpkeep } from '../cohort/rollup';
@@ -280,8 +280,12 @@ export async function recordVisit(
  * the field it concerns, by the constraint's name, or the visit-date rule (a trigger, no
  * constraint name); any other CHECK (a response's or a score's) is a form-level refusal.
  */
+const linkedEventMessage = (onset?: string) =>
+	`An adverse event recorded as following this visit started ${onset ? `on ${onset}` : 'earlier'}: the visit cannot move after it. Change the event's onset or its visit first.`;
+
 function visitCheckFailure(err: unknown): { ok: false; field: string; message: string } {
 	const { name, message } = pgConstraint(err);
+	if (name === 'visits_not_after_linked_event') return { ok: false, field: 'visitDate', message: linkedEventMessage(/onset (\d{4}-\d{2}-\d{2})/.exec(message)?.[1]) };
 	const byConstraint: Record<string, [string, string]> = {
 		visits_sessions_range: ['acupunctureSessions', 'Acupuncture sessions must be between 0 and 200.'],
 		visits_note_length: ['note', 'The note can be at most 4,000 characters.'],
@@ -327,6 +331,14 @@ export async function updateVisit(
 				const problem = await dateProblem(tx, before.patientId, change.visitDate, visitId);
 				if (typeof problem === 'string') return { ok: false, field: 'visitDate', message: problem };
 				if (problem && !after.voided) return problem;
+				// An adverse event recorded as following this visit must not start before it (migration 0037).
+				const [event] = await tx
+					.select({ onsetOn: adverseEvents.onsetOn })
+					.from(adverseEvents)
+					.where(and(eq(adverseEvents.visitId, visitId), eq(adverseEvents.voided, false), lt(adverseEvents.onsetOn, change.visitDate)))
+					.orderBy(asc(adverseEvents.onsetOn))
+					.limit(1);
+				if (event) return { ok: false, field: 'visitDate', message: linkedEventMessage(event.onsetOn) };
 			} else if (before.voided && !after.voided) {
 				// Restoring a voided visit: the patient must not be archived, and its date must be free again.
 				const [p] = await tx.select({ archived: patients.archived }).from(patients).where(eq(patients.id, before.patientId));
@@ -354,6 +366,7 @@ export async function updateVisit(
 		return { ok: true };
 		});
 	} catch (err) {
+		if (isCheckViolation(err)) return visitCheckFailure(err);
 		if (!isSameDateViolation(err)) throw err;
 		const [v] = await db.select({ patientId: visits.patientId, visitDate: visits.visitDate }).from(visits).where(eq(visits.id, visitId));
 		const date = change.visitDate ?? v?.visitDate;

@@ -62,6 +62,8 @@ export const adverseEvents = pgTable(
 	},
 	(t) => [
 		index('adverse_events_patient_idx').on(t.patientId, t.onsetOn),
+		// A visit's date may not move after an event that followed it (migration 0037): looked up by visit.
+		index('adverse_events_visit_idx').on(t.visitId),
 		// The notice shown on every page reads this: live serious events nobody acknowledged yet.
 		index('adverse_events_unacknowledged_idx').on(t.createdAt).where(sql`${t.serious} and ${t.acknowledgedAt} is null and not ${t.voided}`),
 		check('adverse_events_severity_known', sql`${t.severity} in (${list(AE_SEVERITIES)})`),
