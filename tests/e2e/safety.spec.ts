@@ -82,3 +82,22 @@ test('a researcher sees the safety figures but no way into a patient', async ({ 
 	expect(Object.keys(body).sort()).toEqual(['flare_trend', 'flares', 'groups', 'k', 'overall', 'stress_flare']);
 	expect(Array.isArray(body.flare_trend)).toBe(true);
 });
+
+test('the adverse-event form sent twice records one event', async ({ database, makeUser, signedIn }) => {
+	// A walk-through called requestSubmit() twice and got two events: the form now carries a one-time key.
+	const clinician = await makeUser('clinician');
+	const ref = `AE2-${Date.now()}`;
+	const p = await createPatient(database.db, { id: clinician.id }, { clinicRef: ref, name: 'Twice Example', dateOfBirth: '1970-01-01', sex: 'female', conditionCode: 'sle', enrolledOn: '2025-01-01' });
+	if (!p.ok) throw new Error(p.message);
+	const page = await signedIn(clinician);
+	await page.goto(`/patients/${p.value}/adverse-events/new`);
+	await fillEvent(page, { onset: '2025-02-03', kind: 'Headache', severity: 'Mild', serious: 'no', related: 'Possible', action: 'None', outcome: 'Recovering' });
+	await page.evaluate(() => {
+		const form = document.querySelector('main form') as HTMLFormElement;
+		form.requestSubmit();
+		form.requestSubmit();
+	});
+	await expect(page.getByRole('heading', { name: /Headache/ })).toBeVisible();
+	await page.goto(`/patients/${p.value}`);
+	await expect(page.locator('table.adverse-events tbody tr')).toHaveCount(1);
+});

@@ -4,6 +4,7 @@
  * audit rows, concurrent edits, the serious-event notice, and a hand-built cohort whose figures
  * are worked out by hand below.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import * as v from 'valibot';
@@ -106,6 +107,27 @@ describe(`adverse events (${driverName})`, () => {
 		});
 		expect(await db.select().from(adverseEvents)).toHaveLength(0);
 		expect(await recordAdverseEvent(db, actor, p, ae({ visitId: ownVisit, onsetOn: '2025-01-20', resolvedOn: null }))).toMatchObject({ ok: true });
+	});
+
+	it('records one event for a form sent twice (its one-time key), also when both arrive at once', async () => {
+		// A walk-through sent the adverse-event form twice and got two events.
+		const p = await newPatient();
+		const key = randomUUID();
+		const first = await ok(recordAdverseEvent(db, actor, p, ae({ resolvedOn: null }), key));
+		expect(await recordAdverseEvent(db, actor, p, ae({ resolvedOn: null }), key)).toEqual({ ok: true, value: first });
+		const key2 = randomUUID();
+		const both = await Promise.all([0, 1].map(() => recordAdverseEvent(db, actor, p, ae({ onsetOn: '2025-02-02', resolvedOn: null }), key2)));
+		expect(both[0]).toMatchObject({ ok: true });
+		expect(both[1]).toEqual(both[0]);
+		const rows = await db.select({ id: adverseEvents.id }).from(adverseEvents).where(eq(adverseEvents.patientId, p));
+		expect(rows).toHaveLength(2);
+		const created = await db.select().from(auditLog).where(and(eq(auditLog.entity, 'adverse_event'), eq(auditLog.action, 'create')));
+		expect(created).toHaveLength(2);
+		// The key is the form's, for one patient; without a key every call records.
+		expect(await recordAdverseEvent(db, actor, await newPatient(), ae({ resolvedOn: null }), key)).toMatchObject({ ok: false, field: 'form' });
+		await ok(recordAdverseEvent(db, actor, p, ae({ resolvedOn: null })));
+		await ok(recordAdverseEvent(db, actor, p, ae({ resolvedOn: null })));
+		expect(await db.select({ id: adverseEvents.id }).from(adverseEvents).where(eq(adverseEvents.patientId, p))).toHaveLength(4);
 	});
 
 	it('a visit cannot move after the onset of a live event that followed it, in the app or in SQL', async () => {

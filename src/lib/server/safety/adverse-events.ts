@@ -12,6 +12,7 @@ import type { Actor } from '../users';
 import type { WriteResult } from '../patients';
 import type { AdverseEventInput } from '../../validation/safety';
 import { ARCHIVED, CONFLICT_MESSAGE, refusal } from './refusals';
+import { isUniqueViolation, pgConstraint } from '../errors';
 
 export type AdverseEventRow = typeof adverseEvents.$inferSelect;
 
@@ -61,17 +62,34 @@ async function patientProblem(db: Db, patientId: string, input: AdverseEventInpu
 	return null;
 }
 
-export async function recordAdverseEvent(db: Db, actor: Actor, patientId: string, input: AdverseEventInput): Promise<WriteResult<string>> {
+/** The event a form's one-time key already recorded for this patient, if any. */
+async function recordedWithKey(db: Db, patientId: string, submissionKey: string): Promise<string | null> {
+	const [row] = await db
+		.select({ id: adverseEvents.id })
+		.from(adverseEvents)
+		.where(and(eq(adverseEvents.submissionKey, submissionKey), eq(adverseEvents.patientId, patientId)));
+	return row?.id ?? null;
+}
+
+/**
+ * Records an event. `submissionKey`: the form's one-time key; the same form sent again (a double
+ * click without JavaScript, a retried request) answers with the event it recorded, and records
+ * nothing more (the patient lock serialises the two; the unique key is the last line).
+ */
+export async function recordAdverseEvent(db: Db, actor: Actor, patientId: string, input: AdverseEventInput, submissionKey: string | null = null): Promise<WriteResult<string>> {
 	if (!isUuid(patientId)) return { ok: false, field: 'patient', message: 'No such patient.' };
+	const key = submissionKey !== null && isUuid(submissionKey) ? submissionKey : null;
 	try {
 		return await db.transaction(async (tx): Promise<WriteResult<string>> => {
 			// The patient row locked: an archive or an enrolment change waits for this save.
 			await tx.select({ id: patients.id }).from(patients).where(eq(patients.id, patientId)).for('no key update');
+			const already = key ? await recordedWithKey(tx, patientId, key) : null;
+			if (already) return { ok: true, value: already };
 			const problem = await patientProblem(tx, patientId, input);
 			if (problem) return problem;
 			const [row] = await tx
 				.insert(adverseEvents)
-				.values({ ...input, patientId, createdBy: actor.id })
+				.values({ ...input, patientId, createdBy: actor.id, submissionKey: key })
 				.returning({ id: adverseEvents.id });
 			await appendAudit(tx, {
 				actorId: actor.id,
@@ -84,6 +102,11 @@ export async function recordAdverseEvent(db: Db, actor: Actor, patientId: string
 			return { ok: true, value: row!.id };
 		});
 	} catch (err) {
+		if (key && isUniqueViolation(err) && pgConstraint(err).name === 'adverse_events_submission_key') {
+			const already = await recordedWithKey(db, patientId, key);
+			if (already) return { ok: true, value: already };
+			return { ok: false, field: 'form', message: 'This form was already used for another patient. Open the form again.' };
+		}
 		const refused = refusal(err);
 		if (refused) return refused;
 		throw err;

@@ -37,6 +37,9 @@ export const adverseEvents = pgTable(
 			.references(() => patients.id),
 		// The treatment visit it followed, when known (a trigger keeps it the same patient's).
 		visitId: uuid('visit_id').references(() => visits.id),
+		// The form's one-time key: a form sent twice (a double click without JavaScript, a retried
+		// request) records one event. Null for events recorded otherwise (import, seed, API).
+		submissionKey: uuid('submission_key'),
 		onsetOn: date('onset_on').notNull(),
 		categoryCode: text('category_code')
 			.notNull()
@@ -64,6 +67,7 @@ export const adverseEvents = pgTable(
 		index('adverse_events_patient_idx').on(t.patientId, t.onsetOn),
 		// A visit's date may not move after an event that followed it (migration 0037): looked up by visit.
 		index('adverse_events_visit_idx').on(t.visitId),
+		uniqueIndex('adverse_events_submission_key').on(t.submissionKey),
 		// The notice shown on every page reads this: live serious events nobody acknowledged yet.
 		index('adverse_events_unacknowledged_idx').on(t.createdAt).where(sql`${t.serious} and ${t.acknowledgedAt} is null and not ${t.voided}`),
 		check('adverse_events_severity_known', sql`${t.severity} in (${list(AE_SEVERITIES)})`),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { error, fail, redirect } from '@sveltejs/kit';
 import { requireRole } from '$lib/server/auth/guard';
 import { db } from '$lib/server/context';
@@ -17,19 +18,23 @@ export const load: PageServerLoad = async (event) => {
 		categories,
 		visits: visits.filter((v) => !v.voided).map((v) => ({ id: v.id, visitDate: v.visitDate })),
 		// Opened from a visit: that visit is preselected.
-		visitId: event.url.searchParams.get('visit') ?? ''
+		visitId: event.url.searchParams.get('visit') ?? '',
+		// The form's one-time key: sent twice, it records one event (recordAdverseEvent).
+		submissionKey: randomUUID()
 	};
 };
 
 export const actions: Actions = {
 	default: async (event) => {
 		const user = requireRole(event, 'clinician', 'admin');
-		const { values, criteria, parsed } = adverseEventFromForm(await event.request.formData());
-		if (!parsed.success) return fail(400, { values, criteria, errors: groupErrors(parsed.issues) });
-		const result = await recordAdverseEvent(db(), { id: user.id, requestId: event.locals.requestId }, event.params.id, parsed.output);
+		const data = await event.request.formData();
+		const submissionKey = String(data.get('submissionKey') ?? '');
+		const { values, criteria, parsed } = adverseEventFromForm(data);
+		if (!parsed.success) return fail(400, { values, criteria, submissionKey, errors: groupErrors(parsed.issues) });
+		const result = await recordAdverseEvent(db(), { id: user.id, requestId: event.locals.requestId }, event.params.id, parsed.output, submissionKey || null);
 		if (!result.ok) {
 			if (result.field === 'patient') error(404, { message: 'No such patient' });
-			return fail(400, { values, criteria, errors: { [result.field]: result.message } });
+			return fail(400, { values, criteria, submissionKey, errors: { [result.field]: result.message } });
 		}
 		redirect(303, `/patients/${event.params.id}/adverse-events/${result.value}?saved=1`);
 	}
