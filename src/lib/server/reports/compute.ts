@@ -7,6 +7,7 @@
 import type { Db } from '../db';
 import type { Role } from '../db/schema';
 import { getInstrument } from '../../instruments';
+import { outcomeLabel } from '../../instrument-display';
 import { assembleReport, type PlanMeta } from '../../reports/assemble';
 import type { EvidenceReport, OutcomeInfo, OutcomeRef, PlanBody } from '../../reports/types';
 import { planOutcomes, readPanel } from './panel';
@@ -37,7 +38,7 @@ export function outcomeInfo(ref: OutcomeRef, planThreshold?: number): OutcomeInf
 		scale: ref.scale,
 		name: def.shortName,
 		scale_label: scale.label,
-		label: def.scales.length > 1 ? `${def.shortName} ${scale.label}` : def.shortName,
+		label: outcomeLabel(ref.instrument, ref.scale),
 		higher_is_better: scale.higherIsBetter,
 		threshold,
 		threshold_source: planThreshold !== undefined ? 'plan' : mcid ? 'mcid' : null,

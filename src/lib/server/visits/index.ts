@@ -275,14 +275,15 @@ export async function recordVisit(
 	}
 }
 
+/** Why a visit's date cannot move (migration 0037): a live adverse event that followed it starts earlier. */
+const linkedEventMessage = (onset?: string) =>
+	`An adverse event recorded as following this visit started ${onset ? `on ${onset}` : 'earlier'}: the visit cannot move after it. Change the event's onset or its visit first.`;
+
 /**
  * A CHECK the database refused (the form checks all of these first, so this is the safety net):
  * the field it concerns, by the constraint's name, or the visit-date rule (a trigger, no
  * constraint name); any other CHECK (a response's or a score's) is a form-level refusal.
  */
-const linkedEventMessage = (onset?: string) =>
-	`An adverse event recorded as following this visit started ${onset ? `on ${onset}` : 'earlier'}: the visit cannot move after it. Change the event's onset or its visit first.`;
-
 function visitCheckFailure(err: unknown): { ok: false; field: string; message: string } {
 	const { name, message } = pgConstraint(err);
 	if (name === 'visits_not_after_linked_event') return { ok: false, field: 'visitDate', message: linkedEventMessage(/onset (\d{4}-\d{2}-\d{2})/.exec(message)?.[1]) };
