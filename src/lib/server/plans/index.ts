@@ -16,9 +16,7 @@ import { isUuid } from '../../validation/ids';
 import { canonicalPlanJson } from '../../reports/canonical';
 import type { PlanBody } from '../../reports/types';
 import type { Actor } from '../users';
-import { countFollowups } from './followups';
-
-export { countFollowups } from './followups';
+import { keepPanel } from '../reports/panel';
 
 const ENTITY = 'analysis_plan';
 
@@ -167,7 +165,8 @@ export async function lockPlan(db: Db, actor: Actor & { id: string }, planId: st
 		const canonical = canonicalPlanJson(body);
 		const sha256 = createHash('sha256').update(canonical, 'utf8').digest('hex');
 		const lockedAt = new Date();
-		const followupsAtLock = await countFollowups(tx, body);
+		// The report's panel, kept from now on by the database; it counts the follow-ups already recorded.
+		const { followups: followupsAtLock } = await keepPanel(tx, live.id, body);
 		await tx
 			.update(analysisPlanVersions)
 			.set({ status: 'locked', canonical, sha256, lockedBy: actor.id, lockedAt, followupsAtLock, updatedAt: lockedAt })

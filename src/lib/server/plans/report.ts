@@ -43,7 +43,7 @@ export async function readReport(
 	}
 	const meta = { id: chosen.planId, version: chosen.version, sha256: chosen.sha256, locked_at: chosen.lockedAt.toISOString() };
 	const [report, versions, references] = await Promise.all([
-		computeReport(read, plan, meta, { k: opts.k, role: caller.role }),
+		computeReport(read, plan, meta, { k: opts.k, role: caller.role, versionId: chosen.id }),
 		planVersions(read, planId),
 		referenceEffectsFor(read, [plan.primary, ...plan.secondary]),
 		appendReadAudit(db, { actorId: caller.id, action: 'view', entity: 'report', entityId: randomUUID(), after: { via: opts.via, plan_id: chosen.planId, version: chosen.version, sha256: chosen.sha256 }, requestId: caller.requestId })

@@ -10,7 +10,7 @@ import { getInstrument } from '../../instruments';
 import { outcomeLabel } from '../../instrument-display';
 import { assembleReport, type PlanMeta } from '../../reports/assemble';
 import type { EvidenceReport, OutcomeInfo, OutcomeRef, PlanBody } from '../../reports/types';
-import { planOutcomes, readPanel } from './panel';
+import { planOutcomes, readKeptPanel, readPanel } from './panel';
 import { mayFilterByDay, periodErrors, periodEdges } from '../../privacy/periods';
 import { combinesPeriodAndSessions, PERIOD_AND_SESSIONS } from '../../validation/plans';
 
@@ -24,6 +24,8 @@ export interface ComputeOptions {
 	role: Role;
 	/** The day "not yet due" is judged on (YYYY-MM-DD); today when absent. */
 	asOf?: string;
+	/** The locked version the plan is: its kept panel is read (./panel.ts, readKeptPanel) instead of computed. */
+	versionId?: string;
 }
 
 /** An outcome's name, direction and responder threshold: the plan's threshold for the primary, else the instrument's MCID. */
@@ -77,6 +79,7 @@ export async function computeReport(db: Db, plan: PlanBody, meta: PlanMeta, opts
 	if (withPeriod && Object.keys(periodErrors(period)).length > 0) throw new ReportPeriodRefused();
 	if (crossQuery && combinesPeriodAndSessions(plan)) throw new ReportChoiceRefused();
 	const edges = withPeriod ? periodEdges(period) : [];
-	const rows = await readPanel(db, plan, asOf, withPeriod);
+	const kept = opts.versionId ? await readKeptPanel(db, opts.versionId, plan, asOf, withPeriod) : null;
+	const rows = kept ?? (await readPanel(db, plan, asOf, withPeriod));
 	return assembleReport(plan, meta, outcomes, rows, opts.k, asOf, crossQuery ? { edges, minSessions: plan.min_sessions } : null);
 }

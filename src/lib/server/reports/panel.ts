@@ -285,3 +285,80 @@ export async function readPanel(db: Db, plan: PlanBody, asOf: string | null, all
 		inside: r.inside === true || r.inside === 't'
 	}));
 }
+
+/**
+ * A locked version's panel, kept from now on by the database (migration 0039 `report_panels`,
+ * schema report-panels.ts): its choices, then its rows for every patient of its conditions, in the
+ * lock's transaction. Answers how many patients of the plan's enrolment period already have a
+ * follow-up value of the primary outcome (the figure the lock records).
+ */
+export async function keepPanel(tx: Db, versionId: string, plan: PlanBody): Promise<{ followups: number }> {
+	const outcomes = planOutcomes(plan);
+	const tp = plan.timepoint;
+	const weeks = 'weeks' in tp ? { target: tp.weeks * 7, from: (tp.weeks - tp.window_weeks) * 7, to: (tp.weeks + tp.window_weeks) * 7 } : null;
+	const textArray = (xs: string[]) => sql`array[${sql.join(xs.map((x) => sql`${x}`), sql`, `)}]::text[]`;
+	await tx.execute(sql`insert into report_panels (version_id, conditions, instruments, scales, target_day, from_day, to_day, visit)
+		values (${versionId}::uuid, ${textArray(plan.conditions)}, ${textArray(outcomes.map((o) => o.instrument))}, ${textArray(outcomes.map((o) => o.scale))},
+			${weeks?.target ?? null}::int, ${weeks?.from ?? null}::int, ${weeks?.to ?? null}::int, ${'visit' in tp ? tp.visit : null}::int)`);
+	await tx.execute(sql`select report_panel_fill(${versionId}::uuid)`);
+	const period = [
+		...(plan.enrolled_from ? [sql`enrolled_on >= ${plan.enrolled_from}::date`] : []),
+		...(plan.enrolled_to ? [sql`enrolled_on <= ${plan.enrolled_to}::date`] : [])
+	];
+	const [row] = await executeRows(
+		tx,
+		sql`select count(*)::int as n from report_panel_rows where version_id = ${versionId}::uuid and fu[1] is not null${period.length ? sql` and ${sql.join(period, sql` and `)}` : sql``}`
+	);
+	return { followups: Number(row?.n ?? 0) };
+}
+
+/**
+ * The panel's rows from a kept version (null when the version is not kept): the same rows as
+ * `panelSql` (the integration tests hold them equal; `age` is the primary outcome's on every row
+ * of a patient, where panelSql gives each outcome's — the report reads the primary's only). The
+ * enrolment period, "reached" by the window's close and the quarter are applied here, as they
+ * depend on the day asked and on who asks.
+ */
+export async function readKeptPanel(db: Db, versionId: string, plan: PlanBody, asOf: string | null, allPeriods = false): Promise<PanelRow[] | null> {
+	const period = [
+		...(plan.enrolled_from ? [sql`r.enrolled_on >= ${plan.enrolled_from}::date`] : []),
+		...(plan.enrolled_to ? [sql`r.enrolled_on <= ${plan.enrolled_to}::date`] : [])
+	];
+	const inside = allPeriods && period.length ? sql`(${sql.join(period, sql` and `)})` : sql`true`;
+	const where = !allPeriods && period.length ? sql` and ${sql.join(period, sql` and `)}` : sql``;
+	const day = asOf ? sql`${asOf}::date` : sql`current_date`;
+	const rows = await executeRows(
+		db,
+		sql`select r.sex, r.condition_code as condition, r.age, r.sessions_all, r.sessions,
+				(extract(year from r.enrolled_on)::int * 4 + extract(quarter from r.enrolled_on)::int - 1) as quarter, ${inside} as inside,
+				array_to_string(r.base, ',', '') as base, array_to_string(r.fu, ',', '') as fu,
+				array_to_string(array(select case when x.reached or x.due <= ${day} then 1 else 0 end from unnest(r.reached, r.due) as x(reached, due)), '') as reached
+			from report_panel_rows r
+			where r.version_id = ${versionId}::uuid${where}
+			order by r.patient_id`
+	);
+	if (rows.length === 0) {
+		const kept = await executeRows(db, sql`select 1 from report_panels where version_id = ${versionId}::uuid`);
+		if (kept.length === 0) return null;
+	}
+	const O = planOutcomes(plan).length;
+	const out: PanelRow[] = [];
+	for (const r of rows) {
+		const base = String(r.base).split(',');
+		const fu = String(r.fu).split(',');
+		const reached = String(r.reached);
+		const common = { sex: String(r.sex), condition: String(r.condition), age: num(r.age), sessions_all: Number(r.sessions_all), quarter: Number(r.quarter), inside: r.inside === true || r.inside === 't' };
+		for (let i = 0; i < O; i++) {
+			const b = base[i] === '' ? null : Number(base[i]);
+			out.push({
+				idx: i,
+				...common,
+				base: b,
+				fu: fu[i] === '' ? null : Number(fu[i]),
+				reached: b !== null && reached[i] === '1',
+				sessions: i === 0 ? num(r.sessions) : null
+			});
+		}
+	}
+	return out;
+}

@@ -11,3 +11,4 @@ export * from './schedules';
 export * from './reports';
 export * from './selfreport';
 export * from './score-values';
+export * from './report-panels';

@@ -1,0 +1,277 @@
+CREATE TABLE "report_panel_rows" (
+	"version_id" uuid NOT NULL,
+	"patient_id" uuid NOT NULL,
+	"condition_code" text NOT NULL,
+	"sex" text NOT NULL,
+	"enrolled_on" date NOT NULL,
+	"age" integer,
+	"sessions_all" integer NOT NULL,
+	"sessions" integer,
+	"base" double precision[] NOT NULL,
+	"fu" double precision[] NOT NULL,
+	"reached" boolean[] NOT NULL,
+	"due" date[] NOT NULL,
+	CONSTRAINT "report_panel_rows_version_id_patient_id_pk" PRIMARY KEY("version_id","patient_id")
+);
+--> statement-breakpoint
+CREATE TABLE "report_panels" (
+	"version_id" uuid PRIMARY KEY NOT NULL,
+	"conditions" text[] NOT NULL,
+	"instruments" text[] NOT NULL,
+	"scales" text[] NOT NULL,
+	"target_day" integer,
+	"from_day" integer,
+	"to_day" integer,
+	"visit" integer,
+	CONSTRAINT "report_panels_outcomes" CHECK (cardinality("report_panels"."instruments") >= 1 and cardinality("report_panels"."instruments") = cardinality("report_panels"."scales")),
+	CONSTRAINT "report_panels_timepoint" CHECK (("report_panels"."visit" is null and "report_panels"."target_day" is not null and "report_panels"."from_day" is not null and "report_panels"."to_day" is not null and "report_panels"."from_day" <= "report_panels"."target_day" and "report_panels"."target_day" <= "report_panels"."to_day")
+				or ("report_panels"."visit" >= 2 and "report_panels"."target_day" is null and "report_panels"."from_day" is null and "report_panels"."to_day" is null))
+);
+--> statement-breakpoint
+ALTER TABLE "report_panel_rows" ADD CONSTRAINT "report_panel_rows_version_id_report_panels_version_id_fk" FOREIGN KEY ("version_id") REFERENCES "public"."report_panels"("version_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "report_panel_rows" ADD CONSTRAINT "report_panel_rows_patient_id_patients_id_fk" FOREIGN KEY ("patient_id") REFERENCES "public"."patients"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "report_panels" ADD CONSTRAINT "report_panels_version_id_analysis_plan_versions_id_fk" FOREIGN KEY ("version_id") REFERENCES "public"."analysis_plan_versions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+-- Issue 20: the evidence report's panel kept for every locked plan version (schema
+-- report-panels.ts; docs/performance.md, "Evidence report: the panel kept per locked plan").
+-- A locked version never changes, so its report's per-patient rows can be kept as the data
+-- change, like the safety summaries (0033) and score_values (0035): each statement that writes
+-- patients, visits or score_values (which every change of responses and scores reaches) collects
+-- the patients it touched and recomputes their rows for every kept version, in its transaction,
+-- whoever writes. The definitions are the report's (src/lib/server/reports/panel.ts, which the
+-- integration tests hold these rows equal to): live visits are the non-voided ones, numbered by
+-- date; the baseline of an outcome is its first value (score_values holds the live visits' values);
+-- weeks: the follow-up is the value nearest the target day among later visits within
+-- [from, to] days of the baseline (of two equally near, the later); reached: a later visit on or
+-- after the window's start, or (applied as the report reads: `due`) the window closed; visit: the
+-- value at the visit numbered `visit` (the baseline's visit is 1), reached when the patient has
+-- that many visits from the baseline; sessions: after the primary baseline up to the window's end
+-- or that visit.
+-- One version's rows for some patients (ids NULL: every patient of its conditions), from the base
+-- tables. Dynamic SQL, so that each call gets a plan for its own size (one patient, or all).
+CREATE FUNCTION report_panel_compute(spec report_panels, ids uuid[]) RETURNS SETOF report_panel_rows LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	by_visit boolean := spec.visit IS NOT NULL;
+	fu text;
+	reached text;
+	due text;
+	upto text;
+BEGIN
+	IF by_visit THEN
+		fu := 'SELECT sv.value FROM vv y JOIN score_values sv ON sv.patient_id = y.patient_id AND sv.visit_date = y.visit_date
+			AND sv.instrument_id = b.instrument_id AND sv.scale = b.scale
+			WHERE y.patient_id = b.patient_id AND y.pos = b.base_pos + $8 - 1';
+		reached := 'l.last_pos - b.base_pos + 1 >= $8';
+		due := 'NULL::date';
+		upto := 'vv.pos > x.base_pos AND vv.pos - x.base_pos + 1 <= $8';
+	ELSE
+		fu := 'SELECT sv.value FROM score_values sv
+			WHERE sv.patient_id = b.patient_id AND sv.instrument_id = b.instrument_id AND sv.scale = b.scale
+				AND sv.visit_date BETWEEN b.base_date + greatest($6, 1) AND b.base_date + $7
+			ORDER BY abs((sv.visit_date - b.base_date) - $5), sv.visit_date DESC LIMIT 1';
+		reached := 'l.last_date > b.base_date AND l.last_date - b.base_date >= $6';
+		due := 'b.base_date + $7';
+		upto := 'vv.visit_date > x.base_date AND vv.visit_date <= x.base_date + $7';
+	END IF;
+	RETURN QUERY EXECUTE format($q$
+		WITH e AS (
+			SELECT p.id, p.sex, p.condition_code, p.date_of_birth, p.enrolled_on
+			FROM patients p WHERE p.condition_code = ANY ($1) AND %s
+		),
+		o AS (
+			SELECT (t.n - 1)::int AS idx, t.instrument_id, t.scale FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS t(instrument_id, scale, n)
+		),
+		vv AS MATERIALIZED (
+			SELECT v.patient_id, v.visit_date, v.acupuncture_sessions AS sessions,
+				row_number() OVER (PARTITION BY v.patient_id ORDER BY v.visit_date)::int AS pos
+			FROM visits v JOIN e ON e.id = v.patient_id WHERE NOT v.voided
+		),
+		l AS (
+			SELECT patient_id, max(visit_date) AS last_date, max(pos) AS last_pos, sum(sessions)::int AS sessions_all FROM vv GROUP BY patient_id
+		),
+		b0 AS (
+			SELECT o.idx, o.instrument_id, o.scale, e.id AS patient_id, f.visit_date AS base_date, f.value AS base_value
+			FROM e CROSS JOIN o
+			CROSS JOIN LATERAL (
+				SELECT sv.visit_date, sv.value FROM score_values sv
+				WHERE sv.patient_id = e.id AND sv.instrument_id = o.instrument_id AND sv.scale = o.scale
+				ORDER BY sv.visit_date LIMIT 1
+			) f
+		),
+		b AS (
+			SELECT b0.*, vv.pos AS base_pos FROM b0 JOIN vv ON vv.patient_id = b0.patient_id AND vv.visit_date = b0.base_date
+		),
+		x AS MATERIALIZED (
+			SELECT b.idx, b.patient_id, b.base_date, b.base_pos, b.base_value, (%s) AS fu_value,
+				coalesce(%s, false) AS reached, %s AS due
+			FROM b LEFT JOIN l ON l.patient_id = b.patient_id
+		),
+		agg AS (
+			SELECT e.id, array_agg(x.base_value ORDER BY o.idx) AS base, array_agg(x.fu_value ORDER BY o.idx) AS fu,
+				array_agg(coalesce(x.reached, false) ORDER BY o.idx) AS reached, array_agg(x.due ORDER BY o.idx) AS due
+			FROM e CROSS JOIN o LEFT JOIN x ON x.patient_id = e.id AND x.idx = o.idx
+			GROUP BY e.id
+		),
+		s0 AS (
+			SELECT x.patient_id, coalesce(sum(vv.sessions) FILTER (WHERE %s), 0)::int AS sessions
+			FROM x JOIN vv ON vv.patient_id = x.patient_id WHERE x.idx = 0 GROUP BY x.patient_id
+		)
+		SELECT $9::uuid, e.id, e.condition_code, e.sex, e.enrolled_on,
+			extract(year from age(coalesce(x0.base_date, e.enrolled_on), e.date_of_birth))::int,
+			coalesce(l.sessions_all, 0), s0.sessions, agg.base, agg.fu, agg.reached, agg.due
+		FROM e
+		JOIN agg ON agg.id = e.id
+		LEFT JOIN l ON l.patient_id = e.id
+		LEFT JOIN x x0 ON x0.patient_id = e.id AND x0.idx = 0
+		LEFT JOIN s0 ON s0.patient_id = e.id
+	$q$, CASE WHEN ids IS NULL THEN 'true' ELSE 'p.id = ANY ($2)' END, fu, reached, due, upto)
+	USING spec.conditions, ids, spec.instruments, spec.scales, spec.target_day, spec.from_day, spec.to_day, spec.visit, spec.version_id;
+END;
+$$;
+--> statement-breakpoint
+-- Some patients' rows of every kept version (one writer per patient at a time: the safety
+-- summaries' lock, in id order). Nothing to do, and nothing locked, while no version is kept.
+CREATE FUNCTION report_panel_refresh(ids uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	spec report_panels;
+BEGIN
+	IF ids IS NULL OR cardinality(ids) = 0 OR NOT EXISTS (SELECT 1 FROM report_panels) THEN
+		RETURN;
+	END IF;
+	PERFORM safety_summaries_lock(ids);
+	FOR spec IN SELECT * FROM report_panels LOOP
+		DELETE FROM report_panel_rows WHERE version_id = spec.version_id AND patient_id = ANY (ids);
+		INSERT INTO report_panel_rows SELECT * FROM report_panel_compute(spec, ids);
+	END LOOP;
+END;
+$$;
+--> statement-breakpoint
+-- A version's rows for all its patients (at lock, in the lock's transaction). Writers of the tables
+-- the rows come from wait until the lock commits (and the lock waits for those already writing), so
+-- no change falls between this statement's snapshot and the triggers that keep the rows after it.
+CREATE FUNCTION report_panel_fill(vid uuid) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	spec report_panels;
+BEGIN
+	LOCK TABLE patients, visits, responses, response_scores, score_values IN SHARE MODE;
+	SELECT * INTO STRICT spec FROM report_panels WHERE version_id = vid;
+	DELETE FROM report_panel_rows WHERE version_id = vid;
+	INSERT INTO report_panel_rows SELECT * FROM report_panel_compute(spec, NULL) ORDER BY 2;
+END;
+$$;
+--> statement-breakpoint
+CREATE FUNCTION patients_refresh_report_panels() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		PERFORM report_panel_refresh(ARRAY(SELECT n.id FROM new_patients n));
+	ELSE
+		PERFORM report_panel_refresh(ARRAY(
+			SELECT n.id FROM new_patients n JOIN old_patients o ON o.id = n.id
+			WHERE (n.condition_code, n.sex, n.date_of_birth, n.enrolled_on) IS DISTINCT FROM (o.condition_code, o.sex, o.date_of_birth, o.enrolled_on)
+		));
+	END IF;
+	RETURN NULL;
+END;
+$$;
+--> statement-breakpoint
+CREATE TRIGGER patients_report_panels_insert AFTER INSERT ON patients
+	REFERENCING NEW TABLE AS new_patients FOR EACH STATEMENT EXECUTE FUNCTION patients_refresh_report_panels();
+--> statement-breakpoint
+CREATE TRIGGER patients_report_panels_update AFTER UPDATE ON patients
+	REFERENCING OLD TABLE AS old_patients NEW TABLE AS new_patients FOR EACH STATEMENT EXECUTE FUNCTION patients_refresh_report_panels();
+--> statement-breakpoint
+-- Visits: any insert or delete; an update of a column the rows read. Named to fire after the
+-- visits' score_values triggers (same event: alphabetical order), which change score_values first.
+CREATE FUNCTION visits_refresh_report_panels() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		PERFORM report_panel_refresh(ARRAY(SELECT DISTINCT n.patient_id FROM new_visits n));
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM report_panel_refresh(ARRAY(SELECT DISTINCT o.patient_id FROM old_visits o));
+	ELSE
+		PERFORM report_panel_refresh(ARRAY(
+			SELECT DISTINCT x.patient_id
+			FROM new_visits n
+			JOIN old_visits o ON o.id = n.id
+			CROSS JOIN LATERAL (VALUES (n.patient_id), (o.patient_id)) AS x(patient_id)
+			WHERE (n.patient_id, n.visit_date, n.voided, n.acupuncture_sessions) IS DISTINCT FROM (o.patient_id, o.visit_date, o.voided, o.acupuncture_sessions)
+		));
+	END IF;
+	RETURN NULL;
+END;
+$$;
+--> statement-breakpoint
+CREATE TRIGGER visits_zz_report_panels_insert AFTER INSERT ON visits
+	REFERENCING NEW TABLE AS new_visits FOR EACH STATEMENT EXECUTE FUNCTION visits_refresh_report_panels();
+--> statement-breakpoint
+CREATE TRIGGER visits_zz_report_panels_update AFTER UPDATE ON visits
+	REFERENCING OLD TABLE AS old_visits NEW TABLE AS new_visits FOR EACH STATEMENT EXECUTE FUNCTION visits_refresh_report_panels();
+--> statement-breakpoint
+CREATE TRIGGER visits_zz_report_panels_delete AFTER DELETE ON visits
+	REFERENCING OLD TABLE AS old_visits FOR EACH STATEMENT EXECUTE FUNCTION visits_refresh_report_panels();
+--> statement-breakpoint
+-- score_values: every change of a live visit's scores (a score written, changed or deleted, a
+-- response moved, a visit voided or re-dated) reaches it.
+CREATE FUNCTION score_values_refresh_report_panels() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		PERFORM report_panel_refresh(ARRAY(SELECT DISTINCT n.patient_id FROM new_values n));
+	ELSIF TG_OP = 'DELETE' THEN
+		PERFORM report_panel_refresh(ARRAY(SELECT DISTINCT o.patient_id FROM old_values o));
+	ELSE
+		PERFORM report_panel_refresh(ARRAY(
+			SELECT n.patient_id FROM new_values n UNION SELECT o.patient_id FROM old_values o
+		));
+	END IF;
+	RETURN NULL;
+END;
+$$;
+--> statement-breakpoint
+CREATE TRIGGER score_values_report_panels_insert AFTER INSERT ON score_values
+	REFERENCING NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION score_values_refresh_report_panels();
+--> statement-breakpoint
+CREATE TRIGGER score_values_report_panels_update AFTER UPDATE ON score_values
+	REFERENCING OLD TABLE AS old_values NEW TABLE AS new_values FOR EACH STATEMENT EXECUTE FUNCTION score_values_refresh_report_panels();
+--> statement-breakpoint
+CREATE TRIGGER score_values_report_panels_delete AFTER DELETE ON score_values
+	REFERENCING OLD TABLE AS old_values FOR EACH STATEMENT EXECUTE FUNCTION score_values_refresh_report_panels();
+--> statement-breakpoint
+-- The kept rows are the database's: no one edits them but these functions (a locked version's
+-- report must not be altered by hand any more than its plan).
+CREATE FUNCTION report_panels_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'report_panels: a kept version''s choices never change' USING ERRCODE = 'check_violation', CONSTRAINT = 'report_panels_frozen';
+END;
+$$;
+--> statement-breakpoint
+CREATE TRIGGER report_panels_frozen BEFORE UPDATE OR DELETE ON report_panels FOR EACH ROW EXECUTE FUNCTION report_panels_frozen();
+--> statement-breakpoint
+-- A version is kept only when locked (its choices are then fixed for good): checked at commit, as
+-- the lock keeps the panel first and then records, in the version, the follow-ups it counted.
+CREATE FUNCTION report_panels_locked_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM analysis_plan_versions WHERE id = NEW.version_id AND status IN ('locked', 'superseded')) THEN
+		RAISE EXCEPTION 'report_panels: version % is not locked', NEW.version_id USING ERRCODE = 'check_violation', CONSTRAINT = 'report_panels_locked_only';
+	END IF;
+	RETURN NULL;
+END;
+$$;
+--> statement-breakpoint
+CREATE CONSTRAINT TRIGGER report_panels_locked_only AFTER INSERT ON report_panels
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION report_panels_locked_only();
+--> statement-breakpoint
+-- Versions locked before this migration: kept from now on.
+INSERT INTO report_panels (version_id, conditions, instruments, scales, target_day, from_day, to_day, visit)
+SELECT v.id,
+	ARRAY(SELECT jsonb_array_elements_text(v.body -> 'conditions')),
+	ARRAY(SELECT x ->> 'instrument' FROM jsonb_array_elements(jsonb_build_array(v.body -> 'primary') || coalesce(v.body -> 'secondary', '[]'::jsonb)) WITH ORDINALITY AS t(x, n) ORDER BY n),
+	ARRAY(SELECT x ->> 'scale' FROM jsonb_array_elements(jsonb_build_array(v.body -> 'primary') || coalesce(v.body -> 'secondary', '[]'::jsonb)) WITH ORDINALITY AS t(x, n) ORDER BY n),
+	CASE WHEN v.body -> 'timepoint' ? 'visit' THEN NULL ELSE (v.body #>> '{timepoint,weeks}')::int * 7 END,
+	CASE WHEN v.body -> 'timepoint' ? 'visit' THEN NULL ELSE ((v.body #>> '{timepoint,weeks}')::int - (v.body #>> '{timepoint,window_weeks}')::int) * 7 END,
+	CASE WHEN v.body -> 'timepoint' ? 'visit' THEN NULL ELSE ((v.body #>> '{timepoint,weeks}')::int + (v.body #>> '{timepoint,window_weeks}')::int) * 7 END,
+	CASE WHEN v.body -> 'timepoint' ? 'visit' THEN (v.body #>> '{timepoint,visit}')::int END
+FROM analysis_plan_versions v
+WHERE v.status IN ('locked', 'superseded');
+--> statement-breakpoint
+INSERT INTO report_panel_rows SELECT r.* FROM report_panels s CROSS JOIN LATERAL report_panel_compute(s, NULL) r;
+--> statement-breakpoint
+ANALYZE report_panel_rows;
