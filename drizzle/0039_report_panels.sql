@@ -11,6 +11,7 @@ CREATE TABLE "report_panel_rows" (
 	"fu" double precision[] NOT NULL,
 	"reached" boolean[] NOT NULL,
 	"due" date[] NOT NULL,
+	"line" text NOT NULL,
 	CONSTRAINT "report_panel_rows_version_id_patient_id_pk" PRIMARY KEY("version_id","patient_id")
 );
 --> statement-breakpoint
@@ -115,14 +116,18 @@ BEGIN
 			SELECT x.patient_id, coalesce(sum(vv.sessions) FILTER (WHERE %s), 0)::int AS sessions
 			FROM x JOIN vv ON vv.patient_id = x.patient_id WHERE x.idx = 0 GROUP BY x.patient_id
 		)
-		SELECT $9::uuid, e.id, e.condition_code, e.sex, e.enrolled_on,
-			extract(year from age(coalesce(x0.base_date, e.enrolled_on), e.date_of_birth))::int,
-			coalesce(l.sessions_all, 0), s0.sessions, agg.base, agg.fu, agg.reached, agg.due
+		SELECT $9::uuid, e.id, e.condition_code, e.sex, e.enrolled_on, a.age, coalesce(l.sessions_all, 0), s0.sessions, agg.base, agg.fu, agg.reached, agg.due,
+			-- The row as the report reads it (readKeptPanel): tab-separated, arrays comma-separated.
+			e.sex || E'\t' || e.condition_code || E'\t' || coalesce(a.age::text, '') || E'\t' || coalesce(l.sessions_all, 0) || E'\t' || coalesce(s0.sessions::text, '')
+				|| E'\t' || (extract(year from e.enrolled_on)::int * 4 + extract(quarter from e.enrolled_on)::int - 1) || E'\t' || e.enrolled_on
+				|| E'\t' || array_to_string(agg.base, ',', '') || E'\t' || array_to_string(agg.fu, ',', '')
+				|| E'\t' || array_to_string(agg.reached, '') || E'\t' || array_to_string(agg.due, ',', '')
 		FROM e
 		JOIN agg ON agg.id = e.id
 		LEFT JOIN l ON l.patient_id = e.id
 		LEFT JOIN x x0 ON x0.patient_id = e.id AND x0.idx = 0
 		LEFT JOIN s0 ON s0.patient_id = e.id
+		CROSS JOIN LATERAL (SELECT extract(year from age(coalesce(x0.base_date, e.enrolled_on), e.date_of_birth))::int AS age) a
 	$q$, CASE WHEN ids IS NULL THEN 'true' ELSE 'p.id = ANY ($2)' END, fu, reached, due, upto)
 	USING spec.conditions, ids, spec.instruments, spec.scales, spec.target_day, spec.from_day, spec.to_day, spec.visit, spec.version_id;
 END;

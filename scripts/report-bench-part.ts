@@ -6,6 +6,7 @@
  */
 import type { Db } from '../src/lib/server/db';
 import { computeReport, outcomeInfo } from '../src/lib/server/reports/compute';
+import { getPlanVersion } from '../src/lib/server/plans';
 import type { PlanBody } from '../src/lib/reports/types';
 import { comparableNumbers, plainComparable, plainReportNumbers } from './report-plain-sql';
 import { sameNumbers } from './same-numbers';
@@ -35,45 +36,64 @@ export async function benchReport(
 	log: (s: string) => void
 ) {
 	const plan = BENCH_PLAN;
-	const meta = { id: '00000000-0000-4000-8000-0000000000b0', version: 1, sha256: '0'.repeat(64), locked_at: new Date().toISOString() };
 	const asOf = new Date().toISOString().slice(0, 10);
 	const opts = { k: 5, role: 'researcher' as const, asOf };
 	const outcomes = [plan.primary, ...plan.secondary].map((o) => outcomeInfo(o));
-	log('Report: engine and plain SQL…');
-	const engine = comparableNumbers(await computeReport(db, plan, meta, opts));
+	const headers = { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' };
+
+	// The plan is written and locked through the API when the app has it: the lock keeps its panel
+	// (migration 0039), which the report then reads. Without the API, the engine computes only.
+	let planId: string | null = null;
+	let httpNote = '';
+	let lockMs: number | null = null;
+	const created = await fetch(`${base}/api/plans`, { method: 'POST', headers, body: JSON.stringify(plan) });
+	if (created.ok) {
+		const { id } = (await created.json()) as { id: string };
+		const started = performance.now();
+		const locked = await fetch(`${base}/api/plans/${id}/lock`, { method: 'POST', headers });
+		lockMs = Math.round(performance.now() - started);
+		log(`Report: the plan locked in ${lockMs} ms (its panel kept)`);
+		if (locked.ok) planId = id;
+		else httpNote = `lock answered ${locked.status}`;
+	} else httpNote = `POST /api/plans answered ${created.status}: the plan API is not in this build`;
+	const version = planId ? await getPlanVersion(db, planId, 1) : undefined;
+	const meta = version
+		? { id: version.planId, version: 1, sha256: version.sha256!, locked_at: version.lockedAt!.toISOString() }
+		: { id: '00000000-0000-4000-8000-0000000000b0', version: 1, sha256: '0'.repeat(64), locked_at: new Date().toISOString() };
+	const keptOpts = version ? { ...opts, versionId: version.id } : opts;
+
+	log('Report: engine (kept panel and computed) and plain SQL…');
+	const engine = comparableNumbers(await computeReport(db, plan, meta, keptOpts));
+	const computedNumbers = comparableNumbers(await computeReport(db, plan, meta, opts));
 	const plain = plainComparable(await plainReportNumbers(db, plan, outcomes, asOf), engine);
-	const identicalNumbers = sameNumbers(engine, plain);
-	if (!identicalNumbers) log(`Report numbers DIFFER: ${JSON.stringify({ engine, plain })}`);
-	const appFunction = await timeRuns(() => computeReport(db, plan, meta, opts));
+	const identicalNumbers = sameNumbers(engine, plain) && sameNumbers(computedNumbers, plain);
+	if (!identicalNumbers) log(`Report numbers DIFFER: ${JSON.stringify({ engine, computedNumbers, plain })}`);
+	const appFunction = await timeRuns(() => computeReport(db, plan, meta, keptOpts));
+	const appFunctionComputed = version ? await timeRuns(() => computeReport(db, plan, meta, opts)) : null;
 	const plainSql = await timePlain(() => plainReportNumbers(db, plan, outcomes, asOf));
 
 	// Over HTTP, through the plan API, when the app has it.
 	let httpEndpoint: Timing | null = null;
 	let httpIdenticalNumbers: boolean | null = null;
-	let httpNote = '';
-	const headers = { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' };
-	const created = await fetch(`${base}/api/plans`, { method: 'POST', headers, body: JSON.stringify(plan) });
-	if (created.ok) {
-		const { id } = (await created.json()) as { id: string };
-		const locked = await fetch(`${base}/api/plans/${id}/lock`, { method: 'POST', headers });
-		if (locked.ok) {
-			const get = async () => {
-				const r = await fetch(`${base}/api/reports/${id}`, { headers: { authorization: headers.authorization } });
-				if (!r.ok) throw new Error(`report ${r.status}`);
-				return r.json();
-			};
-			const body = (await get()) as Parameters<typeof comparableNumbers>[0];
-			// The API's JSON may leave out the page's detail: compare the outcomes (and the flow it has).
-			const viaApi = body.detail ? comparableNumbers(body) : { flow: [], outcomes: comparableNumbers({ ...body, detail: { enrolled: null } } as never).outcomes };
-			httpIdenticalNumbers = sameNumbers(viaApi.outcomes, engine.outcomes);
-			httpEndpoint = await timeRuns(get);
-		} else httpNote = `lock answered ${locked.status}`;
-	} else httpNote = `POST /api/plans answered ${created.status}: the plan API is not in this build`;
+	if (planId) {
+		const get = async () => {
+			const r = await fetch(`${base}/api/reports/${planId}`, { headers: { authorization: headers.authorization } });
+			if (!r.ok) throw new Error(`report ${r.status}`);
+			return r.json();
+		};
+		const body = (await get()) as Parameters<typeof comparableNumbers>[0];
+		// The API's JSON may leave out the page's detail: compare the outcomes (and the flow it has).
+		const viaApi = body.detail ? comparableNumbers(body) : { flow: [], outcomes: comparableNumbers({ ...body, detail: { enrolled: null } } as never).outcomes };
+		httpIdenticalNumbers = sameNumbers(viaApi.outcomes, plain.outcomes);
+		httpEndpoint = await timeRuns(get);
+	}
 	const round = (x: number) => Math.round(x * 10) / 10;
 	return {
 		plan: 'pain NRS at week 8 ± 2, 3 secondary outcomes, all conditions, k = 5',
 		identicalNumbers,
 		appFunction,
+		appFunctionComputed,
+		lockMs,
 		httpEndpoint,
 		httpIdenticalNumbers,
 		httpNote,

@@ -10,7 +10,8 @@
  * Not copied: the audit log, self-report links and answers, import history (no figure reads
  * them). The copies are inserted with triggers and foreign-key checks off (one bulk statement per
  * table), then everything derived is rebuilt from the base tables: the safety summaries and score
- * values (their own refresh functions, migrations 0033 and 0035), the cohort rollup
+ * values (their own refresh functions, migrations 0033 and 0035), the panels kept for locked
+ * plans (report_panel_fill, migration 0039), the cohort rollup
  * (rebuildRollups), statistics (ANALYZE) and the visibility map (VACUUM), as a seeded database
  * that autovacuum has visited would have them.
  */
@@ -85,6 +86,9 @@ await pg.begin(async (tx) => {
 	log('safety summaries built');
 	await tx.unsafe(`select score_values_refresh(array(select new from pmap))`);
 	log('score values built');
+	// Every locked plan's kept panel (migration 0039), for all its patients.
+	await tx.unsafe(`select report_panel_fill(version_id) from report_panels`);
+	log('kept report panels built');
 });
 await pg.end();
 

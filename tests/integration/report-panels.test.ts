@@ -65,7 +65,7 @@ async function addPatient(r: () => number, n: number, condition: string, enrolle
 }
 
 async function visit(patientId: string, d: number, o: { pain?: number; who5?: number; sessions?: number } = {}) {
-	const responses = [
+	const responses: { instrumentId: string; answers: Record<string, number> }[] = [
 		...(o.pain !== undefined ? [{ instrumentId: 'pain_nrs', answers: { pain: o.pain } }] : []),
 		...(o.who5 !== undefined ? [{ instrumentId: 'who5', answers: { 1: o.who5, 2: o.who5, 3: (o.who5 + 1) % 6, 4: o.who5, 5: o.who5 } }] : [])
 	];

@@ -125,6 +125,15 @@ describe('standardised mean differences and shares', () => {
 	});
 	it('average ranks and quantiles as scipy.stats.rankdata and numpy.quantile', () => {
 		expect(averageRanks([3, 1, 3, 2]).ranks).toEqual([3.5, 1, 3.5, 2]);
+		// scipy.stats.rankdata([2, -1, 2, 0, 2, -1, 5, 0.5, -3]) (scipy 1.x, method 'average').
+		const r = averageRanks([2, -1, 2, 0, 2, -1, 5, 0.5, -3]);
+		expect(r.ranks).toEqual([7, 2.5, 7, 4, 7, 2.5, 9, 5, 1]);
+		// Tie groups in value order: −3, −1 ×2, 0, 0.5, 2 ×3, 5.
+		expect(r.ties).toEqual([1, 2, 1, 1, 3, 1]);
+		// Against the definition (1 + number below + (number equal − 1) / 2) on many values with ties.
+		const many = Array.from({ length: 3000 }, (_, i) => ((i * 7919) % 101) - 50 + (i % 3 === 0 ? 0.5 : 0));
+		const byDefinition = many.map((v) => 1 + many.filter((w) => w < v).length + (many.filter((w) => w === v).length - 1) / 2);
+		expect(averageRanks(many).ranks).toEqual(byDefinition);
 		expect(quantile([4, 1, 3, 2], 0.5)).toBe(2.5);
 		expect(quantile([4, 1, 3, 2], 0.25)).toBe(1.75);
 	});

@@ -71,7 +71,45 @@ const SUPPRESSED = { suppressed: true } as const;
 /** The most bars or points a picture gets; above it, evenly spaced order statistics. */
 export const MAX_POINTS = 2000;
 
-type Pair = { base: number; fu: number; sessions: number };
+/**
+ * A population's pairs, as columns: baseline, follow-up and sessions of patient i at index i
+ * (typed arrays: at 200,000 patients a report builds and scans eight populations of them).
+ */
+interface Pairs {
+	n: number;
+	base: Float64Array;
+	fu: Float64Array;
+	sessions: Float64Array;
+}
+
+function emptyPairs(capacity: number): Pairs {
+	return { n: 0, base: new Float64Array(capacity), fu: new Float64Array(capacity), sessions: new Float64Array(capacity) };
+}
+
+function push(p: Pairs, base: number, fu: number, sessions: number) {
+	p.base[p.n] = base;
+	p.fu[p.n] = fu;
+	p.sessions[p.n] = sessions;
+	p.n++;
+}
+
+/** The pairs trimmed to their length (views, no copy). */
+function trimmed(p: Pairs): Pairs {
+	return { n: p.n, base: p.base.subarray(0, p.n), fu: p.fu.subarray(0, p.n), sessions: p.sessions.subarray(0, p.n) };
+}
+
+/** The pairs at some indices, in their order. */
+function pick(p: Pairs, indices: ArrayLike<number>): Pairs {
+	const out = emptyPairs(indices.length);
+	for (let j = 0; j < indices.length; j++) push(out, p.base[indices[j]!]!, p.fu[indices[j]!]!, p.sessions[indices[j]!]!);
+	return out;
+}
+
+function changesOf(p: Pairs): Float64Array {
+	const c = new Float64Array(p.n);
+	for (let i = 0; i < p.n; i++) c[i] = p.fu[i]! - p.base[i]!;
+	return c;
+}
 
 /** Age bands of the baseline table (years at baseline, or at enrolment without one). */
 export function ageBand(age: number | null): string {
@@ -104,20 +142,24 @@ export function suppressCells(counts: number[], k: number): Set<number> {
 	return out;
 }
 
-function result(pairs: Pair[], threshold: number | null, higherIsBetter: boolean, k: number): Result {
-	const n = pairs.length;
+function result(pairs: Pairs, threshold: number | null, higherIsBetter: boolean, k: number): Result {
+	const n = pairs.n;
 	if (n < k || n < 2) return SUPPRESSED;
-	const changes = pairs.map((p) => p.fu - p.base);
+	const changes = changesOf(pairs);
 	const m = moments(changes);
 	const t = pairedT(m)!;
 	const dz = cohenDz(m);
 	const w = wilcoxonSignedRank(changes);
-	const counted = (better: boolean) =>
-		threshold === null ? null : share(changes.filter((c) => improvedByMcid(better ? c : -c, threshold, higherIsBetter)).length, n);
+	const counted = (better: boolean) => {
+		if (threshold === null) return null;
+		let x = 0;
+		for (let i = 0; i < n; i++) if (improvedByMcid(better ? changes[i]! : -changes[i]!, threshold, higherIsBetter)) x++;
+		return share(x, n);
+	};
 	return {
 		n,
-		baseline_mean: moments(pairs.map((p) => p.base)).mean,
-		followup_mean: moments(pairs.map((p) => p.fu)).mean,
+		baseline_mean: moments(pairs.base).mean,
+		followup_mean: moments(pairs.fu).mean,
 		change_mean: m.mean,
 		change_sd: m.sd!,
 		ci_low: t.ci_low,
@@ -141,11 +183,11 @@ function continuous(values: number[], k: number, shown: boolean): ContinuousCell
 	return { n: m.n, mean: m.mean, sd: m.sd, median: quantileSorted(s, 0.5), q1: quantileSorted(s, 0.25), q3: quantileSorted(s, 0.75) };
 }
 
-function meanChange(pairs: Pair[], k: number): MeanChange {
-	if (pairs.length < k || pairs.length === 0) return SUPPRESSED;
-	const m = moments(pairs.map((p) => p.fu - p.base));
+function meanChange(pairs: Pairs, k: number): MeanChange {
+	if (pairs.n < k || pairs.n === 0) return SUPPRESSED;
+	const m = moments(changesOf(pairs));
 	const t = pairedT(m);
-	return { n: m.n, baseline_mean: moments(pairs.map((p) => p.base)).mean, change_mean: m.mean, ci_low: t?.ci_low ?? null, ci_high: t?.ci_high ?? null };
+	return { n: m.n, baseline_mean: moments(pairs.base).mean, change_mean: m.mean, ci_low: t?.ci_low ?? null, ci_high: t?.ci_high ?? null };
 }
 
 /** Indices of up to MAX_POINTS evenly spaced order statistics of n sorted items. */
@@ -159,6 +201,8 @@ interface Patient {
 	quarter: number;
 	inside: boolean;
 	condition: string;
+	/** The age band at baseline (ageBand of the primary row's age), worked out once. */
+	band: string;
 	/** Sessions counted for eligibility: up to the primary's time point, or all without a primary baseline. */
 	level: number;
 	/** At least the plan's minimum number of sessions (always, without one). */
@@ -227,7 +271,7 @@ export function assembleReport(
 	for (let i = 0; i + O <= rows.length; i += O) {
 		const r = rows[i]!;
 		const level = r.base !== null ? (r.sessions ?? 0) : r.sessions_all;
-		const p: Patient = { rows: rows.slice(i, i + O), quarter: r.quarter, inside: r.inside, condition: r.condition, level, eligible: plan.min_sessions === undefined || level >= plan.min_sessions };
+		const p: Patient = { rows: rows.slice(i, i + O), quarter: r.quarter, inside: r.inside, condition: r.condition, band: ageBand(r.age), level, eligible: plan.min_sessions === undefined || level >= plan.min_sessions };
 		p.open = p.eligible ? p : { ...p, eligible: true };
 		all.push(p);
 	}
@@ -258,16 +302,16 @@ export function assembleReport(
 
 	// Per outcome: both populations.
 	const populations = outcomes.map((_, i) => {
-		const completers: Pair[] = [];
-		const carried: Pair[] = [];
+		const completers = emptyPairs(eligible.length);
+		const carried = emptyPairs(eligible.length);
 		for (const p of eligible) {
 			const r = p.rows[i]!;
 			if (r.base === null) continue;
 			const sessions = r.sessions ?? 0;
-			if (r.fu !== null) completers.push({ base: r.base, fu: r.fu, sessions });
-			if (r.reached) carried.push({ base: r.base, fu: r.fu ?? r.base, sessions });
+			if (r.fu !== null) push(completers, r.base, r.fu, sessions);
+			if (r.reached) push(carried, r.base, r.fu ?? r.base, sessions);
 		}
-		return { completers, carried };
+		return { completers: trimmed(completers), carried: trimmed(carried) };
 	});
 	const results = populations.map(({ completers, carried }, i) => {
 		const o = outcomes[i]!;
@@ -276,7 +320,7 @@ export function assembleReport(
 		const c = holds(isCompleter) ? result(completers, o.threshold, o.higher_is_better, k) : SUPPRESSED;
 		const f = holds(isCarried) ? result(carried, o.threshold, o.higher_is_better, k) : SUPPRESSED;
 		// The carried-forward n minus the completers' n is the number carried forward: withheld with the completers when 1..k−1.
-		const forward = carried.length - completers.length;
+		const forward = carried.n - completers.n;
 		const hideCompleters = !('suppressed' in f) && forward > 0 && (forward < k || !holds((p) => isCarried(p) && !isCompleter(p)));
 		return { completers: hideCompleters ? SUPPRESSED : c, carried_forward: f };
 	});
@@ -319,8 +363,16 @@ function baselineTable(reached: Patient[], outcomes: OutcomeInfo[], k: number, h
 	const showLost = shown && lost.length >= k;
 	const rows: BaselineTable['continuous'] = [];
 	const add = (key: string, label: string, of: (p: Patient) => number | null) => {
-		const a = completers.map(of).filter((v): v is number => v !== null);
-		const b = lost.map(of).filter((v): v is number => v !== null);
+		const present = (group: Patient[]) => {
+			const out: number[] = [];
+			for (const p of group) {
+				const v = of(p);
+				if (v !== null) out.push(v);
+			}
+			return out;
+		};
+		const a = present(completers);
+		const b = present(lost);
 		const cellA = continuous(a, k, shown && holds((p) => inCompleters(p) && of(p) !== null));
 		const cellB = continuous(b, k, showLost && holds((p) => inLost(p) && of(p) !== null));
 		const both = !('suppressed' in cellA) && !('suppressed' in cellB);
@@ -332,8 +384,16 @@ function baselineTable(reached: Patient[], outcomes: OutcomeInfo[], k: number, h
 
 	const categorical: BaselineTable['categorical'] = [];
 	const cats = (variable: 'age_band' | 'sex', levels: string[], of: (p: Patient) => string) => {
-		const countA = levels.map((l) => completers.filter((p) => of(p) === l).length);
-		const countB = levels.map((l) => lost.filter((p) => of(p) === l).length);
+		const count = (group: Patient[]) => {
+			const counts = levels.map(() => 0);
+			for (const p of group) {
+				const j = levels.indexOf(of(p));
+				if (j >= 0) counts[j]!++;
+			}
+			return counts;
+		};
+		const countA = count(completers);
+		const countB = count(lost);
 		// A cell of 1..k−1 or one failing the edge rule is withheld (with a partner when alone).
 		const hideA = suppressCells(countA.map((c, j) => (c > 0 && !holds((p) => inCompleters(p) && of(p) === levels[j]) ? Math.min(c, 1) : c)), k);
 		const hideB = suppressCells(countB.map((c, j) => (c > 0 && !holds((p) => inLost(p) && of(p) === levels[j]) ? Math.min(c, 1) : c)), k);
@@ -347,41 +407,39 @@ function baselineTable(reached: Patient[], outcomes: OutcomeInfo[], k: number, h
 			categorical.push({ variable, level, completers: a, lost: b, smd: both ? smdProportion(a.share, b.share) : null });
 		});
 	};
-	cats('age_band', AGE_BANDS, (p) => ageBand(p.rows[0]!.age));
+	cats('age_band', AGE_BANDS, (p) => p.band);
 	cats('sex', SEX_LEVELS, (p) => p.rows[0]!.sex);
 	return { groups: { completers: shown ? completers.length : null, lost: showLost ? lost.length : shown && lost.length === 0 ? 0 : null }, continuous: rows, categorical };
 }
 
-function pictures(completers: Pair[] | null, primary: OutcomeInfo, k: number, holds: Holds, hasFollowup: Pred): Pick<EvidenceReport['detail'], 'waterfall' | 'pairs' | 'regression_to_mean' | 'sessions'> {
+function pictures(completers: Pairs | null, primary: OutcomeInfo, k: number, holds: Holds, hasFollowup: Pred): Pick<EvidenceReport['detail'], 'waterfall' | 'pairs' | 'regression_to_mean' | 'sessions'> {
 	if (!completers) {
 		return { waterfall: SUPPRESSED, pairs: SUPPRESSED, regression_to_mean: SUPPRESSED, sessions: { rho: SUPPRESSED, groups: [] } };
 	}
-	const sorted = [...completers].sort((a, b) => a.fu - a.base - (b.fu - b.base));
-	const picks = sampleIndices(sorted.length);
-	const sampled = picks.length < sorted.length;
-	const n = sorted.length;
+	const n = completers.n;
+	const changes = changesOf(completers);
+	// Sorted by change; equal changes keep the panel's order (a stable sort).
+	const sorted = Array.from({ length: n }, (_, i) => i).sort((a, b) => changes[a]! - changes[b]!);
+	const picks = sampleIndices(n);
+	const sampled = picks.length < n;
 
 	// Regression to the mean: baseline worse than the median (in the scale's direction) against the rest.
-	const median = quantile(
-		completers.map((p) => p.base),
-		0.5
-	);
+	const median = quantile(completers.base, 0.5);
 	const isWorse = (base: number) => (primary.higher_is_better ? base < median : base > median);
-	const worse = completers.filter((p) => isWorse(p.base));
-	const better = completers.filter((p) => !isWorse(p.base));
+	const worseAt: number[] = [];
+	const betterAt: number[] = [];
+	for (let i = 0; i < n; i++) (isWorse(completers.base[i]!) ? worseAt : betterAt).push(i);
 	const rtmHolds = holds((p) => hasFollowup(p) && isWorse(p.rows[0]!.base!)) && holds((p) => hasFollowup(p) && !isWorse(p.rows[0]!.base!));
-	const rtm = worse.length >= k && better.length >= k && rtmHolds ? { median, worse: meanChange(worse, k), better: meanChange(better, k) } : SUPPRESSED;
+	const rtm = worseAt.length >= k && betterAt.length >= k && rtmHolds ? { median, worse: meanChange(pick(completers, worseAt), k), better: meanChange(pick(completers, betterAt), k) } : SUPPRESSED;
 
 	// Change by sessions: rho, and mean change per session count (small groups withheld, with a partner).
-	const rho = spearman(
-		completers.map((p) => p.sessions),
-		completers.map((p) => p.fu - p.base)
-	);
-	const bySessions = new Map<number, Pair[]>();
-	for (const p of completers) {
-		const group = bySessions.get(p.sessions);
-		if (group) group.push(p);
-		else bySessions.set(p.sessions, [p]);
+	const rho = spearman(completers.sessions, changes);
+	const bySessions = new Map<number, number[]>();
+	for (let i = 0; i < n; i++) {
+		const s = completers.sessions[i]!;
+		const group = bySessions.get(s);
+		if (group) group.push(i);
+		else bySessions.set(s, [i]);
 	}
 	const levels = [...bySessions.keys()].sort((a, b) => a - b);
 	const hide = suppressCells(
@@ -390,11 +448,11 @@ function pictures(completers: Pair[] | null, primary: OutcomeInfo, k: number, ho
 	);
 	const sessions: SessionsChange = {
 		rho: rho ? { n: rho.n, rho: rho.rho, ci_low: rho.ci_low, ci_high: rho.ci_high, p: rho.p } : null,
-		groups: levels.map((l, i) => ({ sessions: l, change: hide.has(i) ? SUPPRESSED : meanChange(bySessions.get(l)!, k) }))
+		groups: levels.map((l, i) => ({ sessions: l, change: hide.has(i) ? SUPPRESSED : meanChange(pick(completers, bySessions.get(l)!), k) }))
 	};
 	return {
-		waterfall: { changes: picks.map((i) => sorted[i]!.fu - sorted[i]!.base), sampled, n },
-		pairs: { points: picks.map((i) => [sorted[i]!.base, sorted[i]!.fu] as [number, number]), sampled, n },
+		waterfall: { changes: picks.map((i) => changes[sorted[i]!]!), sampled, n },
+		pairs: { points: picks.map((i) => [completers.base[sorted[i]!]!, completers.fu[sorted[i]!]!] as [number, number]), sampled, n },
 		regression_to_mean: rtm,
 		sessions
 	};

@@ -33,16 +33,22 @@ export interface Moments {
 	sd: number | null;
 }
 
+/** A list of numbers: an array, or a typed array (the report's populations). */
+export type Numbers = readonly number[] | Float64Array;
+
 /** n, mean and sample SD of a list (two-pass, for accuracy). */
-export function moments(values: readonly number[]): Moments {
+export function moments(values: Numbers): Moments {
 	const n = values.length;
 	if (n === 0) return { n, mean: Number.NaN, sd: null };
 	let sum = 0;
-	for (const v of values) sum += v;
+	for (let i = 0; i < n; i++) sum += values[i]!;
 	const mean = sum / n;
 	if (n < 2) return { n, mean, sd: null };
 	let ss = 0;
-	for (const v of values) ss += (v - mean) ** 2;
+	for (let i = 0; i < n; i++) {
+		const d = values[i]! - mean;
+		ss += d * d;
+	}
 	return { n, mean, sd: Math.sqrt(ss / (n - 1)) };
 }
 
@@ -88,18 +94,41 @@ export function cohenDz(m: Moments): { dz: number; ci_low: number; ci_high: numb
 	return { dz, ci_low: dz - Z975 * se, ci_high: dz + Z975 * se };
 }
 
-/** Average ranks (1-based) of the values, ties sharing their mean rank, and the tie group sizes. */
-export function averageRanks(values: readonly number[]): { ranks: number[]; ties: number[] } {
-	const order = values.map((v, i) => i).sort((a, b) => values[a]! - values[b]!);
-	const ranks = new Array<number>(values.length);
+/**
+ * Average ranks (1-based) of the values, ties sharing their mean rank, and the tie group sizes (in
+ * value order). The values are sorted as a Float64Array (the engine's numeric sort, without a
+ * comparator call per step), and each value's rank is the middle of its run in the sorted copy,
+ * found by binary search: at 200,000 values several times faster than sorting indices.
+ */
+export function averageRanks(values: Numbers): { ranks: number[]; ties: number[] } {
+	const n = values.length;
+	const sorted = new Float64Array(values).sort();
 	const ties: number[] = [];
-	for (let i = 0; i < order.length; ) {
-		let j = i;
-		while (j + 1 < order.length && values[order[j + 1]!] === values[order[i]!]) j++;
-		const rank = (i + j) / 2 + 1;
-		for (let k = i; k <= j; k++) ranks[order[k]!] = rank;
-		ties.push(j - i + 1);
-		i = j + 1;
+	for (let i = 0; i < n; ) {
+		let j = i + 1;
+		while (j < n && sorted[j] === sorted[i]) j++;
+		ties.push(j - i);
+		i = j;
+	}
+	const ranks = new Array<number>(n);
+	for (let i = 0; i < n; i++) {
+		const v = values[i]!;
+		// First index holding v, then the first holding more.
+		let lo = 0;
+		let hi = n;
+		while (lo < hi) {
+			const mid = (lo + hi) >>> 1;
+			if (sorted[mid]! < v) lo = mid + 1;
+			else hi = mid;
+		}
+		let end = lo;
+		hi = n;
+		while (end < hi) {
+			const mid = (end + hi) >>> 1;
+			if (sorted[mid]! <= v) end = mid + 1;
+			else hi = mid;
+		}
+		ranks[i] = (lo + end - 1) / 2 + 1;
 	}
 	return { ranks, ties };
 }
@@ -113,12 +142,19 @@ export function averageRanks(values: readonly number[]): { ranks: number[]; ties
  * (scipy's own `auto` would run a permutation test for ties with n ≤ 13; we do not.)
  * Null when no change is non-zero.
  */
-export function wilcoxonSignedRank(changes: readonly number[]): { p: number; method: 'exact' | 'normal'; n: number; t_plus: number } | null {
-	const zeros = changes.filter((d) => d === 0).length;
-	const d = changes.filter((c) => c !== 0 && Number.isFinite(c));
-	const n = d.length;
+export function wilcoxonSignedRank(changes: Numbers): { p: number; method: 'exact' | 'normal'; n: number; t_plus: number } | null {
+	let zeros = 0;
+	let n = 0;
+	const d = new Float64Array(changes.length);
+	for (let i = 0; i < changes.length; i++) {
+		const c = changes[i]!;
+		if (c === 0) zeros++;
+		else if (Number.isFinite(c)) d[n++] = c;
+	}
 	if (n === 0) return null;
-	const { ranks, ties } = averageRanks(d.map(Math.abs));
+	const abs = new Float64Array(n);
+	for (let i = 0; i < n; i++) abs[i] = Math.abs(d[i]!);
+	const { ranks, ties } = averageRanks(abs);
 	let tPlus = 0;
 	for (let i = 0; i < n; i++) if (d[i]! > 0) tPlus += ranks[i]!;
 	const tied = ties.some((t) => t > 1);
@@ -158,7 +194,7 @@ export function holm(ps: readonly (number | null)[]): (number | null)[] {
  * SE 1/√(n − 3) (as scipy's `pearsonr(...).confidence_interval()` on the ranks). Null when n < 4
  * or either variable is constant.
  */
-export function spearman(x: readonly number[], y: readonly number[]): { rho: number; n: number; p: number; ci_low: number; ci_high: number } | null {
+export function spearman(x: Numbers, y: Numbers): { rho: number; n: number; p: number; ci_low: number; ci_high: number } | null {
 	const n = x.length;
 	if (n !== y.length || n < 4) return null;
 	const rx = averageRanks(x).ranks;
@@ -209,8 +245,8 @@ export function share(x: number, n: number): { n: number; rate: number; ci_low: 
 }
 
 /** Values sorted ascending, numerically (a typed array sorts without a comparator: fast). */
-export function sortedValues(values: readonly number[]): Float64Array {
-	return Float64Array.from(values).sort();
+export function sortedValues(values: Numbers): Float64Array {
+	return new Float64Array(values).sort();
 }
 
 /** The p-quantile of sorted values, interpolating as PostgreSQL's percentile_cont and numpy's default. */
@@ -222,6 +258,6 @@ export function quantileSorted(s: Float64Array, p: number): number {
 }
 
 /** The p-quantile of a list (see quantileSorted). */
-export function quantile(values: readonly number[], p: number): number {
+export function quantile(values: Numbers, p: number): number {
 	return quantileSorted(sortedValues(values), p);
 }

@@ -316,47 +316,63 @@ export async function keepPanel(tx: Db, versionId: string, plan: PlanBody): Prom
  * The panel's rows from a kept version (null when the version is not kept): the same rows as
  * `panelSql` (the integration tests hold them equal; `age` is the primary outcome's on every row
  * of a patient, where panelSql gives each outcome's — the report reads the primary's only). The
- * enrolment period, "reached" by the window's close and the quarter are applied here, as they
- * depend on the day asked and on who asks.
+ * enrolment period and "reached" by the window's close are applied here, as they depend on who
+ * asks and on the day asked.
+ *
+ * Each kept row carries its `line`, written with it: the patient's fields tab-separated, arrays
+ * comma-separated. The read is one index range joined into one text, and parsing it is a split
+ * and a Number per value, where rows of ten columns and four arrays cost postgres.js several
+ * times as much, and formatting them per read the database too (docs/performance.md). Condition
+ * codes and sexes hold neither tabs nor commas (CHECKs conditions_code_format, patients_sex_known);
+ * float8 prints as the shortest text that reads back to the same number; dates as YYYY-MM-DD,
+ * which compare as text in date order.
  */
 export async function readKeptPanel(db: Db, versionId: string, plan: PlanBody, asOf: string | null, allPeriods = false): Promise<PanelRow[] | null> {
 	const period = [
 		...(plan.enrolled_from ? [sql`r.enrolled_on >= ${plan.enrolled_from}::date`] : []),
 		...(plan.enrolled_to ? [sql`r.enrolled_on <= ${plan.enrolled_to}::date`] : [])
 	];
-	const inside = allPeriods && period.length ? sql`(${sql.join(period, sql` and `)})` : sql`true`;
 	const where = !allPeriods && period.length ? sql` and ${sql.join(period, sql` and `)}` : sql``;
-	const day = asOf ? sql`${asOf}::date` : sql`current_date`;
-	const rows = await executeRows(
+	const [packed] = await executeRows(
 		db,
-		sql`select r.sex, r.condition_code as condition, r.age, r.sessions_all, r.sessions,
-				(extract(year from r.enrolled_on)::int * 4 + extract(quarter from r.enrolled_on)::int - 1) as quarter, ${inside} as inside,
-				array_to_string(r.base, ',', '') as base, array_to_string(r.fu, ',', '') as fu,
-				array_to_string(array(select case when x.reached or x.due <= ${day} then 1 else 0 end from unnest(r.reached, r.due) as x(reached, due)), '') as reached
-			from report_panel_rows r
-			where r.version_id = ${versionId}::uuid${where}
-			order by r.patient_id`
+		sql`select exists (select 1 from report_panels where version_id = ${versionId}::uuid) as kept,
+				(select string_agg(r.line, E'\n' order by r.patient_id) from report_panel_rows r where r.version_id = ${versionId}::uuid${where}) as rows`
 	);
-	if (rows.length === 0) {
-		const kept = await executeRows(db, sql`select 1 from report_panels where version_id = ${versionId}::uuid`);
-		if (kept.length === 0) return null;
-	}
+	if (!packed || !(packed.kept === true || packed.kept === 't')) return null;
+	if (packed.rows === null || packed.rows === '') return [];
+	const today = asOf ?? new Date().toISOString().slice(0, 10);
+	const from = plan.enrolled_from ?? '';
+	const to = plan.enrolled_to ?? '9999-12-31';
 	const O = planOutcomes(plan).length;
 	const out: PanelRow[] = [];
-	for (const r of rows) {
-		const base = String(r.base).split(',');
-		const fu = String(r.fu).split(',');
-		const reached = String(r.reached);
-		const common = { sex: String(r.sex), condition: String(r.condition), age: num(r.age), sessions_all: Number(r.sessions_all), quarter: Number(r.quarter), inside: r.inside === true || r.inside === 't' };
+	const value = (x: string | undefined) => (x === undefined || x === '' ? null : Number(x));
+	for (const line of String(packed.rows).split('\n')) {
+		const f = line.split('\t');
+		const sex = f[0]!;
+		const condition = f[1]!;
+		const age = value(f[2]);
+		const sessionsAll = Number(f[3]);
+		const sessions = value(f[4]);
+		const quarter = Number(f[5]);
+		const inside = f[6]! >= from && f[6]! <= to;
+		const base = f[7]!.split(',');
+		const fu = f[8]!.split(',');
+		const reached = f[9]!;
+		const due = f[10]!.split(',');
 		for (let i = 0; i < O; i++) {
-			const b = base[i] === '' ? null : Number(base[i]);
+			const b = value(base[i]);
 			out.push({
 				idx: i,
-				...common,
+				sex,
+				condition,
+				age,
+				sessions_all: sessionsAll,
 				base: b,
-				fu: fu[i] === '' ? null : Number(fu[i]),
-				reached: b !== null && reached[i] === '1',
-				sessions: i === 0 ? num(r.sessions) : null
+				fu: value(fu[i]),
+				reached: b !== null && (reached[i] === 't' || (due[i] !== '' && due[i]! <= today)),
+				sessions: i === 0 ? sessions : null,
+				quarter,
+				inside
 			});
 		}
 	}

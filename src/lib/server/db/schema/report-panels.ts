@@ -70,7 +70,13 @@ export const reportPanelRows = pgTable(
 		/** Per outcome: reached by the visits recorded (a later visit on or after the window's start; the visit of that number). */
 		reached: boolean('reached').array().notNull(),
 		/** Per outcome (weeks): the day the window closes, from which the time point counts as reached without a visit. */
-		due: date('due', { mode: 'string' }).array().notNull()
+		due: date('due', { mode: 'string' }).array().notNull(),
+		/**
+		 * The row as the report reads it (src/lib/server/reports/panel.ts, readKeptPanel), written
+		 * with it: sex, condition, age, sessions_all, sessions, enrolment quarter, enrolment date,
+		 * then base, fu, reached (t/f per outcome) and due, tab-separated, arrays comma-separated.
+		 */
+		line: text('line').notNull()
 	},
 	(t) => [primaryKey({ columns: [t.versionId, t.patientId] })]
 );
