@@ -12,6 +12,11 @@
  * `--which score_values`: the same for the report's score values (migration 0035) — the scores'
  * INSERT trigger off and on, then score_values checked for every patient touched.
  *
+ * `--which report_panels`: the same for the panels kept for locked plans (migration 0039) — the
+ * INSERT triggers of visits and score_values that refresh them off and on, then every kept row of
+ * the patients touched checked against report_panel_compute. The copy needs a locked plan (a
+ * benchmark run locks one).
+ *
  * It writes visits: never point it at a database that matters.
  */
 import { parseArgs } from 'node:util';
@@ -22,6 +27,7 @@ import { recordVisit } from '../src/lib/server/visits';
 
 const { values } = parseArgs({ options: { saves: { type: 'string', default: '200' }, rounds: { type: 'string', default: '4' }, which: { type: 'string', default: 'summaries' } } });
 const VALUES = values.which === 'score_values';
+const PANELS = values.which === 'report_panels';
 const SAVES = Number(values.saves);
 const ROUNDS = Number(values.rounds);
 const url = process.env.DATABASE_URL;
@@ -34,7 +40,12 @@ const user = await createUser(db, { id: null }, { email: `sumbench-${tag}@clinic
 if (!user.ok) throw new Error(user.message);
 const actor = { id: user.value, requestId: 'summary-bench' };
 
-const TRIGGERS = VALUES
+const TRIGGERS = PANELS
+	? ([
+			['visits', 'visits_zz_report_panels_insert'],
+			['score_values', 'score_values_report_panels_insert']
+		] as const)
+	: VALUES
 	? ([['response_scores', 'response_scores_score_values_insert']] as const)
 	: ([
 			['visits', 'visits_safety_summaries_insert'],
@@ -87,14 +98,25 @@ for (let round = 1; round <= ROUNDS; round++) {
 	}
 }
 await triggers(true);
-await db.execute(VALUES ? sql`select score_values_refresh(${`{${off.join(',')}}`}::uuid[])` : sql`select safety_summaries_refresh(${`{${off.join(',')}}`}::uuid[])`);
+const offIds = `{${off.join(',')}}`;
+await db.execute(PANELS ? sql`select report_panel_refresh(${offIds}::uuid[])` : VALUES ? sql`select score_values_refresh(${offIds}::uuid[])` : sql`select safety_summaries_refresh(${offIds}::uuid[])`);
 for (const mode of ['off', 'on'] as const) console.log(`all rounds, triggers ${mode}: p50 ${quantile(times[mode], 0.5).toFixed(2)} ms, p90 ${quantile(times[mode], 0.9).toFixed(2)} ms (${times[mode].length} saves)`);
 
 // Every patient touched: the summary equals the recomputation.
 const touched = `{${pool.slice(0, next).join(',')}}`;
 const [check] = await executeRows(
 	db,
-	VALUES
+	PANELS
+		? sql`select count(*)::int as wrong from (
+			(select * from report_panel_rows where patient_id = any(${touched}::uuid[])
+			except all
+			select * from report_panel_compute(null, ${touched}::uuid[]))
+			union all
+			(select * from report_panel_compute(null, ${touched}::uuid[])
+			except all
+			select * from report_panel_rows where patient_id = any(${touched}::uuid[]))
+		) x`
+		: VALUES
 		? sql`select count(*)::int as wrong from (
 			(select v.patient_id, rs.instrument_id, rs.scale, v.visit_date, rs.value from visits v join responses r on r.visit_id = v.id join response_scores rs on rs.response_id = r.id
 			where not v.voided and rs.value is not null and v.patient_id = any(${touched}::uuid[])
@@ -113,5 +135,7 @@ const [check] = await executeRows(
 			select patient_id, visits, sessions, asked, baseline, last_visit from patient_safety_summary where patient_id = any(${touched}::uuid[])
 		) x`
 );
-console.log(`patients touched: ${next}; ${VALUES ? 'score_values' : 'summary'} rows differing from a recomputation: ${check!.wrong}`);
+const [kept] = await executeRows(db, sql`select count(*)::int as n from report_panels`);
+if (PANELS && kept!.n === 0) console.log('no plan is kept in this database: the triggers had nothing to do');
+console.log(`patients touched: ${next}; ${PANELS ? 'kept panel' : VALUES ? 'score_values' : 'summary'} rows differing from a recomputation: ${check!.wrong}`);
 await database.close();

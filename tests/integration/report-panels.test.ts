@@ -188,6 +188,11 @@ describe(`the panel kept per locked plan (${driverName})`, () => {
 		// A new patient of a kept plan's condition, with no visits yet.
 		await addPatient(rng(99), 100, 'crohns', '2025-04-01');
 		await expectKeptEqualsComputed('after a new patient');
+		// Saves at once (concurrent on PostgreSQL): two for one patient, one for another.
+		await Promise.all([visit(p0, 200, { pain: 1, sessions: 3 }), visit(p0, 210, { pain: 4, who5: 2 }), visit(p2, 200, { pain: 7 })]);
+		await expectKeptEqualsComputed('after concurrent saves');
+		// Every note was settled at its transaction's commit.
+		expect((await executeRows(db, sql`select count(*)::int as n from report_panel_pending`))[0]!.n).toBe(0);
 	});
 
 	// The report's own computation for weeks time points reads the rollup the app keeps
@@ -201,6 +206,16 @@ describe(`the panel kept per locked plan (${driverName})`, () => {
 		await expectKeptEqualsComputed('after visits voided in SQL', false);
 		await db.execute(sql`update patients set condition_code = 'sle' where id = ${patientIds[1]}::uuid`);
 		await expectKeptEqualsComputed('after a condition changed in SQL', false);
+		// Several statements in one transaction: the patients are noted as they change, and
+		// recomputed once, at commit.
+		await db.transaction(async (tx) => {
+			await tx.execute(sql`update visits set acupuncture_sessions = acupuncture_sessions + 2 where patient_id = ${patientIds[4]}::uuid`);
+			await tx.execute(sql`update response_scores set value = 0 where response_id in (select r.id from responses r join visits v on v.id = r.visit_id where v.patient_id = ${patientIds[5]}::uuid) and instrument_id = 'pain_nrs'`);
+			const [noted] = await executeRows(tx, sql`select count(*)::int as n from report_panel_pending`);
+			expect(noted!.n).toBe(2);
+		});
+		expect((await executeRows(db, sql`select count(*)::int as n from report_panel_pending`))[0]!.n).toBe(0);
+		await expectKeptEqualsComputed('after a transaction of several statements', false);
 	});
 
 	it('refuses any change to a kept version\'s choices, and keeping a draft', async () => {

@@ -9,13 +9,13 @@
  * lock, in the lock's transaction, never changed). `report_panel_rows`: one row per version and
  * patient of its conditions (every enrolment period: the period is applied as the report reads).
  * Both are kept exact by the database (migration `report_panels`): statement triggers on patients,
- * visits and score_values recompute the rows of the patients a statement touched, in its
- * transaction, whoever writes. Nothing here is a record: every row can be rebuilt from the base
+ * visits and score_values note the patients a statement touched, and their rows are recomputed at
+ * the transaction's commit (report_panel_pending), whoever writes. Nothing here is a record: every row can be rebuilt from the base
  * tables (report_panel_fill), and the integration tests hold the rows equal to the statement the
  * report runs without them (src/lib/server/reports/panel.ts).
  */
 import { sql } from 'drizzle-orm';
-import { check, date, doublePrecision, integer, pgTable, primaryKey, text, uuid, boolean } from 'drizzle-orm/pg-core';
+import { boolean, check, date, doublePrecision, index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { patients } from './clinical';
 import { analysisPlanVersions } from './reports';
 
@@ -78,5 +78,16 @@ export const reportPanelRows = pgTable(
 		 */
 		line: text('line').notNull()
 	},
-	(t) => [primaryKey({ columns: [t.versionId, t.patientId] })]
+	// By version for the report's read; by patient for the refresh, which replaces a patient's rows of every version.
+	(t) => [primaryKey({ columns: [t.versionId, t.patientId] }), index('report_panel_rows_patient_idx').on(t.patientId)]
 );
+
+/**
+ * The patients a transaction has changed, while kept versions exist: the statement triggers note
+ * them here, and at commit (a deferred constraint trigger) their rows are recomputed once and the
+ * notes removed, so a visit saved with its scores (several statements, several tables) costs one
+ * recomputation, not one per statement. Empty outside a writing transaction.
+ */
+export const reportPanelPending = pgTable('report_panel_pending', {
+	patientId: uuid('patient_id').primaryKey()
+});
