@@ -30,7 +30,7 @@
  */
 import { improvedByMcid } from '../stats';
 import { edgesHold, thresholdHolds } from '../privacy/periods';
-import { cohenDz, holm, moments, pairedT, quantile, quantileSorted, share, smd, smdProportion, sortedValues, spearman, wilcoxonSignedRank } from '../stats/inference';
+import { cohenDz, holm, moments, pairedT, quantile, quantileSorted, share, smd, smdProportion, sortedValues, spearman, wilcoxonSignedRank, type Numbers } from '../stats/inference';
 import type {
 	BaselineTable,
 	ContinuousCell,
@@ -176,7 +176,7 @@ function result(pairs: Pairs, threshold: number | null, higherIsBetter: boolean,
 
 const pValue = (r: Result) => ('suppressed' in r ? null : r.p_value);
 
-function continuous(values: number[], k: number, shown: boolean): ContinuousCell {
+function continuous(values: Numbers, k: number, shown: boolean): ContinuousCell {
 	if (!shown || values.length < k || values.length === 0) return SUPPRESSED;
 	const m = moments(values);
 	const s = sortedValues(values);
@@ -196,22 +196,100 @@ function sampleIndices(n: number): number[] {
 	return Array.from({ length: MAX_POINTS }, (_, i) => Math.round((i * (n - 1)) / (MAX_POINTS - 1)));
 }
 
-interface Patient {
-	rows: PanelRow[];
-	quarter: number;
-	inside: boolean;
-	condition: string;
-	/** The age band at baseline (ageBand of the primary row's age), worked out once. */
-	band: string;
-	/** Sessions counted for eligibility: up to the primary's time point, or all without a primary baseline. */
-	level: number;
-	/** At least the plan's minimum number of sessions (always, without one). */
-	eligible: boolean;
-	/** The same patient with the minimum lifted: a group's patients before the sessions rule cuts them. */
-	open?: Patient;
+/**
+ * The panel as columns, a patient per index (what assembleReport reads; `panelFromRows` turns
+ * PanelRow[] into it). NaN stands for null. Patient i's value of outcome j is at i × outcomes + j.
+ * At 200,000 patients, columns cost a fraction of 800,000 row objects to build, scan and collect.
+ */
+export interface Panel {
+	n: number;
+	outcomes: number;
+	sex: string[];
+	condition: string[];
+	age: Float64Array;
+	sessionsAll: Float64Array;
+	/** Sessions up to the primary outcome's time point (NaN without its baseline). */
+	sessions: Float64Array;
+	quarter: Float64Array;
+	inside: Uint8Array;
+	base: Float64Array;
+	fu: Float64Array;
+	reached: Uint8Array;
 }
 
-type Pred = (p: Patient) => boolean;
+/** An empty panel of n patients and `outcomes` outcomes, to be filled. */
+export function emptyPanel(n: number, outcomes: number): Panel {
+	return {
+		n,
+		outcomes,
+		sex: new Array<string>(n),
+		condition: new Array<string>(n),
+		age: new Float64Array(n),
+		sessionsAll: new Float64Array(n),
+		sessions: new Float64Array(n),
+		quarter: new Float64Array(n),
+		inside: new Uint8Array(n),
+		base: new Float64Array(n * outcomes),
+		fu: new Float64Array(n * outcomes),
+		reached: new Uint8Array(n * outcomes)
+	};
+}
+
+const orNaN = (x: number | null) => (x === null ? Number.NaN : x);
+const orNull = (x: number) => (Number.isNaN(x) ? null : x);
+
+/** The panel of rows in patient order, each patient's `outcomes` rows together (panelSql's order). */
+export function panelFromRows(rows: PanelRow[], outcomes: number): Panel {
+	const n = Math.floor(rows.length / outcomes);
+	const p = emptyPanel(n, outcomes);
+	for (let i = 0; i < n; i++) {
+		const r = rows[i * outcomes]!;
+		p.sex[i] = r.sex;
+		p.condition[i] = r.condition;
+		p.age[i] = orNaN(r.age);
+		p.sessionsAll[i] = r.sessions_all;
+		p.sessions[i] = orNaN(r.sessions);
+		p.quarter[i] = r.quarter;
+		p.inside[i] = r.inside ? 1 : 0;
+		for (let j = 0; j < outcomes; j++) {
+			const x = rows[i * outcomes + j]!;
+			p.base[i * outcomes + j] = orNaN(x.base);
+			p.fu[i * outcomes + j] = orNaN(x.fu);
+			p.reached[i * outcomes + j] = x.reached ? 1 : 0;
+		}
+	}
+	return p;
+}
+
+/** The panel's rows again (every row carries its patient's age and the primary's sessions on row 0 only). */
+export function rowsOfPanel(p: Panel): PanelRow[] {
+	const rows: PanelRow[] = [];
+	for (let i = 0; i < p.n; i++) {
+		for (let j = 0; j < p.outcomes; j++) {
+			const at = i * p.outcomes + j;
+			rows.push({
+				idx: j,
+				sex: p.sex[i]!,
+				condition: p.condition[i]!,
+				age: orNull(p.age[i]!),
+				sessions_all: p.sessionsAll[i]!,
+				base: orNull(p.base[at]!),
+				fu: orNull(p.fu[at]!),
+				reached: p.reached[at] === 1,
+				sessions: j === 0 ? orNull(p.sessions[i]!) : null,
+				quarter: p.quarter[i]!,
+				inside: p.inside[i] === 1
+			});
+		}
+	}
+	return rows;
+}
+
+/**
+ * Whether patient i belongs to a group. `open`: with the plan's minimum number of sessions lifted
+ * (the group's patients before the sessions rule cuts them).
+ */
+type Pred = (i: number, open: boolean) => boolean;
 /**
  * Whether a group (its patients by a predicate) may be shown across queries; always for admins.
  * `sessionsFree`: the group does not depend on the minimum number of sessions (the enrolled).
@@ -226,27 +304,27 @@ export interface CrossQuery {
 	minSessions?: number;
 }
 
-function crossQueryRule(all: Patient[], cq: CrossQuery | null, k: number): Holds {
+/** `level`: each patient's sessions counted for eligibility (see assembleReport). */
+function crossQueryRule(panel: Panel, level: Float64Array, cq: CrossQuery | null, k: number): Holds {
 	if (!cq) return () => true;
 	const { edges, minSessions } = cq;
 	if (edges.length > 0 && minSessions !== undefined) throw new Error('a plan below admin selects by enrolment period or by sessions, not both');
 	// Conditions as small integers, so that the common case (no period, no minimum) is one pass of
 	// the predicate and an array increment per patient: it runs for every group a report shows.
-	const codes = [...new Set(all.map((p) => p.condition))];
-	const index = all.map((p) => codes.indexOf(p.condition));
+	const codes = [...new Set(panel.condition)];
+	const index = Int32Array.from(panel.condition, (c) => codes.indexOf(c));
 	return (pred, sessionsFree = false) => {
 		const sessionsRule = minSessions !== undefined && !sessionsFree;
 		const inside = new Int32Array(codes.length);
 		const quarters = edges.length > 0 ? codes.map(() => new Map<number, number>()) : null;
 		const levels = sessionsRule ? codes.map(() => new Map<number, number>()) : null;
-		for (let i = 0; i < all.length; i++) {
-			const p = all[i]!;
+		for (let i = 0; i < panel.n; i++) {
 			const c = index[i]!;
-			if (pred(p)) {
-				if (p.inside) inside[c]!++;
-				if (quarters) quarters[c]!.set(p.quarter, (quarters[c]!.get(p.quarter) ?? 0) + 1);
+			if (pred(i, false)) {
+				if (panel.inside[i] === 1) inside[c]!++;
+				if (quarters) quarters[c]!.set(panel.quarter[i]!, (quarters[c]!.get(panel.quarter[i]!) ?? 0) + 1);
 			}
-			if (levels && pred(p.open!)) levels[c]!.set(p.level, (levels[c]!.get(p.level) ?? 0) + 1);
+			if (levels && pred(i, true)) levels[c]!.set(level[i]!, (levels[c]!.get(level[i]!) ?? 0) + 1);
 		}
 		for (let c = 0; c < codes.length; c++) {
 			if (inside[c]! > 0 && inside[c]! < k) return false;
@@ -257,71 +335,90 @@ function crossQueryRule(all: Patient[], cq: CrossQuery | null, k: number): Holds
 	};
 }
 
+/** The patients (indices) of a list a predicate holds for (never with the minimum lifted). */
+function where(list: number[], pred: Pred): number[] {
+	const out: number[] = [];
+	for (let j = 0; j < list.length; j++) if (pred(list[j]!, false)) out.push(list[j]!);
+	return out;
+}
+
+/** How many patients of a list a predicate holds for. */
+function count(list: number[], pred: Pred): number {
+	let c = 0;
+	for (let j = 0; j < list.length; j++) if (pred(list[j]!, false)) c++;
+	return c;
+}
+
 export function assembleReport(
 	plan: PlanBody,
 	meta: PlanMeta,
 	outcomes: OutcomeInfo[],
-	rows: PanelRow[],
+	input: PanelRow[] | Panel,
 	k: number,
 	asOf: string,
 	crossQuery: CrossQuery | null = null
 ): EvidenceReport {
 	const O = outcomes.length;
-	const all: Patient[] = [];
-	for (let i = 0; i + O <= rows.length; i += O) {
-		const r = rows[i]!;
-		const level = r.base !== null ? (r.sessions ?? 0) : r.sessions_all;
-		const p: Patient = { rows: rows.slice(i, i + O), quarter: r.quarter, inside: r.inside, condition: r.condition, band: ageBand(r.age), level, eligible: plan.min_sessions === undefined || level >= plan.min_sessions };
-		p.open = p.eligible ? p : { ...p, eligible: true };
-		all.push(p);
+	const panel = Array.isArray(input) ? panelFromRows(input, O) : input;
+	if (panel.outcomes !== O) throw new Error(`the panel has ${panel.outcomes} outcomes, the plan ${O}`);
+	const { n, base, fu, reached: isReached, sessions } = panel;
+	// Sessions counted for eligibility: up to the primary's time point, or all without a primary baseline.
+	const level = new Float64Array(n);
+	const eligibleAt = new Uint8Array(n);
+	const all: number[] = [];
+	for (let i = 0; i < n; i++) {
+		level[i] = !Number.isNaN(base[i * O]!) ? (Number.isNaN(sessions[i]!) ? 0 : sessions[i]!) : panel.sessionsAll[i]!;
+		eligibleAt[i] = plan.min_sessions === undefined || level[i]! >= plan.min_sessions ? 1 : 0;
+		all.push(i);
 	}
-	const patients = all.filter((p) => p.inside);
-	const holds = crossQueryRule(all, crossQuery, k);
+	const patients = all.filter((i) => panel.inside[i] === 1);
+	const holds = crossQueryRule(panel, level, crossQuery, k);
 
-	const isEligible: Pred = (p) => p.eligible;
-	const hasBaseline: Pred = (p) => isEligible(p) && p.rows[0]!.base !== null;
-	const hasReached: Pred = (p) => hasBaseline(p) && p.rows[0]!.reached;
-	const hasFollowup: Pred = (p) => hasBaseline(p) && p.rows[0]!.fu !== null;
-	const eligible = patients.filter(isEligible);
-	const reached = patients.filter(hasReached);
+	const isEligible: Pred = (i, open) => open || eligibleAt[i] === 1;
+	const hasBaseline: Pred = (i, open) => isEligible(i, open) && !Number.isNaN(base[i * O]!);
+	const hasReached: Pred = (i, open) => hasBaseline(i, open) && isReached[i * O] === 1;
+	const hasFollowup: Pred = (i, open) => hasBaseline(i, open) && !Number.isNaN(fu[i * O]!);
+	const eligible = where(patients, isEligible);
+	const reached = where(patients, hasReached);
 	// The flow's chain: a count is shown when at least k, when its group passes the edge rule, and
 	// when the patients lost since the last count shown are none, or at least k and pass it too.
 	const steps: Pred[] = [() => true, isEligible, hasBaseline, hasReached, hasFollowup];
-	const counts = steps.map((s) => patients.filter(s).length);
+	const counts = steps.map((s) => count(patients, s));
 	let last = -1;
 	const [enrolledN, eligibleN, baselineN, reachedN, followupN] = steps.map((step, i) => {
 		const c = counts[i]!;
 		const lost = last < 0 ? 0 : counts[last]! - c;
 		const before = last < 0 ? null : steps[last]!;
-		const ok = c >= k && holds(step, i === 0) && (lost === 0 || (lost >= k && holds((p) => before!(p) && !step(p))));
+		const ok = c >= k && holds(step, i === 0) && (lost === 0 || (lost >= k && holds((p, open) => before!(p, open) && !step(p, open))));
 		if (!ok) return null;
 		last = i;
 		return c;
 	});
 	const gap = (a: number | null, b: number | null) => (a !== null && b !== null ? a - b : null);
 
-	// Per outcome: both populations.
-	const populations = outcomes.map((_, i) => {
+	// Per outcome: both populations (the sessions are the primary's; 0 for the others, unused).
+	const populations = outcomes.map((_, j) => {
 		const completers = emptyPairs(eligible.length);
 		const carried = emptyPairs(eligible.length);
-		for (const p of eligible) {
-			const r = p.rows[i]!;
-			if (r.base === null) continue;
-			const sessions = r.sessions ?? 0;
-			if (r.fu !== null) push(completers, r.base, r.fu, sessions);
-			if (r.reached) push(carried, r.base, r.fu ?? r.base, sessions);
+		for (const i of eligible) {
+			const b = base[i * O + j]!;
+			if (Number.isNaN(b)) continue;
+			const f = fu[i * O + j]!;
+			const s = j === 0 && !Number.isNaN(sessions[i]!) ? sessions[i]! : 0;
+			if (!Number.isNaN(f)) push(completers, b, f, s);
+			if (isReached[i * O + j] === 1) push(carried, b, Number.isNaN(f) ? b : f, s);
 		}
 		return { completers: trimmed(completers), carried: trimmed(carried) };
 	});
-	const results = populations.map(({ completers, carried }, i) => {
-		const o = outcomes[i]!;
-		const isCompleter: Pred = (p) => isEligible(p) && p.rows[i]!.base !== null && p.rows[i]!.fu !== null;
-		const isCarried: Pred = (p) => isEligible(p) && p.rows[i]!.base !== null && p.rows[i]!.reached;
+	const results = populations.map(({ completers, carried }, j) => {
+		const o = outcomes[j]!;
+		const isCompleter: Pred = (i, open) => isEligible(i, open) && !Number.isNaN(base[i * O + j]!) && !Number.isNaN(fu[i * O + j]!);
+		const isCarried: Pred = (i, open) => isEligible(i, open) && !Number.isNaN(base[i * O + j]!) && isReached[i * O + j] === 1;
 		const c = holds(isCompleter) ? result(completers, o.threshold, o.higher_is_better, k) : SUPPRESSED;
 		const f = holds(isCarried) ? result(carried, o.threshold, o.higher_is_better, k) : SUPPRESSED;
 		// The carried-forward n minus the completers' n is the number carried forward: withheld with the completers when 1..k−1.
 		const forward = carried.n - completers.n;
-		const hideCompleters = !('suppressed' in f) && forward > 0 && (forward < k || !holds((p) => isCarried(p) && !isCompleter(p)));
+		const hideCompleters = !('suppressed' in f) && forward > 0 && (forward < k || !holds((i, open) => isCarried(i, open) && !isCompleter(i, open)));
 		return { completers: hideCompleters ? SUPPRESSED : c, carried_forward: f };
 	});
 	const primaryPop = plan.primary_population === 'completers' ? 'completers' : 'carried_forward';
@@ -347,47 +444,51 @@ export function assembleReport(
 				no_followup: gap(reachedN!, followupN!)
 			},
 			outcomes,
-			baseline: baselineTable(reached, outcomes, k, holds, hasReached),
-			...pictures(showPictures ? completers0 : null, primary, k, holds, hasFollowup)
+			baseline: baselineTable(panel, reached, outcomes, k, holds, hasReached),
+			...pictures(panel, showPictures ? completers0 : null, primary, k, holds, hasFollowup)
 		}
 	};
 }
 
-function baselineTable(reached: Patient[], outcomes: OutcomeInfo[], k: number, holds: Holds, hasReached: Pred): BaselineTable {
-	const completers = reached.filter((p) => p.rows[0]!.fu !== null);
-	const lost = reached.filter((p) => p.rows[0]!.fu === null);
-	const inCompleters: Pred = (p) => hasReached(p) && p.rows[0]!.fu !== null;
-	const inLost: Pred = (p) => hasReached(p) && p.rows[0]!.fu === null;
+function baselineTable(panel: Panel, reached: number[], outcomes: OutcomeInfo[], k: number, holds: Holds, hasReached: Pred): BaselineTable {
+	const O = panel.outcomes;
+	const followed = (i: number) => !Number.isNaN(panel.fu[i * O]!);
+	const completers = reached.filter(followed);
+	const lost = reached.filter((i) => !followed(i));
+	const inCompleters: Pred = (i, open) => hasReached(i, open) && followed(i);
+	const inLost: Pred = (i, open) => hasReached(i, open) && !followed(i);
 	// Two columns whose sizes add up to the shown "reached" count: both go when either is small.
 	const shown = completers.length >= k && holds(inCompleters) && (lost.length === 0 || (lost.length >= k && holds(inLost)));
 	const showLost = shown && lost.length >= k;
 	const rows: BaselineTable['continuous'] = [];
-	const add = (key: string, label: string, of: (p: Patient) => number | null) => {
-		const present = (group: Patient[]) => {
-			const out: number[] = [];
-			for (const p of group) {
-				const v = of(p);
-				if (v !== null) out.push(v);
+	/** `of`: a patient's value, NaN when unknown. */
+	const add = (key: string, label: string, of: (i: number) => number) => {
+		const present = (group: number[]) => {
+			const out = new Float64Array(group.length);
+			let m = 0;
+			for (let j = 0; j < group.length; j++) {
+				const v = of(group[j]!);
+				if (!Number.isNaN(v)) out[m++] = v;
 			}
-			return out;
+			return out.subarray(0, m);
 		};
 		const a = present(completers);
 		const b = present(lost);
-		const cellA = continuous(a, k, shown && holds((p) => inCompleters(p) && of(p) !== null));
-		const cellB = continuous(b, k, showLost && holds((p) => inLost(p) && of(p) !== null));
+		const cellA = continuous(a, k, shown && holds((i, open) => inCompleters(i, open) && !Number.isNaN(of(i))));
+		const cellB = continuous(b, k, showLost && holds((i, open) => inLost(i, open) && !Number.isNaN(of(i))));
 		const both = !('suppressed' in cellA) && !('suppressed' in cellB);
 		rows.push({ key, label, completers: cellA, lost: cellB, smd: both ? smd(moments(a), moments(b)) : null });
 	};
-	add('age', 'Age at baseline (years)', (p) => p.rows[0]!.age);
-	add('sessions', 'Sessions up to the time point', (p) => p.rows[0]!.sessions);
-	outcomes.forEach((o, i) => add(`baseline:${o.instrument}/${o.scale}`, `Baseline ${o.label}`, (p) => p.rows[i]!.base));
+	add('age', 'Age at baseline (years)', (i) => panel.age[i]!);
+	add('sessions', 'Sessions up to the time point', (i) => panel.sessions[i]!);
+	outcomes.forEach((o, j) => add(`baseline:${o.instrument}/${o.scale}`, `Baseline ${o.label}`, (i) => panel.base[i * O + j]!));
 
 	const categorical: BaselineTable['categorical'] = [];
-	const cats = (variable: 'age_band' | 'sex', levels: string[], of: (p: Patient) => string) => {
-		const count = (group: Patient[]) => {
+	const cats = (variable: 'age_band' | 'sex', levels: string[], of: (i: number) => string) => {
+		const count = (group: number[]) => {
 			const counts = levels.map(() => 0);
-			for (const p of group) {
-				const j = levels.indexOf(of(p));
+			for (const i of group) {
+				const j = levels.indexOf(of(i));
 				if (j >= 0) counts[j]!++;
 			}
 			return counts;
@@ -395,8 +496,8 @@ function baselineTable(reached: Patient[], outcomes: OutcomeInfo[], k: number, h
 		const countA = count(completers);
 		const countB = count(lost);
 		// A cell of 1..k−1 or one failing the edge rule is withheld (with a partner when alone).
-		const hideA = suppressCells(countA.map((c, j) => (c > 0 && !holds((p) => inCompleters(p) && of(p) === levels[j]) ? Math.min(c, 1) : c)), k);
-		const hideB = suppressCells(countB.map((c, j) => (c > 0 && !holds((p) => inLost(p) && of(p) === levels[j]) ? Math.min(c, 1) : c)), k);
+		const hideA = suppressCells(countA.map((c, j) => (c > 0 && !holds((i, open) => inCompleters(i, open) && of(i) === levels[j]) ? Math.min(c, 1) : c)), k);
+		const hideB = suppressCells(countB.map((c, j) => (c > 0 && !holds((i, open) => inLost(i, open) && of(i) === levels[j]) ? Math.min(c, 1) : c)), k);
 		levels.forEach((level, j) => {
 			if (countA[j] === 0 && countB[j] === 0) return;
 			const cell = (counts: number[], hide: Set<number>, total: number, visible: boolean): CountCell =>
@@ -407,12 +508,13 @@ function baselineTable(reached: Patient[], outcomes: OutcomeInfo[], k: number, h
 			categorical.push({ variable, level, completers: a, lost: b, smd: both ? smdProportion(a.share, b.share) : null });
 		});
 	};
-	cats('age_band', AGE_BANDS, (p) => p.band);
-	cats('sex', SEX_LEVELS, (p) => p.rows[0]!.sex);
+	const bands = Array.from(panel.age, (a) => ageBand(orNull(a)));
+	cats('age_band', AGE_BANDS, (i) => bands[i]!);
+	cats('sex', SEX_LEVELS, (i) => panel.sex[i]!);
 	return { groups: { completers: shown ? completers.length : null, lost: showLost ? lost.length : shown && lost.length === 0 ? 0 : null }, continuous: rows, categorical };
 }
 
-function pictures(completers: Pairs | null, primary: OutcomeInfo, k: number, holds: Holds, hasFollowup: Pred): Pick<EvidenceReport['detail'], 'waterfall' | 'pairs' | 'regression_to_mean' | 'sessions'> {
+function pictures(panel: Panel, completers: Pairs | null, primary: OutcomeInfo, k: number, holds: Holds, hasFollowup: Pred): Pick<EvidenceReport['detail'], 'waterfall' | 'pairs' | 'regression_to_mean' | 'sessions'> {
 	if (!completers) {
 		return { waterfall: SUPPRESSED, pairs: SUPPRESSED, regression_to_mean: SUPPRESSED, sessions: { rho: SUPPRESSED, groups: [] } };
 	}
@@ -429,7 +531,8 @@ function pictures(completers: Pairs | null, primary: OutcomeInfo, k: number, hol
 	const worseAt: number[] = [];
 	const betterAt: number[] = [];
 	for (let i = 0; i < n; i++) (isWorse(completers.base[i]!) ? worseAt : betterAt).push(i);
-	const rtmHolds = holds((p) => hasFollowup(p) && isWorse(p.rows[0]!.base!)) && holds((p) => hasFollowup(p) && !isWorse(p.rows[0]!.base!));
+	const O = panel.outcomes;
+	const rtmHolds = holds((i, open) => hasFollowup(i, open) && isWorse(panel.base[i * O]!)) && holds((i, open) => hasFollowup(i, open) && !isWorse(panel.base[i * O]!));
 	const rtm = worseAt.length >= k && betterAt.length >= k && rtmHolds ? { median, worse: meanChange(pick(completers, worseAt), k), better: meanChange(pick(completers, betterAt), k) } : SUPPRESSED;
 
 	// Change by sessions: rho, and mean change per session count (small groups withheld, with a partner).
@@ -443,7 +546,7 @@ function pictures(completers: Pairs | null, primary: OutcomeInfo, k: number, hol
 	}
 	const levels = [...bySessions.keys()].sort((a, b) => a - b);
 	const hide = suppressCells(
-		levels.map((l) => (holds((p) => hasFollowup(p) && (p.rows[0]!.sessions ?? 0) === l) ? bySessions.get(l)!.length : 1)),
+		levels.map((l) => (holds((i, open) => hasFollowup(i, open) && (Number.isNaN(panel.sessions[i]!) ? 0 : panel.sessions[i]!) === l) ? bySessions.get(l)!.length : 1)),
 		k
 	);
 	const sessions: SessionsChange = {

@@ -97,38 +97,36 @@ export function cohenDz(m: Moments): { dz: number; ci_low: number; ci_high: numb
 /**
  * Average ranks (1-based) of the values, ties sharing their mean rank, and the tie group sizes (in
  * value order). The values are sorted as a Float64Array (the engine's numeric sort, without a
- * comparator call per step), and each value's rank is the middle of its run in the sorted copy,
- * found by binary search: at 200,000 values several times faster than sorting indices.
+ * comparator call per step); each distinct value's rank is the middle of its run, and each value
+ * finds its distinct value by binary search — over a list that outcome scores (few distinct
+ * values, many ties) keep short. At 200,000 values several times faster than sorting indices.
  */
 export function averageRanks(values: Numbers): { ranks: number[]; ties: number[] } {
 	const n = values.length;
 	const sorted = new Float64Array(values).sort();
 	const ties: number[] = [];
+	const distinct: number[] = [];
+	const rankOf: number[] = [];
 	for (let i = 0; i < n; ) {
 		let j = i + 1;
 		while (j < n && sorted[j] === sorted[i]) j++;
 		ties.push(j - i);
+		distinct.push(sorted[i]!);
+		rankOf.push((i + j - 1) / 2 + 1);
 		i = j;
 	}
 	const ranks = new Array<number>(n);
+	const d = distinct.length;
 	for (let i = 0; i < n; i++) {
 		const v = values[i]!;
-		// First index holding v, then the first holding more.
 		let lo = 0;
-		let hi = n;
+		let hi = d - 1;
 		while (lo < hi) {
 			const mid = (lo + hi) >>> 1;
-			if (sorted[mid]! < v) lo = mid + 1;
+			if (distinct[mid]! < v) lo = mid + 1;
 			else hi = mid;
 		}
-		let end = lo;
-		hi = n;
-		while (end < hi) {
-			const mid = (end + hi) >>> 1;
-			if (sorted[mid]! <= v) end = mid + 1;
-			else hi = mid;
-		}
-		ranks[i] = (lo + end - 1) / 2 + 1;
+		ranks[i] = rankOf[lo]!;
 	}
 	return { ranks, ties };
 }

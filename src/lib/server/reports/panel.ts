@@ -24,9 +24,9 @@ import { sql, type SQL } from 'drizzle-orm';
 import { executeRows, isPostgres, type Db } from '../db';
 import { patientSelection } from '../patients';
 import type { OutcomeRef, PlanBody } from '../../reports/types';
-import type { PanelRow } from '../../reports/assemble';
+import { emptyPanel, type Panel, type PanelRow } from '../../reports/assemble';
 
-export type { PanelRow };
+export type { Panel, PanelRow };
 
 /** The plan's outcomes in report order: primary (0), then the secondaries. */
 export function planOutcomes(plan: PlanBody): OutcomeRef[] {
@@ -329,7 +329,7 @@ export async function keepPanel(tx: Db, versionId: string, plan: PlanBody): Prom
  * float8 prints as the shortest text that reads back to the same number; dates as YYYY-MM-DD,
  * which compare as text in date order.
  */
-export async function readKeptPanel(db: Db, versionId: string, plan: PlanBody, asOf: string | null, allPeriods = false): Promise<PanelRow[] | null> {
+export async function readKeptPanel(db: Db, versionId: string, plan: PlanBody, asOf: string | null, allPeriods = false): Promise<Panel | null> {
 	const period = [
 		...(plan.enrolled_from ? [sql`r.enrolled_on >= ${plan.enrolled_from}::date`] : []),
 		...(plan.enrolled_to ? [sql`r.enrolled_on <= ${plan.enrolled_to}::date`] : [])
@@ -342,43 +342,34 @@ export async function readKeptPanel(db: Db, versionId: string, plan: PlanBody, a
 					select r.line from report_panel_rows r where r.version_id = ${versionId}::uuid${where} order by r.patient_id
 				) r) as rows`
 	);
+	const O = planOutcomes(plan).length;
 	if (!packed || !(packed.kept === true || packed.kept === 't')) return null;
-	if (packed.rows === null || packed.rows === '') return [];
+	if (packed.rows === null || packed.rows === '') return emptyPanel(0, O);
 	const today = asOf ?? new Date().toISOString().slice(0, 10);
 	const from = plan.enrolled_from ?? '';
 	const to = plan.enrolled_to ?? '9999-12-31';
-	const O = planOutcomes(plan).length;
-	const out: PanelRow[] = [];
-	const value = (x: string | undefined) => (x === undefined || x === '' ? null : Number(x));
-	for (const line of String(packed.rows).split('\n')) {
-		const f = line.split('\t');
-		const sex = f[0]!;
-		const condition = f[1]!;
-		const age = value(f[2]);
-		const sessionsAll = Number(f[3]);
-		const sessions = value(f[4]);
-		const quarter = Number(f[5]);
-		const inside = f[6]! >= from && f[6]! <= to;
+	const lines = String(packed.rows).split('\n');
+	const p = emptyPanel(lines.length, O);
+	const value = (x: string | undefined) => (x === undefined || x === '' ? Number.NaN : Number(x));
+	for (let i = 0; i < lines.length; i++) {
+		const f = lines[i]!.split('\t');
+		p.sex[i] = f[0]!;
+		p.condition[i] = f[1]!;
+		p.age[i] = value(f[2]);
+		p.sessionsAll[i] = Number(f[3]);
+		p.sessions[i] = value(f[4]);
+		p.quarter[i] = Number(f[5]);
+		p.inside[i] = f[6]! >= from && f[6]! <= to ? 1 : 0;
 		const base = f[7]!.split(',');
 		const fu = f[8]!.split(',');
 		const reached = f[9]!;
 		const due = f[10]!.split(',');
-		for (let i = 0; i < O; i++) {
-			const b = value(base[i]);
-			out.push({
-				idx: i,
-				sex,
-				condition,
-				age,
-				sessions_all: sessionsAll,
-				base: b,
-				fu: value(fu[i]),
-				reached: b !== null && (reached[i] === 't' || (due[i] !== '' && due[i]! <= today)),
-				sessions: i === 0 ? sessions : null,
-				quarter,
-				inside
-			});
+		for (let j = 0; j < O; j++) {
+			const b = value(base[j]);
+			p.base[i * O + j] = b;
+			p.fu[i * O + j] = value(fu[j]);
+			p.reached[i * O + j] = !Number.isNaN(b) && (reached[j] === 't' || (due[j] !== '' && due[j]! <= today)) ? 1 : 0;
 		}
 	}
-	return out;
+	return p;
 }
