@@ -9,7 +9,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import { executeRows, type Db } from '../../src/lib/server/db';
 import { analysisPlanVersions, auditLog, referenceEffects } from '../../src/lib/server/db/schema';
-import { pgErrorCode } from '../../src/lib/server/errors';
 import { createPatient } from '../../src/lib/server/patients';
 import { recordVisit } from '../../src/lib/server/visits';
 import { createPlan, getPlanVersion, lockPlan, planVersions, supersedePlan, updateDraft } from '../../src/lib/server/plans';
@@ -18,7 +17,7 @@ import { readReport } from '../../src/lib/server/plans/report';
 import { canonicalPlanJson } from '../../src/lib/reports/canonical';
 import type { PlanBody } from '../../src/lib/reports/types';
 import { driverName, resetDatabase, testDatabase } from './db';
-import { makeUser } from './helpers';
+import { makeUser, refused } from './helpers';
 
 let db: Db;
 let actor: { id: string };
@@ -44,15 +43,6 @@ async function patientWith(ref: string, weeks: number | null, conditionCode = 'r
 	};
 	await visit('2025-01-06', 7);
 	if (weeks !== null) await visit(new Date(Date.UTC(2025, 0, 6 + weeks * 7)).toISOString().slice(0, 10), 4);
-}
-
-async function refused(p: Promise<unknown>): Promise<string | undefined> {
-	try {
-		await p;
-	} catch (err) {
-		return pgErrorCode(err) ?? String(err);
-	}
-	throw new Error('the database accepted it');
 }
 
 describe(`analysis plans (${driverName})`, () => {

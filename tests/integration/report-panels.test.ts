@@ -10,7 +10,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { executeRows, type Db } from '../../src/lib/server/db';
-import { pgErrorCode } from '../../src/lib/server/errors';
 import { createPatient, getPatient, updatePatient } from '../../src/lib/server/patients';
 import { getVisit, recordVisit, saveResponse, updateVisit, voidVisit } from '../../src/lib/server/visits';
 import { createPlan, getPlanVersion, lockPlan } from '../../src/lib/server/plans';
@@ -19,7 +18,7 @@ import { panelFromVisits, readKeptPanel, readPanel, type PanelRow } from '../../
 import type { PlanBody } from '../../src/lib/reports/types';
 import { rowsOfPanel } from '../../src/lib/reports/assemble';
 import { driverName, resetDatabase, testDatabase } from './db';
-import { makeUser } from './helpers';
+import { makeUser, refused } from './helpers';
 
 let db: Db;
 let actor: { id: string };
@@ -109,15 +108,6 @@ async function expectKeptEqualsComputed(when: string, throughApp = true) {
 			expect(fromKept, `${when}: report for ${role}`).toEqual(live);
 		}
 	}
-}
-
-async function refused(p: Promise<unknown>): Promise<string | undefined> {
-	try {
-		await p;
-	} catch (err) {
-		return pgErrorCode(err) ?? String(err);
-	}
-	throw new Error('the database accepted it');
 }
 
 describe(`the panel kept per locked plan (${driverName})`, () => {
