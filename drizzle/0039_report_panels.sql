@@ -55,14 +55,15 @@ CREATE INDEX "report_panel_rows_patient_idx" ON "report_panel_rows" USING btree 
 -- The rows of some kept versions (vids NULL: every one) for some patients (ids NULL: every
 -- patient of their conditions), from the base tables, in one statement whatever the number of
 -- versions. Dynamic SQL, so that each call gets a plan for its own size (one patient, or all).
--- For all patients, nested loops are ruled out but where nothing else can join (the lateral
--- lookups): the CTEs' row counts are estimated in the hundreds where they are in the tens of
--- thousands, and a nested loop over two of them took 40 s at 20,000 patients (2–3 s without).
+-- For all patients (or many: an import's commit), nested loops are ruled out but where nothing
+-- else can join (the lateral lookups): the CTEs' row counts are estimated in the hundreds where
+-- they are in the tens of thousands, and a nested loop over two of them took 40 s at 20,000
+-- patients (5 s without).
 CREATE FUNCTION report_panel_compute(vids uuid[], ids uuid[]) RETURNS SETOF report_panel_rows LANGUAGE plpgsql AS $$
 DECLARE
 	nestloop text := current_setting('enable_nestloop');
 BEGIN
-	IF ids IS NULL THEN
+	IF ids IS NULL OR cardinality(ids) > 200 THEN
 		PERFORM set_config('enable_nestloop', 'off', true);
 	END IF;
 	RETURN QUERY EXECUTE format($q$

@@ -192,6 +192,9 @@ describe(`the panel kept per locked plan (${driverName})`, () => {
 	it('follows writes that bypass the app', async () => {
 		await db.execute(sql`update response_scores set value = value + 1 where instrument_id = 'who5' and scale = 'raw' and value < 20`);
 		await expectKeptEqualsComputed('after scores changed in SQL', false);
+		// Every visit at once: every patient noted by one statement.
+		await db.execute(sql`update visits set acupuncture_sessions = acupuncture_sessions + 1`);
+		await expectKeptEqualsComputed('after every visit\'s sessions changed in SQL', false);
 		await db.execute(sql`update visits set acupuncture_sessions = acupuncture_sessions + 1 where visit_date < ${day(30)}::date`);
 		await expectKeptEqualsComputed('after sessions changed in SQL', false);
 		await db.execute(sql`update visits set voided = true, void_reason = 'bulk', version = version + 1 where id in (select id from visits where not voided order by id limit 5)`);
